@@ -1,0 +1,241 @@
+// Package units parses and formats the human numbers msgsim shows and accepts:
+// counts such as 10k, 2.5M, 1e6 or 1_000_000 (SI, base 10, decimal only),
+// thousands-separated integers, durations with µs/ms units and byte rates.
+// Flags, reports and later checks share it so a number reads the same
+// everywhere.
+package units
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrSyntax means the text is not a number in any accepted spelling.
+var ErrSyntax = errors.New("not a number")
+
+// ErrNotInteger means the number is well formed but has a fraction (e.g. 1.5).
+var ErrNotInteger = errors.New("not a whole number")
+
+// ErrRange means the number is negative or does not fit in an int64.
+var ErrRange = errors.New("out of range")
+
+// suffix exponents, SI base 10. Upper and lower case k are both common; m is
+// refused on purpose because it means milli in SI and mega to most users.
+var suffixes = map[byte]int{'k': 3, 'K': 3, 'M': 6, 'G': 9, 'T': 12}
+
+// ParseCount parses a non-negative whole number written the way people write
+// counts: 1000, 10k, 1M, 2.5M, 1e6, 1_000_000, 1G. Leading zeros never mean
+// octal (010 is ten) and no other base is accepted. The result is exact: no
+// floating point is involved, so 9007199254740993 stays itself.
+func ParseCount(s string) (int64, error) {
+	mant, exp, err := scan(s)
+	if err != nil {
+		return 0, err
+	}
+	return scale(mant, exp)
+}
+
+// scan splits s into its significant decimal digits and a power of ten.
+func scan(s string) (digits string, exp int, err error) {
+	if s == "" {
+		return "", 0, ErrSyntax
+	}
+	if s[0] == '-' {
+		return "", 0, ErrRange
+	}
+	if s[0] == '+' {
+		s = s[1:]
+	}
+	if n := len(s); n > 0 {
+		if e, ok := suffixes[s[n-1]]; ok {
+			exp = e
+			s = s[:n-1]
+		}
+	}
+	if s == "" {
+		return "", 0, ErrSyntax
+	}
+	// Underscores are allowed only between two digits, as in Go literals.
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && (i == 0 || i == len(s)-1 || !isDigit(s[i-1]) || !isDigit(s[i+1])) {
+			return "", 0, ErrSyntax
+		}
+	}
+	s = strings.ReplaceAll(s, "_", "")
+
+	mantissa := s
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		if exp != 0 {
+			return "", 0, ErrSyntax // 1e3k is too clever to be intended
+		}
+		mantissa = s[:i]
+		e := s[i+1:]
+		if e != "" && (e[0] == '+' || e[0] == '-') {
+			if len(e) == 1 {
+				return "", 0, ErrSyntax
+			}
+			if !allDigits(e[1:]) {
+				return "", 0, ErrSyntax
+			}
+		} else if !allDigits(e) {
+			return "", 0, ErrSyntax
+		}
+		// Bounded before conversion: a 1e999999999 must not cost anything.
+		if len(strings.TrimLeft(strings.TrimLeft(e, "+-"), "0")) > 4 {
+			return "", 0, ErrRange
+		}
+		v, _ := strconv.Atoi(e)
+		exp += v
+	}
+	intPart, frac, hasDot := strings.Cut(mantissa, ".")
+	if intPart == "" && frac == "" {
+		return "", 0, ErrSyntax
+	}
+	if (intPart != "" && !allDigits(intPart)) || (hasDot && frac != "" && !allDigits(frac)) {
+		return "", 0, ErrSyntax
+	}
+	if hasDot && intPart == "" {
+		return "", 0, ErrSyntax // ".5" reads like a typo
+	}
+	digits = intPart + frac
+	exp -= len(frac)
+	digits = strings.TrimLeft(digits, "0")
+	for len(digits) > 0 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+		exp++
+	}
+	return digits, exp, nil
+}
+
+// scale returns digits × 10^exp as an int64 when it is whole and fits.
+func scale(digits string, exp int) (int64, error) {
+	if digits == "" {
+		return 0, nil
+	}
+	if exp < 0 {
+		return 0, ErrNotInteger // trailing zeros were folded into exp already
+	}
+	if len(digits)+exp > 19 {
+		return 0, ErrRange
+	}
+	v, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil {
+		return 0, ErrRange
+	}
+	for ; exp > 0; exp-- {
+		if v > math.MaxUint64/10 {
+			return 0, ErrRange
+		}
+		v *= 10
+	}
+	if v > math.MaxInt64 {
+		return 0, ErrRange
+	}
+	return int64(v), nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Int formats n with thousands separators: 1234567 → "1,234,567".
+func Int(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	head := len(s) % 3
+	if head == 0 {
+		head = 3
+	}
+	b.WriteString(s[:head])
+	for i := head; i < len(s); i += 3 {
+		b.WriteByte(',')
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// Rate formats a per-second figure with an SI prefix and three significant
+// digits: 8123456 → "8.12M".
+func Rate(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1e12:
+		return sig3(v/1e12) + "T"
+	case a >= 1e9:
+		return sig3(v/1e9) + "G"
+	case a >= 1e6:
+		return sig3(v/1e6) + "M"
+	case a >= 1e3:
+		return sig3(v/1e3) + "k"
+	default:
+		return sig3(v)
+	}
+}
+
+// Bytes formats a byte count or rate in binary units: 1536 → "1.50 KiB".
+func Bytes(v float64) string {
+	const unit = 1024
+	if math.Abs(v) < unit {
+		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
+	}
+	exp := 0
+	for a := math.Abs(v); a >= unit && exp < 6; a /= unit {
+		exp++
+	}
+	return fmt.Sprintf("%s %ciB", sig3(v/math.Pow(unit, float64(exp))), "KMGTPE"[exp-1])
+}
+
+// Duration formats a latency or elapsed time with three significant digits
+// and the unit that keeps the number short: 0 → "0", 950ns, 12.3µs, 1.05ms, 2.50s.
+func Duration(d time.Duration) string {
+	v := float64(d)
+	switch a := math.Abs(v); {
+	case a == 0:
+		return "0"
+	case a < 1e3:
+		return strconv.FormatInt(int64(d), 10) + "ns"
+	case a < 1e6:
+		return sig3(v/1e3) + "µs"
+	case a < 1e9:
+		return sig3(v/1e6) + "ms"
+	case a < 600e9:
+		return sig3(v/1e9) + "s"
+	default:
+		return d.Round(time.Second).String()
+	}
+}
+
+// sig3 prints v with three significant digits, without exponent notation.
+func sig3(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a == 0:
+		return "0"
+	case a >= 99.95:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 9.995:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}

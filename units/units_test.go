@@ -1,0 +1,159 @@
+package units
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseCountAccepts(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"0", 0},
+		{"1000", 1000},
+		{"10k", 10_000},
+		{"10K", 10_000},
+		{"1M", 1_000_000},
+		{"2.5M", 2_500_000},
+		{"1e6", 1_000_000},
+		{"1E6", 1_000_000},
+		{"1.5e3", 1500},
+		{"1e+3", 1000},
+		{"1_000_000", 1_000_000},
+		{"1G", 1_000_000_000},
+		{"1T", 1_000_000_000_000},
+		{"010", 10}, // decimal, never octal
+		{"+7", 7},
+		{"0.001k", 1},
+		{"1.", 1},
+		{"120e-1", 12},
+		{"9223372036854775807", 9223372036854775807},
+		{"9007199254740993", 9007199254740993}, // exact, not rounded through float64
+		{"0000000000000000000000001", 1},
+		{"1000000000000000000000e-3", 1_000_000_000_000_000_000},
+	}
+	for _, tt := range tests {
+		got, err := ParseCount(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseCount(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseCountRejects(t *testing.T) {
+	tests := []struct {
+		in   string
+		want error
+	}{
+		{"", ErrSyntax},
+		{"abc", ErrSyntax},
+		{"k", ErrSyntax},
+		{"1x", ErrSyntax},
+		{"0x10", ErrSyntax},
+		{"1m", ErrSyntax}, // milli or mega? refuse rather than guess
+		{"1_", ErrSyntax},
+		{"_1", ErrSyntax},
+		{"1__0", ErrSyntax},
+		{"1._5", ErrSyntax},
+		{".5", ErrSyntax},
+		{"1e", ErrSyntax},
+		{"1e+", ErrSyntax},
+		{"1e3k", ErrSyntax},
+		{"1 000", ErrSyntax},
+		{"1,000", ErrSyntax},
+		{"Inf", ErrSyntax},
+		{"NaN", ErrSyntax},
+		{"1.5", ErrNotInteger},
+		{"2.5", ErrNotInteger},
+		{"1e-3", ErrNotInteger},
+		{"-1", ErrRange},
+		{"9223372036854775808", ErrRange},
+		{"10T000", ErrSyntax},
+		{"1e19", ErrRange},
+		{"1e999999999", ErrRange},
+		{"10000000T", ErrRange},
+	}
+	for _, tt := range tests {
+		got, err := ParseCount(tt.in)
+		if !errors.Is(err, tt.want) {
+			t.Errorf("ParseCount(%q) = %d, %v; want error %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// FuzzParseCount checks that no input panics, that accepted values are never
+// negative, and that every plain decimal that fits round-trips exactly.
+func FuzzParseCount(f *testing.F) {
+	for _, s := range []string{"1M", "2.5k", "1e6", "1_000", "010", "-1", "1e999", "0.5", "9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseCount(s)
+		if err != nil {
+			if v != 0 {
+				t.Fatalf("ParseCount(%q) returned %d with error %v", s, v, err)
+			}
+			return
+		}
+		if v < 0 {
+			t.Fatalf("ParseCount(%q) = %d, negative", s, v)
+		}
+		// Whatever was accepted must print back to something that parses to itself.
+		if back, err := ParseCount(strconv.FormatInt(v, 10)); err != nil || back != v {
+			t.Fatalf("round trip of %d (from %q): %d, %v", v, s, back, err)
+		}
+		if strings.Trim(s, "0123456789") == "" {
+			want, perr := strconv.ParseInt(strings.TrimLeft(s, "0")+"0", 10, 64)
+			if perr == nil && want/10 != v {
+				t.Fatalf("ParseCount(%q) = %d, want %d", s, v, want/10)
+			}
+		}
+	})
+}
+
+func TestInt(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1234: "-1,234", 100000: "100,000"} {
+		if got := Int(in); got != want {
+			t.Errorf("Int(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0"},
+		{950, "950ns"},
+		{12_345, "12.3µs"},
+		{999_999, "1000µs"},
+		{1_050_000, "1.05ms"},
+		{2_500_000_000, "2.50s"},
+		{3600 * time.Second, "1h0m0s"},
+	}
+	for _, tt := range tests {
+		if got := Duration(tt.in); got != tt.want {
+			t.Errorf("Duration(%d) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRateAndBytes(t *testing.T) {
+	if got := Rate(8_123_456); got != "8.12M" {
+		t.Errorf("Rate = %q", got)
+	}
+	if got := Rate(512); got != "512" {
+		t.Errorf("Rate = %q", got)
+	}
+	if got := Bytes(1536); got != "1.50 KiB" {
+		t.Errorf("Bytes = %q", got)
+	}
+	if got := Bytes(3 << 30); got != "3.00 GiB" {
+		t.Errorf("Bytes = %q", got)
+	}
+}
