@@ -1,0 +1,63 @@
+package sim_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/msgsim/msgsim/sim"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*sim.Config)
+		field string // "" means valid
+	}{
+		{"default is valid", func(*sim.Config) {}, ""},
+		{"zero messages is valid", func(c *sim.Config) { c.Messages = 0 }, ""},
+		{"negative messages", func(c *sim.Config) { c.Messages = -1 }, "messages"},
+		{"zero queues", func(c *sim.Config) { c.Queues = 0 }, "queues"},
+		{"zero consumers", func(c *sim.Config) { c.Consumers = 0 }, "consumers"},
+		{"zero producers", func(c *sim.Config) { c.Producers = 0 }, "producers"},
+		{"negative buffer", func(c *sim.Config) { c.Buffer = -1 }, "buffer"},
+		{"huge buffer", func(c *sim.Config) { c.Buffer = 1<<24 + 1 }, "buffer"},
+		{"buffer times queues", func(c *sim.Config) { c.Buffer, c.Queues = 1<<24, 8 }, "buffer"},
+		{"too many consumer goroutines", func(c *sim.Config) { c.Queues, c.Consumers = 10_000, 1001 }, "consumers"},
+		{"ten million consumers is the limit", func(c *sim.Config) { c.Queues, c.Consumers, c.Messages = 10_000, 1000, 1 }, ""},
+		{"more than 1e12 deliveries", func(c *sim.Config) { c.Messages = 400_000_000_000 }, "messages"},
+		{"1e12 deliveries is the limit", func(c *sim.Config) { c.Messages, c.Queues = 500_000_000_000, 2 }, ""},
+		{"unknown dispatch", func(c *sim.Config) { c.Dispatch = "broadcast" }, "dispatch"},
+		{"negative size", func(c *sim.Config) { c.Size = -1 }, "size"},
+		{"zero keys", func(c *sim.Config) { c.Keys = 0 }, "keys"},
+		{"negative trace", func(c *sim.Config) { c.TraceN = -1 }, "trace"},
+		{"too many procs", func(c *sim.Config) { c.Procs = 1 << 20 }, "procs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := sim.DefaultConfig()
+			tt.edit(&cfg)
+			err := cfg.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			var fe *sim.FieldError
+			if !errors.As(err, &fe) || fe.Field != tt.field {
+				t.Fatalf("got %v, want an error about --%s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestParseDispatch(t *testing.T) {
+	for _, s := range []string{"fanout", "roundrobin", "key", "FanOut"} {
+		if _, err := sim.ParseDispatch(s); err != nil {
+			t.Errorf("%q: %v", s, err)
+		}
+	}
+	if _, err := sim.ParseDispatch("broadcast"); err == nil {
+		t.Error("broadcast accepted")
+	}
+}

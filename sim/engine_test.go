@@ -1,0 +1,269 @@
+package sim_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/msgsim/msgsim/sim"
+)
+
+// Every test in the package must leave no goroutine behind.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestRunDeliversExactlyOnce(t *testing.T) {
+	type topo struct{ q, c int }
+	for _, d := range sim.Dispatches {
+		for _, buf := range []int{0, 1, 1024} {
+			for _, p := range []int{1, 3} {
+				for _, tp := range []topo{{1, 1}, {3, 2}, {4, 1}, {2, 5}} {
+					name := fmt.Sprintf("%s/buf=%d/p=%d/q=%d/c=%d", d, buf, p, tp.q, tp.c)
+					t.Run(name, func(t *testing.T) {
+						cfg := sim.DefaultConfig()
+						cfg.Messages, cfg.Producers, cfg.Queues, cfg.Consumers = 997, p, tp.q, tp.c
+						cfg.Dispatch, cfg.Buffer, cfg.Seed = d, buf, 7
+						res, err := sim.Run(context.Background(), cfg)
+						if err != nil {
+							t.Fatal(err)
+						}
+						checkExact(t, cfg, res)
+					})
+				}
+			}
+		}
+	}
+}
+
+// checkExact asserts the counts of a complete, fault-free run.
+func checkExact(t *testing.T, cfg sim.Config, res sim.Result) {
+	t.Helper()
+	want := cfg.Messages * int64(cfg.Producers)
+	if cfg.Dispatch == sim.Fanout {
+		want *= int64(cfg.Queues)
+	}
+	if res.Expected != want || res.Sent != want || res.Delivered != want {
+		t.Fatalf("expected/sent/delivered = %d/%d/%d, want %d", res.Expected, res.Sent, res.Delivered, want)
+	}
+	if res.Lost != 0 || res.Duplicated != 0 || res.Reordered != 0 || !res.OK() || res.Interrupted {
+		t.Fatalf("lost %d dup %d reordered %d interrupted %v", res.Lost, res.Duplicated, res.Reordered, res.Interrupted)
+	}
+	if res.Produced != cfg.Messages*int64(cfg.Producers) {
+		t.Fatalf("produced %d", res.Produced)
+	}
+	if res.Bytes != want*int64(cfg.Size) {
+		t.Fatalf("bytes %d, want %d", res.Bytes, want*int64(cfg.Size))
+	}
+	if res.Latency.Count != want {
+		t.Fatalf("latency samples %d, want %d", res.Latency.Count, want)
+	}
+	if len(res.Queues) != cfg.Queues || len(res.Consumers) != cfg.Queues*cfg.Consumers {
+		t.Fatalf("%d queue rows, %d consumer rows", len(res.Queues), len(res.Consumers))
+	}
+	var sumQ, sumC int64
+	for q, qr := range res.Queues {
+		perQ := qr.Sent
+		switch cfg.Dispatch {
+		case sim.Fanout:
+			if perQ != cfg.Messages*int64(cfg.Producers) {
+				t.Errorf("queue %d sent %d, want every message", q, perQ)
+			}
+		case sim.RoundRobin:
+			// Round-robin spreads evenly: queues differ by at most one message per producer.
+			lo := cfg.Messages / int64(cfg.Queues) * int64(cfg.Producers)
+			if perQ < lo || perQ > lo+int64(cfg.Producers) {
+				t.Errorf("queue %d sent %d, want %d..%d", q, perQ, lo, lo+int64(cfg.Producers))
+			}
+		}
+		if qr.Delivered != qr.Sent || qr.Lost != 0 || qr.Duplicated != 0 || qr.Latency.Count != qr.Delivered {
+			t.Errorf("queue %d: %+v", q, qr)
+		}
+		sumQ += qr.Delivered
+	}
+	for _, c := range res.Consumers {
+		sumC += c.Delivered
+	}
+	if sumQ != want || sumC != want {
+		t.Fatalf("per-queue sum %d, per-consumer sum %d, want %d", sumQ, sumC, want)
+	}
+	if want > 0 && (res.Elapsed <= 0 || res.Latency.Max < res.Latency.P50 || res.Latency.P50 < res.Latency.Min) {
+		t.Fatalf("implausible timing: elapsed %v latency %+v", res.Elapsed, res.Latency)
+	}
+}
+
+func TestRunDetectsLossAndDuplication(t *testing.T) {
+	tests := []struct {
+		name      string
+		dispatch  sim.Dispatch
+		consumers int
+		copies    func(q, p int, seq int64) int
+		lost, dup int64
+		lostQ     []int64
+	}{
+		{"drop one in fanout", sim.Fanout, 2, func(q, p int, s int64) int { return b2i(!(q == 1 && s == 10)) }, 1, 0, []int64{0, 1, 0}},
+		{"duplicate one in fanout", sim.Fanout, 1, func(q, p int, s int64) int { return 1 + b2i(q == 2 && s == 5) }, 0, 1, []int64{0, 0, 0}},
+		// One lost and one duplicated must not cancel out to "all delivered".
+		{"drop one and duplicate another", sim.Fanout, 2, func(q, p int, s int64) int {
+			switch {
+			case q == 0 && s == 3:
+				return 0
+			case q == 0 && s == 4:
+				return 2
+			}
+			return 1
+		}, 1, 1, []int64{1, 0, 0}},
+		{"drop every tenth in roundrobin", sim.RoundRobin, 2, func(q, p int, s int64) int { return b2i(s%10 != 0) }, 10, 0, nil},
+		{"triple one in key", sim.Key, 3, func(q, p int, s int64) int { return 1 + 2*b2i(s == 42) }, 0, 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := sim.DefaultConfig()
+			cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch = 100, 3, tt.consumers, 8, tt.dispatch
+			res, err := sim.RunFaulty(context.Background(), cfg, tt.copies)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Lost != tt.lost || res.Duplicated != tt.dup || res.OK() {
+				t.Fatalf("lost %d dup %d ok %v; want lost %d dup %d, not ok", res.Lost, res.Duplicated, res.OK(), tt.lost, tt.dup)
+			}
+			if res.Delivered != res.Sent-tt.lost+tt.dup {
+				t.Fatalf("delivered %d, sent %d", res.Delivered, res.Sent)
+			}
+			for q, want := range tt.lostQ {
+				if res.Queues[q].Lost != want {
+					t.Errorf("queue %d lost %d, want %d", q, res.Queues[q].Lost, want)
+				}
+			}
+		})
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestRunZeroMessages(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	cfg.Messages = 0
+	res, err := sim.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Expected != 0 || res.Delivered != 0 || !res.OK() || res.Interrupted || res.Elapsed != 0 || res.Throughput() != 0 {
+		t.Fatalf("%+v", res)
+	}
+}
+
+func TestRunCancelledCountsNotSentSeparately(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	cfg.Messages, cfg.Buffer = 1_000_000_000, 64
+	var seen atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Cancel from inside the run after some deliveries: deterministic, no sleeps.
+	cfg.TraceN = 5000
+	cfg.Trace = func(sim.Delivery) {
+		if seen.Add(1) == 5000 {
+			cancel()
+		}
+	}
+	res, err := sim.Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted {
+		t.Fatal("not marked interrupted")
+	}
+	if res.Sent >= res.Expected || res.NotSent() <= 0 {
+		t.Fatalf("sent %d of %d", res.Sent, res.Expected)
+	}
+	if res.Lost != 0 || res.Duplicated != 0 || res.Delivered != res.Sent {
+		t.Fatalf("in-flight messages must be drained, not lost: sent %d delivered %d lost %d", res.Sent, res.Delivered, res.Lost)
+	}
+}
+
+func TestRunKeyDispatchIsSeededAndOrdered(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	cfg.Messages, cfg.Producers, cfg.Queues, cfg.Consumers, cfg.Dispatch, cfg.Buffer = 2000, 2, 4, 1, sim.Key, 16
+	cfg.Keys, cfg.Seed, cfg.TraceN = 50, 99, 1<<40
+	keyQueue := map[uint32]int{}
+	var mu sync.Mutex
+	var keysSeen [][2]int64 // (producer<<32|key, seq) in arrival order, per run
+	cfg.Trace = func(d sim.Delivery) {
+		mu.Lock()
+		defer mu.Unlock()
+		if q, ok := keyQueue[d.Key]; ok && q != d.Queue {
+			t.Errorf("key %d went to queues %d and %d", d.Key, q, d.Queue)
+		}
+		keyQueue[d.Key] = d.Queue
+		if d.Queue != sim.KeyQueue(d.Key, cfg.Queues) {
+			t.Errorf("key %d on queue %d, KeyQueue says %d", d.Key, d.Queue, sim.KeyQueue(d.Key, cfg.Queues))
+		}
+		keysSeen = append(keysSeen, [2]int64{int64(d.Producer)<<32 | int64(d.Key), d.Seq})
+	}
+	res, err := sim.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, cfg, res)
+	if !res.OrderChecked {
+		t.Fatal("order must be checked with one consumer per queue")
+	}
+	// Same key from the same producer arrives in sequence order.
+	last := map[int64]int64{}
+	for _, ks := range keysSeen {
+		if prev, ok := last[ks[0]]; ok && ks[1] <= prev {
+			t.Fatalf("key %x: seq %d after %d", ks[0], ks[1], prev)
+		}
+		last[ks[0]] = ks[1]
+	}
+	// Same seed, same assignment of messages to queues.
+	again, err := sim.Run(context.Background(), withoutTrace(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q := range res.Queues {
+		if res.Queues[q].Sent != again.Queues[q].Sent {
+			t.Fatalf("queue %d got %d then %d messages with the same seed", q, res.Queues[q].Sent, again.Queues[q].Sent)
+		}
+	}
+}
+
+func withoutTrace(c sim.Config) sim.Config {
+	c.Trace, c.TraceN = nil, 0
+	return c
+}
+
+func TestRunTraceStopsAfterN(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	cfg.Messages, cfg.TraceN = 500, 7
+	var n atomic.Int64
+	cfg.Trace = func(sim.Delivery) { n.Add(1) }
+	if _, err := sim.Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 7 {
+		t.Fatalf("traced %d deliveries, want 7", n.Load())
+	}
+}
+
+func TestProgressReachesExpected(t *testing.T) {
+	var p sim.Progress
+	if s := p.Snapshot(); s.Expected != 0 || s.Delivered != 0 {
+		t.Fatalf("before run: %+v", s)
+	}
+	cfg := sim.DefaultConfig()
+	cfg.Messages, cfg.Progress = 5000, &p
+	if _, err := sim.Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Snapshot(); s.Delivered != 15000 || s.Expected != 15000 {
+		t.Fatalf("after run: %+v", s)
+	}
+}
