@@ -1,0 +1,143 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/msgsim/msgsim/sim"
+)
+
+// SchemaVersion is bumped whenever a JSON field changes meaning or goes
+// away; adding a field does not bump it.
+const SchemaVersion = 1
+
+// JSONResult is the json format's document. Field names are snake_case with
+// units as suffixes; the README documents each one.
+type JSONResult struct {
+	SchemaVersion       int            `json:"schema_version"`
+	Config              JSONConfig     `json:"config"`
+	Start               time.Time      `json:"start"`
+	ElapsedNs           int64          `json:"elapsed_ns"`
+	Produced            int64          `json:"produced"`
+	Expected            int64          `json:"expected"`
+	Sent                int64          `json:"sent"`
+	NotSent             int64          `json:"not_sent"`
+	Delivered           int64          `json:"delivered"`
+	Lost                int64          `json:"lost"`
+	Duplicated          int64          `json:"duplicated"`
+	OrderChecked        bool           `json:"order_checked"`
+	Reordered           int64          `json:"reordered"`
+	OK                  bool           `json:"ok"`
+	Bytes               int64          `json:"bytes"`
+	ThroughputMsgsPerS  float64        `json:"throughput_msgs_per_s"`
+	ThroughputBytesPerS float64        `json:"throughput_bytes_per_s"`
+	Latency             JSONLatency    `json:"latency"`
+	Queues              []JSONQueue    `json:"queues"`
+	Consumers           []JSONConsumer `json:"consumers"`
+	Interrupted         bool           `json:"interrupted"`
+	GoVersion           string         `json:"go_version"`
+	GOMAXPROCS          int            `json:"gomaxprocs"`
+	NumCPU              int            `json:"num_cpu"`
+}
+
+// JSONConfig is the run's configuration.
+type JSONConfig struct {
+	Messages  int64  `json:"messages"`
+	Producers int    `json:"producers"`
+	Queues    int    `json:"queues"`
+	Consumers int    `json:"consumers"`
+	Dispatch  string `json:"dispatch"`
+	Keys      int    `json:"keys"`
+	Buffer    int    `json:"buffer"`
+	Size      int    `json:"size"`
+	Seed      uint64 `json:"seed"`
+	Procs     int    `json:"procs"`
+}
+
+// JSONLatency is a latency distribution in nanoseconds.
+type JSONLatency struct {
+	Count    int64 `json:"count"`
+	MinNs    int64 `json:"min_ns"`
+	MeanNs   int64 `json:"mean_ns"`
+	StdDevNs int64 `json:"stddev_ns"`
+	P50Ns    int64 `json:"p50_ns"`
+	P90Ns    int64 `json:"p90_ns"`
+	P99Ns    int64 `json:"p99_ns"`
+	P999Ns   int64 `json:"p999_ns"`
+	MaxNs    int64 `json:"max_ns"`
+	Clamped  int64 `json:"clamped"`
+}
+
+// JSONQueue is one queue's counts and latency.
+type JSONQueue struct {
+	Queue              int         `json:"queue"`
+	Consumers          int         `json:"consumers"`
+	Sent               int64       `json:"sent"`
+	Delivered          int64       `json:"delivered"`
+	Lost               int64       `json:"lost"`
+	Duplicated         int64       `json:"duplicated"`
+	Reordered          int64       `json:"reordered"`
+	Bytes              int64       `json:"bytes"`
+	ThroughputMsgsPerS float64     `json:"throughput_msgs_per_s"`
+	Latency            JSONLatency `json:"latency"`
+}
+
+// JSONConsumer is what one consumer received.
+type JSONConsumer struct {
+	Queue     int   `json:"queue"`
+	Consumer  int   `json:"consumer"`
+	Delivered int64 `json:"delivered"`
+}
+
+// NewJSON converts a Result to the json document.
+func NewJSON(res sim.Result) JSONResult {
+	c := res.Config
+	out := JSONResult{
+		SchemaVersion: SchemaVersion,
+		Config: JSONConfig{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
+			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Size: c.Size, Seed: c.Seed, Procs: c.Procs},
+		Start:               res.Start.UTC(),
+		ElapsedNs:           int64(res.Elapsed),
+		Produced:            res.Produced,
+		Expected:            res.Expected,
+		Sent:                res.Sent,
+		NotSent:             res.NotSent(),
+		Delivered:           res.Delivered,
+		Lost:                res.Lost,
+		Duplicated:          res.Duplicated,
+		OrderChecked:        res.OrderChecked,
+		Reordered:           res.Reordered,
+		OK:                  res.OK(),
+		Bytes:               res.Bytes,
+		ThroughputMsgsPerS:  res.Throughput(),
+		ThroughputBytesPerS: res.BytesPerSecond(),
+		Latency:             jsonLatency(res.Latency),
+		Queues:              make([]JSONQueue, len(res.Queues)),
+		Consumers:           make([]JSONConsumer, len(res.Consumers)),
+		Interrupted:         res.Interrupted,
+		GoVersion:           res.GoVersion,
+		GOMAXPROCS:          res.GOMAXPROCS,
+		NumCPU:              res.NumCPU,
+	}
+	for i, q := range res.Queues {
+		out.Queues[i] = JSONQueue{Queue: q.Queue, Consumers: q.Consumers, Sent: q.Sent, Delivered: q.Delivered, Lost: q.Lost,
+			Duplicated: q.Duplicated, Reordered: q.Reordered, Bytes: q.Bytes, ThroughputMsgsPerS: perSecond(q.Delivered, res),
+			Latency: jsonLatency(q.Latency)}
+	}
+	for i, cr := range res.Consumers {
+		out.Consumers[i] = JSONConsumer{Queue: cr.Queue, Consumer: cr.Consumer, Delivered: cr.Delivered}
+	}
+	return out
+}
+
+func jsonLatency(l sim.Latency) JSONLatency {
+	return JSONLatency{Count: l.Count, MinNs: int64(l.Min), MeanNs: int64(l.Mean), StdDevNs: int64(l.StdDev), P50Ns: int64(l.P50),
+		P90Ns: int64(l.P90), P99Ns: int64(l.P99), P999Ns: int64(l.P999), MaxNs: int64(l.Max), Clamped: l.Clamped}
+}
+
+func writeJSON(w io.Writer, res sim.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(NewJSON(res))
+}

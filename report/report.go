@@ -1,0 +1,105 @@
+// Package report turns a sim.Result into bytes: tables for people, JSON and
+// CSV for programs, Markdown for pull requests and CI summaries. Every format
+// is a pure function of the Result, so each is golden-tested from one fixed
+// value; nothing here runs a simulation.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/msgsim/msgsim/sim"
+)
+
+// Format names an output format.
+type Format string
+
+// The output formats.
+const (
+	Table    Format = "table"
+	JSON     Format = "json"
+	CSV      Format = "csv"
+	Markdown Format = "markdown"
+)
+
+// Formats lists the accepted formats, default first.
+var Formats = []Format{Table, JSON, CSV, Markdown}
+
+// ParseFormat accepts a format name.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if strings.EqualFold(s, string(f)) {
+			return f, nil
+		}
+	}
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown format %q (want %s)", s, strings.Join(names, ", "))
+}
+
+// Write renders res in format f to w.
+func Write(w io.Writer, res sim.Result, f Format) error {
+	switch f {
+	case Table:
+		return writeTables(w, res, false)
+	case Markdown:
+		return writeTables(w, res, true)
+	case JSON:
+		return writeJSON(w, res)
+	case CSV:
+		return writeCSV(w, res)
+	}
+	return fmt.Errorf("unknown format %q", f)
+}
+
+// TraceLine formats one traced delivery the way the tutorial printed it.
+func TraceLine(d sim.Delivery, dispatch sim.Dispatch) string {
+	if dispatch == sim.Key {
+		return fmt.Sprintf("queue %d consumer %d: received message %d (producer %d, key %d)", d.Queue, d.Consumer, d.Seq, d.Producer, d.Key)
+	}
+	return fmt.Sprintf("queue %d consumer %d: received message %d (producer %d)", d.Queue, d.Consumer, d.Seq, d.Producer)
+}
+
+// ConfigLine describes what ran in one line.
+func ConfigLine(res sim.Result) string {
+	c := res.Config
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s × %s messages → %s × %s per queue, buffer %s, %s B payload",
+		c.Dispatch, plural(int64(c.Producers), "producer"), countStr(c.Messages),
+		plural(int64(c.Queues), "queue"), plural(int64(c.Consumers), "consumer"), countStr(int64(c.Buffer)), countStr(int64(c.Size)))
+	if c.Dispatch == sim.Key {
+		fmt.Fprintf(&b, ", %s keys", countStr(int64(c.Keys)))
+	}
+	fmt.Fprintf(&b, ", seed %d; GOMAXPROCS %d of %d CPUs, %s", c.Seed, res.GOMAXPROCS, res.NumCPU, res.GoVersion)
+	return b.String()
+}
+
+// Verdict is the one-line outcome of the delivery check.
+func Verdict(res sim.Result) string {
+	var b strings.Builder
+	if res.OK() {
+		b.WriteString("check passed: every message sent was delivered exactly once")
+		if res.OrderChecked {
+			b.WriteString(", in order")
+		}
+	} else {
+		fmt.Fprintf(&b, "check FAILED: %s lost, %s duplicated", countStr(res.Lost), countStr(res.Duplicated))
+		if res.OrderChecked {
+			fmt.Fprintf(&b, ", %s out of order", countStr(res.Reordered))
+		}
+	}
+	if res.Interrupted {
+		fmt.Fprintf(&b, "; interrupted: %s of %s deliveries not sent (not counted as lost)", countStr(res.NotSent()), countStr(res.Expected))
+	}
+	return b.String()
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return countStr(n) + " " + word + "s"
+}

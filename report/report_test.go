@@ -1,0 +1,165 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgsim/msgsim/report"
+	"github.com/msgsim/msgsim/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output")
+
+func lat(base time.Duration, n int64) sim.Latency {
+	return sim.Latency{Count: n, Min: base / 4, Mean: base, StdDev: base / 2, P50: base * 9 / 10, P90: base * 2,
+		P99: base * 5, P999: base * 12, Max: base * 40}
+}
+
+// healthy is a fixed, complete fan-out run: 1 producer, 3 queues × 2 consumers.
+func healthy() sim.Result {
+	cfg := sim.DefaultConfig()
+	cfg.Seed = 42
+	r := sim.Result{
+		Config: cfg, GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2,
+		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
+		Elapsed:  1234567890 * time.Nanosecond,
+		Produced: 1_000_000, Expected: 3_000_000, Sent: 3_000_000, Delivered: 3_000_000, Bytes: 48_000_000,
+		Latency: lat(12_345*time.Nanosecond, 3_000_000),
+	}
+	split := [][2]int64{{500_100, 499_900}, {612_000, 388_000}, {1_000_000, 0}}
+	for q := 0; q < 3; q++ {
+		r.Queues = append(r.Queues, sim.QueueResult{Queue: q, Consumers: 2, Sent: 1_000_000, Delivered: 1_000_000, Bytes: 16_000_000,
+			Latency: lat(time.Duration(10_000+q*2_000), 1_000_000)})
+		for c := 0; c < 2; c++ {
+			r.Consumers = append(r.Consumers, sim.ConsumerResult{Queue: q, Consumer: c, Delivered: split[q][c]})
+		}
+	}
+	return r
+}
+
+// broken is a fixed interrupted key-dispatch run with losses, duplicates and
+// 2 queues × 20 consumers, enough to summarise consumers instead of listing them.
+func broken() sim.Result {
+	cfg := sim.DefaultConfig()
+	cfg.Dispatch, cfg.Queues, cfg.Consumers, cfg.Producers, cfg.Buffer, cfg.Seed = sim.Key, 2, 20, 3, 1024, 7
+	r := sim.Result{
+		Config: cfg, GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 4,
+		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
+		Elapsed:  250 * time.Millisecond,
+		Produced: 400_000, Expected: 3_000_000, Sent: 400_000, Delivered: 399_990, Lost: 12, Duplicated: 2, Bytes: 6_399_840,
+		Latency: lat(3*time.Millisecond, 399_990), Interrupted: true,
+	}
+	r.Queues = []sim.QueueResult{
+		{Queue: 0, Consumers: 20, Sent: 210_000, Delivered: 209_990, Lost: 12, Duplicated: 2, Bytes: 3_359_840, Latency: lat(2*time.Millisecond, 209_990)},
+		{Queue: 1, Consumers: 20, Sent: 190_000, Delivered: 190_000, Bytes: 3_040_000, Latency: lat(4*time.Millisecond, 190_000)},
+	}
+	for q := 0; q < 2; q++ {
+		for c := 0; c < 20; c++ {
+			r.Consumers = append(r.Consumers, sim.ConsumerResult{Queue: q, Consumer: c, Delivered: int64(9_000 + 100*c + 500*q)})
+		}
+	}
+	return r
+}
+
+func TestGolden(t *testing.T) {
+	fixtures := map[string]sim.Result{"healthy": healthy(), "broken": broken()}
+	ext := map[report.Format]string{report.Table: "txt", report.JSON: "json", report.CSV: "csv", report.Markdown: "md"}
+	for name, res := range fixtures {
+		for _, f := range report.Formats {
+			t.Run(name+"/"+string(f), func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := report.Write(&buf, res, f); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join("testdata", name+"."+ext[f])
+				if *update {
+					if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test ./report -update to create it)", err)
+				}
+				if got := buf.String(); got != string(want) {
+					t.Errorf("%s differs from the golden file; got:\n%s", path, got)
+				}
+			})
+		}
+	}
+}
+
+func TestJSONRoundTrips(t *testing.T) {
+	var buf bytes.Buffer
+	if err := report.Write(&buf, broken(), report.JSON); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schema_version", "config", "elapsed_ns", "produced", "expected", "delivered", "lost", "duplicated",
+		"throughput_msgs_per_s", "throughput_bytes_per_s", "latency", "queues", "consumers", "interrupted", "go_version", "gomaxprocs"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("json lacks %q", k)
+		}
+	}
+	if doc["lost"].(float64) != 12 || doc["interrupted"] != true || doc["not_sent"].(float64) != 2_600_000 {
+		t.Errorf("wrong values: lost %v interrupted %v not_sent %v", doc["lost"], doc["interrupted"], doc["not_sent"])
+	}
+}
+
+func TestCSVShape(t *testing.T) {
+	var buf bytes.Buffer
+	if err := report.Write(&buf, healthy(), report.CSV); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1+3+1 || recs[4][0] != "total" || recs[4][3] != "3000000" {
+		t.Fatalf("want header, 3 queues, total; got %q", recs)
+	}
+}
+
+func TestTableSummarisesManyConsumers(t *testing.T) {
+	var buf bytes.Buffer
+	if err := report.Write(&buf, broken(), report.Table); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "fairness") || strings.Contains(out, "share of queue") {
+		t.Fatalf("40 consumers must be summarised per queue:\n%s", out)
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, f := range report.Formats {
+		if got, err := report.ParseFormat(string(f)); err != nil || got != f {
+			t.Errorf("%s: %v %v", f, got, err)
+		}
+	}
+	if _, err := report.ParseFormat("xml"); err == nil || !strings.Contains(err.Error(), "table, json, csv, markdown") {
+		t.Errorf("xml: %v", err)
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+func TestWriteReportsWriterErrors(t *testing.T) {
+	for _, f := range report.Formats {
+		if err := report.Write(failWriter{}, healthy(), f); err == nil {
+			t.Errorf("%s: no error from a failing writer", f)
+		}
+	}
+}

@@ -1,0 +1,229 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/units"
+)
+
+// maxConsumerRows is how many consumers get a row each; above it the
+// consumers table shows min / median / max per queue and a fairness index.
+const maxConsumerRows = 16
+
+// table is a titled grid, rendered as a box table or as Markdown. The first
+// column is left-aligned, the rest (numbers) right-aligned.
+type table struct {
+	title  string
+	header []string
+	rows   [][]string
+	footer []string
+}
+
+func writeTables(w io.Writer, res sim.Result, markdown bool) error {
+	tables := []table{summaryTable(res), queueTable(res), latencyTable(res), consumerTable(res)}
+	ew := &errWriter{w: w}
+	if markdown {
+		fmt.Fprintf(ew, "**msgsim** %s\n\n%s\n", ConfigLine(res), Verdict(res))
+	} else {
+		fmt.Fprintf(ew, "%s\n%s\n", ConfigLine(res), Verdict(res))
+	}
+	for _, t := range tables {
+		if ew.err != nil {
+			return ew.err
+		}
+		if markdown {
+			fmt.Fprintf(ew, "\n#### %s\n\n", t.title)
+		} else {
+			fmt.Fprintf(ew, "\n%s\n", t.title)
+		}
+		if err := t.render(ew, markdown); err != nil {
+			return err
+		}
+	}
+	return ew.err
+}
+
+func (t table) render(w io.Writer, markdown bool) error {
+	align := make([]tw.Align, len(t.header))
+	for i := range align {
+		align[i] = tw.AlignRight
+	}
+	align[0] = tw.AlignLeft
+	aligns := tw.CellAlignment{PerColumn: align}
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithFooterAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignmentConfig(aligns),
+		tablewriter.WithRowAlignmentConfig(aligns), tablewriter.WithFooterAlignmentConfig(aligns),
+	}
+	if markdown {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	}
+	tbl := tablewriter.NewTable(w, opts...)
+	tbl.Header(anys(t.header)...)
+	for _, r := range t.rows {
+		if err := tbl.Append(anys(r)...); err != nil {
+			return err
+		}
+	}
+	if t.footer != nil {
+		tbl.Footer(anys(t.footer)...)
+	}
+	return tbl.Render()
+}
+
+func anys(s []string) []any {
+	a := make([]any, len(s))
+	for i, v := range s {
+		a[i] = v
+	}
+	return a
+}
+
+func summaryTable(res sim.Result) table {
+	h := []string{"elapsed", "produced", "expected", "delivered", "lost", "duplicated"}
+	r := []string{units.Duration(res.Elapsed), countStr(res.Produced), countStr(res.Expected), countStr(res.Delivered), countStr(res.Lost), countStr(res.Duplicated)}
+	if res.OrderChecked {
+		h, r = append(h, "out of order"), append(r, countStr(res.Reordered))
+	}
+	if res.Interrupted {
+		h, r = append(h, "not sent"), append(r, countStr(res.NotSent()))
+	}
+	h = append(h, "msgs/s", "MB/s")
+	r = append(r, rateStr(res.Throughput()), mbStr(res.BytesPerSecond()))
+	return table{title: "summary", header: h, rows: [][]string{r}}
+}
+
+func queueTable(res sim.Result) table {
+	t := table{title: "deliveries by queue", header: []string{"queue", "consumers", "sent", "delivered", "lost", "duplicated", "msgs/s"}}
+	for _, q := range res.Queues {
+		t.rows = append(t.rows, []string{"q" + strconv.Itoa(q.Queue), countStr(int64(q.Consumers)), countStr(q.Sent), countStr(q.Delivered),
+			countStr(q.Lost), countStr(q.Duplicated), rateStr(perSecond(q.Delivered, res))})
+	}
+	t.footer = []string{"total", countStr(int64(len(res.Consumers))), countStr(res.Sent), countStr(res.Delivered),
+		countStr(res.Lost), countStr(res.Duplicated), rateStr(res.Throughput())}
+	return t
+}
+
+func latencyTable(res sim.Result) table {
+	t := table{title: "latency (send → receive)", header: []string{"queue", "min", "mean", "p50", "p90", "p99", "p99.9", "max"}}
+	row := func(name string, l sim.Latency) []string {
+		return []string{name, durStr(l.Min), durStr(l.Mean), durStr(l.P50), durStr(l.P90), durStr(l.P99), durStr(l.P999), durStr(l.Max)}
+	}
+	for _, q := range res.Queues {
+		t.rows = append(t.rows, row("q"+strconv.Itoa(q.Queue), q.Latency))
+	}
+	t.footer = row("total", res.Latency)
+	return t
+}
+
+func consumerTable(res sim.Result) table {
+	if len(res.Consumers) <= maxConsumerRows {
+		t := table{title: "consumers", header: []string{"queue", "consumer", "delivered", "share of queue"}}
+		for _, c := range res.Consumers {
+			t.rows = append(t.rows, []string{"q" + strconv.Itoa(c.Queue), strconv.Itoa(c.Consumer), countStr(c.Delivered),
+				pctStr(c.Delivered, res.Queues[c.Queue].Delivered)})
+		}
+		return t
+	}
+	t := table{title: "consumers (per queue: spread of deliveries; fairness 1.00 = perfectly even)",
+		header: []string{"queue", "consumers", "min", "median", "max", "fairness"}}
+	for q, group := range byQueue(res) {
+		st := spread(group)
+		t.rows = append(t.rows, []string{"q" + strconv.Itoa(q), countStr(int64(len(group))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)})
+	}
+	st := spread(res.Consumers)
+	t.footer = []string{"all", countStr(int64(len(res.Consumers))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)}
+	return t
+}
+
+// byQueue groups consumer results by queue; Result lists them queue by queue.
+func byQueue(res sim.Result) [][]sim.ConsumerResult {
+	groups := make([][]sim.ConsumerResult, len(res.Queues))
+	for i := 0; i < len(res.Consumers); {
+		j := i
+		for j < len(res.Consumers) && res.Consumers[j].Queue == res.Consumers[i].Queue {
+			j++
+		}
+		groups[res.Consumers[i].Queue] = res.Consumers[i:j]
+		i = j
+	}
+	return groups
+}
+
+type spreadStats struct {
+	min, median, max int64
+	fairness         float64 // Jain's index: 1 when all equal, 1/n when one does everything
+}
+
+func spread(cs []sim.ConsumerResult) spreadStats {
+	if len(cs) == 0 {
+		return spreadStats{}
+	}
+	v := make([]int64, len(cs))
+	var sum, sumSq float64
+	for i, c := range cs {
+		v[i] = c.Delivered
+		f := float64(c.Delivered)
+		sum += f
+		sumSq += f * f
+	}
+	slices.Sort(v)
+	st := spreadStats{min: v[0], median: v[len(v)/2], max: v[len(v)-1], fairness: 1}
+	if sumSq > 0 {
+		st.fairness = sum * sum / (float64(len(v)) * sumSq)
+	}
+	return st
+}
+
+func perSecond(n int64, res sim.Result) float64 {
+	if res.Elapsed <= 0 {
+		return 0
+	}
+	return float64(n) / res.Elapsed.Seconds()
+}
+
+func countStr(n int64) string { return units.Int(n) }
+
+func durStr(d time.Duration) string { return units.Duration(d) }
+
+func rateStr(v float64) string {
+	if v == 0 {
+		return "0"
+	}
+	return units.Int(int64(math.Round(v)))
+}
+
+func mbStr(bytesPerSec float64) string { return strconv.FormatFloat(bytesPerSec/1e6, 'f', 2, 64) }
+
+func pctStr(part, whole int64) string {
+	if whole == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + "%"
+}
+
+// errWriter remembers the first write error so a sequence of Fprintf calls
+// needs one check.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
