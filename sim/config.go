@@ -10,6 +10,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/msgsim/msgsim/units"
 )
 
 // Dispatch says how a producer chooses the queues a message goes to.
@@ -155,7 +157,7 @@ func (c Config) Validate() error {
 		{"trace", c.TraceN, 0, math.MaxInt64},
 	} {
 		if r.v < r.lo || r.v > r.h {
-			return &FieldError{r.field, r.v, fmt.Sprintf("%d..%d", r.lo, r.h)}
+			return &FieldError{r.field, r.v, units.Int(r.lo) + ".." + units.Int(r.h)}
 		}
 	}
 	switch c.Dispatch {
@@ -166,11 +168,11 @@ func (c Config) Validate() error {
 	// Products are checked by division so they cannot overflow first.
 	if int64(c.Consumers) > MaxConsumers/int64(c.Queues) {
 		return &FieldError{"consumers", c.Consumers,
-			fmt.Sprintf("queues × consumers ≤ %d consumer goroutines in total; %d × %d is too many", MaxConsumers, c.Queues, c.Consumers)}
+			fmt.Sprintf("queues × consumers ≤ %s consumer goroutines in total; %s × %s is too many", units.Int(MaxConsumers), units.Int(int64(c.Queues)), units.Int(int64(c.Consumers)))}
 	}
 	if c.Buffer > 0 && int64(c.Buffer) > MaxBufferedSlots/int64(c.Queues) {
 		return &FieldError{"buffer", c.Buffer,
-			fmt.Sprintf("buffer × queues ≤ %d slots, allocated up front; %d × %d is too many", MaxBufferedSlots, c.Buffer, c.Queues)}
+			fmt.Sprintf("buffer × queues ≤ %s slots, allocated up front; %s × %s is too many", units.Int(MaxBufferedSlots), units.Int(int64(c.Buffer)), units.Int(int64(c.Queues)))}
 	}
 	perMsg := int64(c.Producers)
 	if c.Dispatch == Fanout {
@@ -178,7 +180,7 @@ func (c Config) Validate() error {
 	}
 	if c.Messages > MaxExpected/perMsg {
 		return &FieldError{"messages", c.Messages,
-			fmt.Sprintf("at most %d deliveries per run; this config expects more than that", int64(MaxExpected))}
+			"at most " + units.Int(MaxExpected) + " deliveries per run (messages × producers, × queues for fanout)"}
 	}
 	return nil
 }

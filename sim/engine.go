@@ -70,15 +70,19 @@ type run struct {
 // what is already in the queues and the partial Result has Interrupted set.
 // Every goroutine Run starts has ended when it returns.
 func Run(ctx context.Context, cfg Config) (Result, error) {
-	return runWith(ctx, cfg, nil)
+	return runWith(ctx, cfg, injectedFault)
 }
+
+// injectedFault is nil in every normal build; the msgsimfault build tag sets
+// it so the command's exit code for a failed check can be tested end to end.
+var injectedFault func(q int, m *message) int
 
 func runWith(ctx context.Context, cfg Config, fault func(int, *message) int) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
 	if cfg.Seed == 0 {
-		cfg.Seed = rand.Uint64() | 1
+		cfg.Seed = rand.Uint64N(1<<53) + 1 // exact in JSON readers that use float64
 	}
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime/debug"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/msgsim/msgsim/report"
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/units"
+)
+
+// options is everything the command line decides: the simulation config and
+// how to present it.
+type options struct {
+	cfg      sim.Config
+	format   report.Format
+	output   string // "" or "-" is stdout
+	progress string // auto, always, never
+}
+
+// count flags are strings so that one parser (units.ParseCount) accepts
+// 10k, 2.5M, 1e6 and 1_000_000 everywhere, and 010 means ten.
+func countFlag(name, alias, def, usage string) *cli.StringFlag {
+	f := &cli.StringFlag{Name: name, Value: def, Usage: usage, EnvVars: []string{envName(name)}}
+	if alias != "" {
+		f.Aliases = []string{alias}
+	}
+	return f
+}
+
+func envName(flag string) string {
+	return "MSGSIM_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// runFlags are the flags that describe a run.
+func runFlags() []cli.Flag {
+	return []cli.Flag{
+		countFlag("messages", "n", "1M", "messages per `N` producer; human numbers: 1000, 10k, 2.5M, 1e6, 1_000_000 (e.g. -n 500k)"),
+		countFlag("producers", "p", "1", "producer goroutines (e.g. -p 4)"),
+		countFlag("queues", "q", "3", "queues, one channel each (e.g. -q 3)"),
+		countFlag("consumers", "c", "2", "competing consumers per queue (e.g. -c 2)"),
+		&cli.StringFlag{Name: "dispatch", Value: "fanout", EnvVars: []string{envName("dispatch")},
+			Usage: "fanout: every message to every queue; roundrobin: each message to one queue in turn; key: a seeded random key per message hashed to one queue (e.g. --dispatch key)"},
+		countFlag("keys", "", "1024", "distinct keys for --dispatch key (e.g. --keys 100)"),
+		countFlag("buffer", "b", "0", "channel capacity per queue; 0 is unbuffered (e.g. -b 1024)"),
+		countFlag("size", "", "16", "payload bytes per message (e.g. --size 1k)"),
+		countFlag("seed", "", "0", "seed for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
+		countFlag("procs", "", "0", "GOMAXPROCS for the run; 0 uses all cores (e.g. --procs 1)"),
+		countFlag("trace", "", "0", "print the first N deliveries to stderr, one line each (e.g. --trace 10)"),
+		&cli.StringFlag{Name: "format", Value: "table", EnvVars: []string{envName("format")},
+			Usage: "report format: table, json, csv, markdown (e.g. --format json)"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, EnvVars: []string{envName("output")},
+			Usage: "write the report to `FILE` instead of stdout (e.g. -o result.json)"},
+		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{envName("progress")},
+			Usage: "progress bar on stderr: auto (when stderr is a terminal), always, never"},
+	}
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	flags := runFlags()
+	return &cli.App{
+		Name:            "msgsim",
+		Usage:           "simulate producers → queues → consumers over Go channels and measure it",
+		UsageText:       "msgsim [flags]",
+		Version:         version(),
+		Description:     description,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		Flags:           flags,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{rewriteFlagError(err, flags)}
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // main decides exit codes
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Sprintf("unexpected argument %q (msgsim takes only flags; see msgsim --help)", c.Args().First())}
+			}
+			opts, err := parseOptions(c)
+			if err != nil {
+				return err
+			}
+			return execute(c.Context, opts, stdout, stderr)
+		},
+	}
+}
+
+const description = `Runs the tutorial topology done right: producers send every message to Q queues
+   (fan-out), each drained by C competing consumers; checks every delivery happened
+   exactly once and prints throughput and latency.
+
+   Examples:
+     msgsim -n 1M -q 3 -c 2                    the tutorial's topology, a million messages
+     msgsim -n 10M -b 1024 --format json       buffered channels, machine-readable
+     msgsim --dispatch key -c 1 --trace 10     keyed dispatch, first ten deliveries shown
+     MSGSIM_QUEUES=8 msgsim                    every flag also reads $MSGSIM_<FLAG>
+
+   Exit codes: 0 ok, 1 delivery check failed, 2 usage error, 3 runtime error, 130 interrupted.`
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// parseOptions turns flags and environment into options, or returns a
+// usageError naming the first bad flag.
+func parseOptions(c *cli.Context) (options, error) {
+	o := options{cfg: sim.DefaultConfig()}
+	var err error
+	count := func(name string) int64 {
+		if err != nil {
+			return 0
+		}
+		raw := c.String(name)
+		v, perr := units.ParseCount(raw)
+		if perr != nil {
+			err = usageError{fmt.Sprintf("--%s: %q%s %s", name, raw, fromEnv(c, name), countProblem(perr))}
+		}
+		return v
+	}
+	o.cfg.Messages = count("messages")
+	o.cfg.Producers = int(count("producers"))
+	o.cfg.Queues = int(count("queues"))
+	o.cfg.Consumers = int(count("consumers"))
+	o.cfg.Keys = int(count("keys"))
+	o.cfg.Buffer = int(count("buffer"))
+	o.cfg.Size = int(count("size"))
+	o.cfg.Seed = uint64(count("seed"))
+	o.cfg.Procs = int(count("procs"))
+	o.cfg.TraceN = count("trace")
+	if err != nil {
+		return o, err
+	}
+	if o.cfg.Dispatch, err = sim.ParseDispatch(c.String("dispatch")); err != nil {
+		return o, usageError{"--dispatch: " + err.Error()}
+	}
+	if o.format, err = report.ParseFormat(c.String("format")); err != nil {
+		return o, usageError{"--format: " + err.Error()}
+	}
+	switch o.progress = strings.ToLower(c.String("progress")); o.progress {
+	case "auto", "always", "never":
+	default:
+		return o, usageError{fmt.Sprintf("--progress: %q is not a mode (want auto, always, never)", c.String("progress"))}
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return o, usageError{err.Error()}
+	}
+	o.output = c.String("output")
+	if err := checkWritable(o.output); err != nil {
+		return o, usageError{fmt.Sprintf("--output: %q cannot be written: %v", o.output, errors.Unwrap(err))}
+	}
+	return o, nil
+}
+
+func countProblem(err error) string {
+	switch {
+	case errors.Is(err, units.ErrNotInteger):
+		return "is not a whole number"
+	case errors.Is(err, units.ErrRange):
+		return "is out of range (want a whole number from 0 to 9,223,372,036,854,775,807)"
+	}
+	return "is not a number (want a whole number such as 1000, 10k, 2.5M, 1e6 or 1_000_000)"
+}
+
+// fromEnv says where a bad value came from when it was not the command line.
+func fromEnv(c *cli.Context, name string) string {
+	env := envName(name)
+	if v, ok := os.LookupEnv(env); ok && v == c.String(name) && !onCommandLine(name) {
+		return " (from $" + env + ")"
+	}
+	return ""
+}
+
+func onCommandLine(name string) bool {
+	for _, a := range os.Args[1:] {
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkWritable makes sure the report can be written before the run starts,
+// so a typo in a path costs nothing. It creates the file if needed; the
+// report replaces its contents at the end.
+func checkWritable(path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+var (
+	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
+	needsArg      = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
+)
+
+// rewriteFlagError turns the flag package's messages into msgsim's style:
+// the flag spelled as the user typed it (--name), and a suggestion for typos.
+func rewriteFlagError(err error, flags []cli.Flag) string {
+	msg := err.Error()
+	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
+		s := fmt.Sprintf("unknown flag %s", dashed(m[1]))
+		if cli.SuggestFlag != nil {
+			if sug := cli.SuggestFlag(flags, m[1], true); sug != "" {
+				s += fmt.Sprintf(" (did you mean %s?)", sug)
+			}
+		}
+		return s + "; see msgsim --help"
+	}
+	if m := needsArg.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s needs a value", dashed(longName(m[1], flags)))
+	}
+	return msg
+}
+
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+func longName(name string, flags []cli.Flag) string {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f.Names()[0]
+			}
+		}
+	}
+	return name
+}

@@ -1,0 +1,51 @@
+// Command msgsim runs a producer → queues → consumers simulation over Go
+// channels, checks exactly-once delivery and reports throughput and latency.
+// See README.md.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(exitCode(newApp(os.Stdout, os.Stderr).Run(os.Args), os.Stderr))
+}
+
+// The kinds of failure, each with its exit code.
+type (
+	usageError       struct{ msg string } // 2: bad flags; nothing ran
+	runtimeError     struct{ err error }  // 3: the run or its output failed
+	checkFailedError struct{ msg string } // 1: lost or duplicated deliveries
+	interruptedError struct{}             // 130: SIGINT/SIGTERM, partial report written
+)
+
+func (e usageError) Error() string       { return e.msg }
+func (e runtimeError) Error() string     { return e.err.Error() }
+func (e runtimeError) Unwrap() error     { return e.err }
+func (e checkFailedError) Error() string { return e.msg }
+func (interruptedError) Error() string   { return "interrupted; the report is partial" }
+
+// exitCode maps an error to the process exit code, printing it as one line.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "msgsim: %v\n", err)
+	var (
+		u usageError
+		c checkFailedError
+		i interruptedError
+	)
+	switch {
+	case errors.As(err, &u):
+		return 2
+	case errors.As(err, &c):
+		return 1
+	case errors.As(err, &i):
+		return 130
+	}
+	return 3
+}

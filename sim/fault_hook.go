@@ -1,0 +1,24 @@
+//go:build msgsimfault
+
+package sim
+
+import (
+	"os"
+	"strconv"
+)
+
+// With the msgsimfault tag, MSGSIM_FAULT_DROP_EVERY=N drops every Nth
+// message of queue 0, so tests of the binary can see a failed check. Normal
+// builds do not contain this file.
+func init() {
+	n, err := strconv.ParseInt(os.Getenv("MSGSIM_FAULT_DROP_EVERY"), 10, 64)
+	if err != nil || n <= 0 {
+		return
+	}
+	injectedFault = func(q int, m *message) int {
+		if q == 0 && m.seq%n == 0 {
+			return 0
+		}
+		return 1
+	}
+}
