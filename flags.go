@@ -42,24 +42,24 @@ func envName(flag string) string {
 // runFlags are the flags that describe a run.
 func runFlags() []cli.Flag {
 	return []cli.Flag{
-		countFlag("messages", "n", "1M", "messages per `N` producer; human numbers: 1000, 10k, 2.5M, 1e6, 1_000_000 (e.g. -n 500k)"),
-		countFlag("producers", "p", "1", "producer goroutines (e.g. -p 4)"),
-		countFlag("queues", "q", "3", "queues, one channel each (e.g. -q 3)"),
-		countFlag("consumers", "c", "2", "competing consumers per queue (e.g. -c 2)"),
+		countFlag("messages", "n", "1M", "`N` messages per producer; human numbers: 1000, 10k, 2.5M, 1e6, 1_000_000 (e.g. -n 500k)"),
+		countFlag("producers", "p", "1", "`N` producer goroutines (e.g. -p 4)"),
+		countFlag("queues", "q", "3", "`N` queues, one channel each (e.g. -q 3)"),
+		countFlag("consumers", "c", "2", "`N` competing consumers per queue (e.g. -c 2)"),
 		&cli.StringFlag{Name: "dispatch", Value: "fanout", EnvVars: []string{envName("dispatch")},
-			Usage: "fanout: every message to every queue; roundrobin: each message to one queue in turn; key: a seeded random key per message hashed to one queue (e.g. --dispatch key)"},
-		countFlag("keys", "", "1024", "distinct keys for --dispatch key (e.g. --keys 100)"),
-		countFlag("buffer", "b", "0", "channel capacity per queue; 0 is unbuffered (e.g. -b 1024)"),
-		countFlag("size", "", "16", "payload bytes per message (e.g. --size 1k)"),
-		countFlag("seed", "", "0", "seed for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
-		countFlag("procs", "", "0", "GOMAXPROCS for the run; 0 uses all cores (e.g. --procs 1)"),
-		countFlag("trace", "", "0", "print the first N deliveries to stderr, one line each (e.g. --trace 10)"),
+			Usage: "dispatch `MODE`: fanout: every message to every queue; roundrobin: each message to one queue in turn; key: a seeded random key per message hashed to one queue (e.g. --dispatch key)"},
+		countFlag("keys", "", "1024", "`N` distinct keys for --dispatch key (e.g. --keys 100)"),
+		countFlag("buffer", "b", "0", "channel capacity `N` per queue; 0 is unbuffered (e.g. -b 1024)"),
+		countFlag("size", "", "16", "payload `BYTES` per message (e.g. --size 1k)"),
+		countFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
+		countFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
+		countFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (e.g. --trace 10)"),
 		&cli.StringFlag{Name: "format", Value: "table", EnvVars: []string{envName("format")},
-			Usage: "report format: table, json, csv, markdown (e.g. --format json)"},
+			Usage: "report `FORMAT`: table, json, csv, markdown (e.g. --format json)"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, EnvVars: []string{envName("output")},
 			Usage: "write the report to `FILE` instead of stdout (e.g. -o result.json)"},
 		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{envName("progress")},
-			Usage: "progress bar on stderr: auto (when stderr is a terminal), always, never"},
+			Usage: "progress bar `MODE` on stderr: auto (when stderr is a terminal), always, never"},
 	}
 }
 
@@ -93,16 +93,16 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 }
 
 const description = `Runs the tutorial topology done right: producers send every message to Q queues
-   (fan-out), each drained by C competing consumers; checks every delivery happened
-   exactly once and prints throughput and latency.
+(fan-out), each drained by C competing consumers; checks every delivery happened
+exactly once and prints throughput and latency.
 
-   Examples:
-     msgsim -n 1M -q 3 -c 2                    the tutorial's topology, a million messages
-     msgsim -n 10M -b 1024 --format json       buffered channels, machine-readable
-     msgsim --dispatch key -c 1 --trace 10     keyed dispatch, first ten deliveries shown
-     MSGSIM_QUEUES=8 msgsim                    every flag also reads $MSGSIM_<FLAG>
+Examples:
+  msgsim -n 1M -q 3 -c 2                    the tutorial's topology, a million messages
+  msgsim -n 10M -b 1024 --format json       buffered channels, machine-readable
+  msgsim --dispatch key -c 1 --trace 10     keyed dispatch, first ten deliveries shown
+  MSGSIM_QUEUES=8 msgsim                    every flag also reads $MSGSIM_<FLAG>
 
-   Exit codes: 0 ok, 1 delivery check failed, 2 usage error, 3 runtime error, 130 interrupted.`
+Exit codes: 0 ok, 1 delivery check failed, 2 usage error, 3 runtime error, 130 interrupted.`
 
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {

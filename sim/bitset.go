@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"math/bits"
 	"sync/atomic"
 )
 
@@ -53,18 +52,4 @@ func (s *seenSet) set(i int64) (dup bool) {
 	old := *w
 	*w = old | mask
 	return old&mask != 0
-}
-
-// count returns the number of bits set. Call it only after every setter has
-// finished.
-func (s *seenSet) count() int64 {
-	var n int64
-	for i := range s.chunks {
-		if c := s.chunks[i].Load(); c != nil {
-			for _, w := range c {
-				n += int64(bits.OnesCount64(w))
-			}
-		}
-	}
-	return n
 }
