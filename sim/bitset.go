@@ -1,8 +1,6 @@
 package sim
 
-import (
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // seenSet remembers which deliveries arrived, one bit each, so a lost
 // message and a duplicated one cannot cancel out in a count. Memory is
@@ -11,45 +9,54 @@ import (
 // the plan never has to fit in memory up front.
 type seenSet struct {
 	chunks []atomic.Pointer[[chunkWords]uint64]
-	n      int64 // bits
-	shared bool  // more than one goroutine sets bits: use atomic OR
+	n      uint64 // bits
+	shared bool   // more than one goroutine sets bits: use atomic OR
 }
 
 const (
-	chunkBits  = 1 << 20 // 128 KiB per chunk
+	chunkShift = 20 // 2^20 bits = 128 KiB per chunk
+	chunkBits  = 1 << chunkShift
 	chunkWords = chunkBits / 64
 )
 
 func newSeenSet(n int64, shared bool) *seenSet {
-	return &seenSet{chunks: make([]atomic.Pointer[[chunkWords]uint64], (n+chunkBits-1)/chunkBits), n: n, shared: shared}
+	return &seenSet{chunks: make([]atomic.Pointer[[chunkWords]uint64], (n+chunkBits-1)/chunkBits), n: uint64(n), shared: shared}
 }
 
-// bits returns the number of bits the set holds.
-func (s *seenSet) bits() int64 { return s.n }
+// set marks bit i and reports whether it was already set (a duplicate).
+// The caller checks 0 ≤ i < n. Consumers gather bits and use markBits.
+func (s *seenSet) set(i int64) (dup bool) {
+	bit := uint64(1) << (i & 63)
+	return markBits(s.chunk(i), i, bit, s.shared) != 0
+}
 
-// chunk returns the chunk holding bit i, allocating it if needed. Two
-// goroutines may race to allocate; the loser's chunk is dropped.
+// chunk returns the chunk holding bit i, allocating it on first touch.
 func (s *seenSet) chunk(i int64) *[chunkWords]uint64 {
-	p := &s.chunks[i/chunkBits]
-	if c := p.Load(); c != nil {
+	if c := s.chunks[i>>chunkShift].Load(); c != nil {
 		return c
 	}
+	return s.alloc(i)
+}
+
+// markBits sets mask in the word of c holding bit i and returns the bits of
+// mask that were already set.
+func markBits(c *[chunkWords]uint64, i int64, mask uint64, shared bool) uint64 {
+	w := &c[(i&(chunkBits-1))>>6]
+	if shared {
+		return atomic.OrUint64(w, mask) & mask
+	}
+	old := *w
+	*w = old | mask
+	return old & mask
+}
+
+// alloc installs the chunk holding bit i. Two goroutines may race; the
+// loser's chunk is dropped.
+func (s *seenSet) alloc(i int64) *[chunkWords]uint64 {
+	p := &s.chunks[i>>chunkShift]
 	c := new([chunkWords]uint64)
 	if p.CompareAndSwap(nil, c) {
 		return c
 	}
 	return p.Load()
-}
-
-// set marks bit i and reports whether it was already set (a duplicate).
-func (s *seenSet) set(i int64) (dup bool) {
-	c := s.chunk(i)
-	w := &c[(i%chunkBits)/64]
-	mask := uint64(1) << (uint(i) % 64)
-	if s.shared {
-		return atomic.OrUint64(w, mask)&mask != 0
-	}
-	old := *w
-	*w = old | mask
-	return old&mask != 0
 }

@@ -59,6 +59,7 @@ const (
 	MaxBufferedSlots   = 1 << 26    // buffer × queues: channel memory is allocated up front
 	MaxSize            = 1 << 20    // payload bytes
 	MaxKeys            = 1 << 30
+	MaxBatch           = 1 << 16
 	MaxProcs           = 4096
 	DefaultKeys        = 1024
 	DefaultMessages    = 1_000_000
@@ -78,6 +79,7 @@ type Config struct {
 	Dispatch  Dispatch // how messages are spread over queues
 	Keys      int      // distinct keys in Key dispatch
 	Buffer    int      // channel capacity; 0 is unbuffered
+	Batch     int      // messages per channel operation; 0 or 1 sends them one by one
 	Size      int      // payload bytes carried by each message
 	Seed      uint64   // seeds every random choice; 0 picks one and records it in the Result
 	Procs     int      // GOMAXPROCS during the run; 0 keeps the current setting
@@ -110,6 +112,7 @@ func DefaultConfig() Config {
 		Queues:    DefaultQueues,
 		Consumers: DefaultConsumers,
 		Dispatch:  Fanout,
+		Batch:     1,
 		Keys:      DefaultKeys,
 		Size:      DefaultPayloadSize,
 	}
@@ -153,6 +156,7 @@ func (c Config) Validate() error {
 		{"buffer", int64(c.Buffer), 0, MaxBuffer},
 		{"size", int64(c.Size), 0, MaxSize},
 		{"keys", int64(c.Keys), 1, MaxKeys},
+		{"batch", int64(c.Batch), 0, MaxBatch},
 		{"procs", int64(c.Procs), 0, MaxProcs},
 		{"trace", c.TraceN, 0, math.MaxInt64},
 	} {
@@ -170,9 +174,9 @@ func (c Config) Validate() error {
 		return &FieldError{"consumers", c.Consumers,
 			fmt.Sprintf("queues × consumers ≤ %s consumer goroutines in total; %s × %s is too many", units.Int(MaxConsumers), units.Int(int64(c.Queues)), units.Int(int64(c.Consumers)))}
 	}
-	if c.Buffer > 0 && int64(c.Buffer) > MaxBufferedSlots/int64(c.Queues) {
+	if c.Buffer > 0 && int64(c.Buffer)*int64(max(c.Batch, 1)) > MaxBufferedSlots/int64(c.Queues) {
 		return &FieldError{"buffer", c.Buffer,
-			fmt.Sprintf("buffer × queues ≤ %s slots, allocated up front; %s × %s is too many", units.Int(MaxBufferedSlots), units.Int(int64(c.Buffer)), units.Int(int64(c.Queues)))}
+			fmt.Sprintf("buffer × batch × queues ≤ %s messages in flight; %s × %s × %s is too many", units.Int(MaxBufferedSlots), units.Int(int64(c.Buffer)), units.Int(int64(max(c.Batch, 1))), units.Int(int64(c.Queues)))}
 	}
 	perMsg := int64(c.Producers)
 	if c.Dispatch == Fanout {

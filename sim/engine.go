@@ -7,24 +7,30 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// message is what travels through a queue. The payload is a read-only slice
-// shared by all of a producer's messages: it is really carried (its length
-// is counted on arrival) without an allocation per message.
+// message is what travels through a queue. The payload is a read-only
+// slice shared by all of a producer's messages: it is really carried (its
+// length is counted on arrival) without an allocation per message.
 type message struct {
-	sent     int64 // ns since the run's base time
-	seq      int64
+	sent     int64 // ns since the run's base time; in a batch the batch carries it
+	slot     int64 // the message's bit in its queue's seen set; see producer.route
 	producer int32
 	key      uint32
 	payload  []byte
 }
 
+// batch is Config.Batch messages handed over in one channel operation. In
+// fan-out the same batch goes to every queue; the last consumer to finish
+// with it returns it to the pool.
+type batch struct {
+	sent int64
+	refs atomic.Int32
+	msgs []message
+}
+
 // progressEvery is how many deliveries a consumer makes between updates of
-// its progress counter, so progress costs one atomic store per thousand
-// messages rather than one per message.
+// its progress counter: one atomic store per thousand messages, not per message.
 const progressEvery = 1024
 
 // consumer holds one consumer goroutine's counters. Each consumer writes only
@@ -33,6 +39,7 @@ type consumer struct {
 	progress atomic.Int64 // read by Progress while the run goes on
 	_        [56]byte
 
+	rec        recorder // written per message: on this padded line, not in a shared array
 	queue, id  int
 	delivered  int64
 	duplicated int64
@@ -40,7 +47,6 @@ type consumer struct {
 	bytes      int64
 	clamped    int64
 	last       int64 // ns since base of the last receive
-	hist       *hdrhistogram.Histogram
 	_          [64]byte
 }
 
@@ -48,21 +54,26 @@ type consumer struct {
 type producer struct {
 	first    int64   // ns since base of the first send; -1 if none
 	produced int64   // messages created
-	sent     []int64 // deliveries handed to each queue
+	sent     []int64 // messages handed to each queue
 }
 
 // run is one execution of a Config.
 type run struct {
 	cfg       Config
 	base      time.Time
-	queues    []chan message
-	seen      []*seenSet // per queue; Key dispatch shares one set
-	perQueue  int64      // bits per producer in each queue's set
+	queues    []chan message // Batch == 1
+	batches   []chan *batch  // Batch > 1
+	pool      sync.Pool      // of *batch
+	seen      []*seenSet     // per queue; Key dispatch shares one set
+	perQueue  int64          // bits per producer in each queue's set
 	consumers []consumer
+	shared    []*sharedHistogram
+	layout    HistogramLayout
 	producers []producer
+	payloads  [][]byte // per producer, read-only once the run starts
 	stop      atomic.Bool
 	traceLeft atomic.Int64
-	fault     func(q int, m *message) int // test hook: how many copies to send
+	fault     func(q, producer int, seq int64) int // test hook: how many copies arrive
 }
 
 // Run executes cfg and returns what it measured. It returns an error only
@@ -75,18 +86,22 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 // injectedFault is nil in every normal build; the msgsimfault build tag sets
 // it so the command's exit code for a failed check can be tested end to end.
-var injectedFault func(q int, m *message) int
+var injectedFault func(q, producer int, seq int64) int
 
-func runWith(ctx context.Context, cfg Config, fault func(int, *message) int) (Result, error) {
+func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq int64) int) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = rand.Uint64N(1<<53) + 1 // exact in JSON readers that use float64
 	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 1
+	}
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
 	}
+	mon := startRuntimeMonitor()
 	r := newRun(cfg, fault)
 	if cfg.Progress != nil {
 		cfg.Progress.attach(r)
@@ -98,54 +113,72 @@ func runWith(ctx context.Context, cfg Config, fault func(int, *message) int) (Re
 		NumCPU:     runtime.NumCPU(),
 		Start:      time.Now(),
 		Expected:   cfg.Expected(),
+		Histograms: r.layout,
 	}
 	stopWatching := context.AfterFunc(ctx, func() { r.stop.Store(true) })
-	r.execute()
+	r.execute(mon)
 	stopWatching()
 	r.collect(&res)
+	res.Runtime = mon.stop()
 	res.Interrupted = ctx.Err() != nil && res.Sent < res.Expected
 	return res, nil
 }
 
-func newRun(cfg Config, fault func(int, *message) int) *run {
+func newRun(cfg Config, fault func(q, producer int, seq int64) int) *run {
 	r := &run{cfg: cfg, fault: fault}
 	r.traceLeft.Store(cfg.TraceN)
-	r.queues = make([]chan message, cfg.Queues)
-	for i := range r.queues {
-		r.queues[i] = make(chan message, cfg.Buffer)
+	if cfg.Batch > 1 {
+		r.batches = make([]chan *batch, cfg.Queues)
+		for i := range r.batches {
+			r.batches[i] = make(chan *batch, cfg.Buffer)
+		}
+		r.pool.New = func() any { return &batch{msgs: make([]message, 0, cfg.Batch)} }
+	} else {
+		r.queues = make([]chan message, cfg.Queues)
+		for i := range r.queues {
+			r.queues[i] = make(chan message, cfg.Buffer)
+		}
 	}
-	// Bit layout: fan-out gives every queue every message, so each queue
-	// has its own set indexed producer*n+seq. Round-robin gives queue q the
-	// messages with (seq+producer) mod Q == q, so seq/Q is dense within a
-	// queue. Key dispatch is random: one set shared by all queues.
+	// Each queue has a set with perQueue bits per producer. Fan-out gives
+	// every queue every message; round-robin gives a queue at most
+	// ceil(units/Q) units of Batch messages; key dispatch is random, so its
+	// queues share one set indexed by producer and sequence.
 	r.seen = make([]*seenSet, cfg.Queues)
+	total := int64(cfg.Producers)
 	switch cfg.Dispatch {
 	case Fanout:
 		r.perQueue = cfg.Messages
 		for i := range r.seen {
-			r.seen[i] = newSeenSet(cfg.Messages*int64(cfg.Producers), cfg.Consumers > 1)
+			r.seen[i] = newSeenSet(r.perQueue*total, cfg.Consumers > 1)
 		}
 	case RoundRobin:
-		r.perQueue = (cfg.Messages + int64(cfg.Queues) - 1) / int64(cfg.Queues)
+		k, q := int64(cfg.Batch), int64(cfg.Queues)
+		units := (cfg.Messages + k - 1) / k
+		r.perQueue = (units + q - 1) / q * k
 		for i := range r.seen {
-			r.seen[i] = newSeenSet(r.perQueue*int64(cfg.Producers), cfg.Consumers > 1)
+			r.seen[i] = newSeenSet(r.perQueue*total, cfg.Consumers > 1)
 		}
 	case Key:
 		r.perQueue = cfg.Messages
-		s := newSeenSet(cfg.Messages*int64(cfg.Producers), cfg.Queues*cfg.Consumers > 1)
+		s := newSeenSet(r.perQueue*total, cfg.Queues*cfg.Consumers > 1)
 		for i := range r.seen {
 			r.seen[i] = s
 		}
 	}
 	r.consumers = make([]consumer, cfg.Queues*cfg.Consumers)
 	for i := range r.consumers {
-		c := &r.consumers[i]
-		c.queue, c.id = i/cfg.Consumers, i%cfg.Consumers
-		c.hist = newHistogram()
+		r.consumers[i].queue, r.consumers[i].id = i/cfg.Consumers, i%cfg.Consumers
 	}
+	r.layout = histogramLayout(cfg.Queues, cfg.Consumers)
+	r.shared = setRecorders(r.consumers, r.layout, cfg.Queues, cfg.Consumers)
 	r.producers = make([]producer, cfg.Producers)
-	for i := range r.producers {
-		r.producers[i] = producer{first: -1, sent: make([]int64, cfg.Queues)}
+	r.payloads = make([][]byte, cfg.Producers)
+	for k := range r.producers {
+		r.producers[k] = producer{first: -1, sent: make([]int64, cfg.Queues)}
+		r.payloads[k] = make([]byte, cfg.Size)
+		for i := range r.payloads[k] {
+			r.payloads[k][i] = byte(k + i)
+		}
 	}
 	return r
 }
@@ -155,80 +188,42 @@ func (r *run) now() int64 { return int64(time.Since(r.base)) }
 
 // execute starts consumers, then producers; when every producer is done it
 // closes the queues (the one closer) and waits for consumers to drain them.
-func (r *run) execute() {
+func (r *run) execute(mon *runtimeMonitor) {
 	r.base = time.Now()
 	var cwg, pwg sync.WaitGroup
+	cwg.Add(len(r.consumers))
 	for i := range r.consumers {
-		cwg.Add(1)
-		go func(c *consumer) {
+		go func(i int) {
 			defer cwg.Done()
-			r.consume(c)
-		}(&r.consumers[i])
+			c := &r.consumers[i]
+			if r.batches != nil {
+				r.consumeBatches(c, &c.rec)
+			} else {
+				r.consume(c, &c.rec)
+			}
+			c.rec.flush()
+		}(i)
 	}
+	pwg.Add(len(r.producers))
 	for k := range r.producers {
-		pwg.Add(1)
 		go func(k int) {
 			defer pwg.Done()
-			r.produce(k)
+			if r.batches != nil {
+				r.produceBatches(k)
+			} else {
+				r.produce(k)
+			}
 		}(k)
 	}
+	mon.sampleGoroutines() // every goroutine of the run exists now
 	pwg.Wait()
 	for _, q := range r.queues {
 		close(q)
 	}
+	for _, q := range r.batches {
+		close(q)
+	}
 	cwg.Wait()
-}
-
-func (r *run) produce(k int) {
-	p := &r.producers[k]
-	n := r.cfg.Messages
-	payload := make([]byte, r.cfg.Size)
-	for i := range payload {
-		payload[i] = byte(k + i)
-	}
-	var rnd *rand.Rand
-	if r.cfg.Dispatch == Key {
-		rnd = rand.New(rand.NewPCG(r.cfg.Seed, uint64(k)))
-	}
-	nq := int64(len(r.queues))
-	keys := uint64(r.cfg.Keys)
-	for i := int64(0); i < n; i++ {
-		if r.stop.Load() {
-			break
-		}
-		m := message{seq: i, producer: int32(k), payload: payload}
-		if rnd != nil {
-			m.key = uint32(rnd.Uint64N(keys))
-		}
-		m.sent = r.now()
-		if p.first < 0 {
-			p.first = m.sent
-		}
-		p.produced++
-		switch r.cfg.Dispatch {
-		case Fanout:
-			for q, ch := range r.queues {
-				r.send(p, q, ch, &m)
-			}
-		case RoundRobin:
-			q := int((i + int64(k)) % nq)
-			r.send(p, q, r.queues[q], &m)
-		case Key:
-			q := int(KeyQueue(m.key, len(r.queues)))
-			r.send(p, q, r.queues[q], &m)
-		}
-	}
-}
-
-func (r *run) send(p *producer, q int, ch chan<- message, m *message) {
-	copies := 1
-	if r.fault != nil {
-		copies = r.fault(q, m)
-	}
-	for ; copies > 0; copies-- {
-		ch <- *m
-	}
-	p.sent[q]++
 }
 
 // KeyQueue returns the queue a key hashes to in Key dispatch. It is a fixed
@@ -241,61 +236,18 @@ func KeyQueue(key uint32, queues int) int {
 	return int(z % uint64(queues))
 }
 
-func (r *run) consume(c *consumer) {
-	seen := r.seen[c.queue]
-	size := seen.bits()
-	var lastSeq []int64
-	if r.orderChecked() {
-		lastSeq = make([]int64, r.cfg.Producers)
-		for i := range lastSeq {
-			lastSeq[i] = -1
-		}
+// seq recovers a message's sequence number from its slot, for traces and
+// test hooks (the hot path never needs it). Round-robin slots are dense per
+// queue: the j-th message producer k sent to queue q is unit j/K of that
+// queue's share, and the queue's units are every Q-th starting at (q−k) mod Q.
+func (r *run) seq(q int, m *message) int64 {
+	j := m.slot - int64(m.producer)*r.perQueue
+	if r.cfg.Dispatch != RoundRobin {
+		return j
 	}
-	tracing := r.cfg.Trace != nil && r.cfg.TraceN > 0
-	var n, dups, reord, bytes, clamped, now int64
-	for m := range r.queues[c.queue] {
-		now = r.now()
-		lat := now - m.sent
-		if lat > histHighest {
-			lat = histHighest
-			clamped++
-		}
-		_ = c.hist.RecordValue(lat) // in range by construction
-		idx := r.index(c.queue, &m)
-		if idx < 0 || idx >= size || seen.set(idx) {
-			dups++
-		}
-		if lastSeq != nil && int(m.producer) < len(lastSeq) {
-			if m.seq <= lastSeq[m.producer] {
-				reord++
-			} else {
-				lastSeq[m.producer] = m.seq
-			}
-		}
-		bytes += int64(len(m.payload))
-		n++
-		if n%progressEvery == 0 {
-			c.progress.Store(n)
-		}
-		if tracing && r.traceLeft.Load() > 0 && r.traceLeft.Add(-1) >= 0 {
-			r.cfg.Trace(Delivery{Queue: c.queue, Consumer: c.id, Producer: int(m.producer),
-				Seq: m.seq, Key: m.key, Latency: time.Duration(lat)})
-		}
-	}
-	c.progress.Store(n)
-	c.delivered, c.duplicated, c.reordered, c.bytes, c.clamped, c.last = n, dups, reord, bytes, clamped, now
-}
-
-// index maps a message to its bit in queue q's seen set; see newRun.
-func (r *run) index(q int, m *message) int64 {
-	p := int64(m.producer)
-	if r.cfg.Dispatch == RoundRobin {
-		return p*r.perQueue + m.seq/int64(len(r.queues))
-	}
-	if m.seq >= r.perQueue {
-		return -1
-	}
-	return p*r.perQueue + m.seq
+	k, nq := int64(r.cfg.Batch), int64(r.cfg.Queues)
+	first := ((int64(q)-int64(m.producer))%nq + nq) % nq
+	return ((j/k)*nq+first)*k + j%k
 }
 
 // orderChecked says whether per-producer order is promised and affordable
@@ -309,6 +261,7 @@ func (r *run) orderChecked() bool {
 func (r *run) collect(res *Result) {
 	cfg := r.cfg
 	res.OrderChecked = r.orderChecked()
+	res.QueueLatency = r.layout != Sharded
 	first := int64(-1)
 	for _, p := range r.producers {
 		res.Produced += p.produced
@@ -326,8 +279,8 @@ func (r *run) collect(res *Result) {
 		for _, p := range r.producers {
 			qr.Sent += p.sent[q]
 		}
-		h := newHistogram()
 		var clamped int64
+		h := newHistogram()
 		for i := q * cfg.Consumers; i < (q+1)*cfg.Consumers; i++ {
 			c := &r.consumers[i]
 			qr.Delivered += c.delivered
@@ -335,17 +288,24 @@ func (r *run) collect(res *Result) {
 			qr.Reordered += c.reordered
 			qr.Bytes += c.bytes
 			clamped += c.clamped
-			h.Merge(c.hist)
+			if c.rec.own != nil {
+				h.Merge(c.rec.own)
+			}
 			if c.delivered > 0 && c.last > last {
 				last = c.last
 			}
 			res.Consumers[i] = ConsumerResult{Queue: q, Consumer: c.id, Delivered: c.delivered}
 		}
+		if r.layout == PerQueue {
+			h = r.shared[q].h
+		}
 		// A duplicate is an extra delivery, so the first copies of what was
 		// sent number Delivered − Duplicated; the rest of Sent never came.
 		qr.Lost = qr.Sent - (qr.Delivered - qr.Duplicated)
-		qr.Latency = summarize(h, clamped)
-		total.Merge(h)
+		if r.layout != Sharded {
+			qr.Latency = summarize(h, clamped)
+			total.Merge(h)
+		}
 		totalClamped += clamped
 		res.Sent += qr.Sent
 		res.Delivered += qr.Delivered
@@ -353,6 +313,11 @@ func (r *run) collect(res *Result) {
 		res.Reordered += qr.Reordered
 		res.Lost += qr.Lost
 		res.Bytes += qr.Bytes
+	}
+	if r.layout == Sharded {
+		for _, s := range r.shared {
+			total.Merge(s.h)
+		}
 	}
 	res.Latency = summarize(total, totalClamped)
 	if first >= 0 && last > first {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// With the msgsimfault tag, MSGSIM_FAULT_DROP_EVERY=N drops every Nth
+// With the msgsimfault tag, MSGSIM_FAULT_DROP_EVERY=N loses every Nth
 // message of queue 0, so tests of the binary can see a failed check. Normal
 // builds do not contain this file.
 func init() {
@@ -15,8 +15,8 @@ func init() {
 	if err != nil || n <= 0 {
 		return
 	}
-	injectedFault = func(q int, m *message) int {
-		if q == 0 && m.seq%n == 0 {
+	injectedFault = func(q, _ int, seq int64) int {
+		if q == 0 && seq%n == 0 {
 			return 0
 		}
 		return 1

@@ -31,6 +31,11 @@ type Result struct {
 	OrderChecked bool
 
 	Latency   Latency          // all deliveries
+	// QueueLatency is false when there were too many queues to keep a
+	// histogram each (see Histograms); Queues[i].Latency is then empty.
+	QueueLatency bool
+	Histograms   HistogramLayout // how latency histograms were kept
+	Runtime      Runtime         // what the Go runtime did during the run
 	Queues    []QueueResult    // one per queue
 	Consumers []ConsumerResult // one per consumer, queue by queue
 

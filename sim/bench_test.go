@@ -1,0 +1,100 @@
+package sim_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgsim/msgsim/sim"
+)
+
+// benchTopologies are the shapes the performance targets are stated for.
+var benchTopologies = []struct {
+	name     string
+	q, c     int
+	buffer   int
+	dispatch sim.Dispatch
+}{
+	{"q=1/c=1/buf=1024", 1, 1, 1024, sim.Fanout},
+	{"q=3/c=2/buf=1024/fanout", 3, 2, 1024, sim.Fanout},
+	{"q=3/c=2/buf=0/fanout", 3, 2, 0, sim.Fanout},
+	{"q=1/c=8/buf=1024/roundrobin", 1, 8, 1024, sim.RoundRobin},
+}
+
+// BenchmarkRun runs the engine and a bare channel loop of the same topology
+// side by side; b.N is messages per producer. Compare the two columns with
+//
+//	go test -run '^$' -bench Run -count 6 ./sim | tee new.txt
+//	benchstat -col /impl new.txt
+//
+// msgs/s counts deliveries over the whole call, set-up and shutdown included,
+// for both implementations.
+func BenchmarkRun(b *testing.B) {
+	for _, tp := range benchTopologies {
+		b.Run(tp.name+"/impl=bare", func(b *testing.B) {
+			b.ReportAllocs()
+			delivered := bareLoop(int64(b.N), tp.q, tp.c, tp.buffer, tp.dispatch == sim.Fanout)
+			b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "msgs/s")
+		})
+		b.Run(tp.name+"/impl=engine", func(b *testing.B) {
+			b.ReportAllocs()
+			cfg := sim.DefaultConfig()
+			cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch = int64(b.N), tp.q, tp.c, tp.buffer, tp.dispatch
+			res, err := sim.Run(context.Background(), cfg)
+			if err != nil || !res.OK() {
+				b.Fatalf("%v %+v", err, res)
+			}
+			b.ReportMetric(float64(res.Delivered)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+type bareMsg struct {
+	id   int64
+	sent int64
+}
+
+// bareLoop is the reference: the same topology with nothing but channels,
+// goroutines and a timestamp per message (as ../shared/bench/chanbase).
+func bareLoop(n int64, q, c, buffer int, fanout bool) int64 {
+	queues := make([]chan bareMsg, q)
+	for i := range queues {
+		queues[i] = make(chan bareMsg, buffer)
+	}
+	base := time.Now()
+	counts := make([]int64, q*c)
+	sums := make([]int64, q*c)
+	var cwg sync.WaitGroup
+	for i := 0; i < q*c; i++ {
+		cwg.Add(1)
+		go func(slot int, ch <-chan bareMsg) {
+			defer cwg.Done()
+			var cnt, sum int64
+			for m := range ch {
+				cnt++
+				sum += int64(time.Since(base)) - m.sent
+			}
+			counts[slot], sums[slot] = cnt, sum
+		}(i, queues[i/c])
+	}
+	for i := int64(0); i < n; i++ {
+		m := bareMsg{id: i, sent: int64(time.Since(base))}
+		if fanout {
+			for _, ch := range queues {
+				ch <- m
+			}
+		} else {
+			queues[i%int64(q)] <- m
+		}
+	}
+	for _, ch := range queues {
+		close(ch)
+	}
+	cwg.Wait()
+	var total int64
+	for _, v := range counts {
+		total += v
+	}
+	return total
+}

@@ -1,0 +1,181 @@
+package sim
+
+import (
+	"math/bits"
+	"time"
+)
+
+// tally is a consumer's running account, kept in locals of its goroutine.
+type tally struct {
+	seen     *seenSet
+	size     uint64
+	chunk    *[chunkWords]uint64 // the seen set's chunk for slots chunkAt<<chunkShift…
+	chunkAt  int64
+	word     int64  // slot>>6 of the bits gathered in mask
+	mask     uint64 // bits of word received but not yet written to the set
+	lastSlot []int64 // per producer, when order is checked
+	n, dups  int64
+	reord    int64
+	clamped  int64
+}
+
+func (r *run) newTally(c *consumer) tally {
+	t := tally{seen: r.seen[c.queue], chunkAt: -1, word: -1}
+	t.size = t.seen.n
+	if r.orderChecked() {
+		t.lastSlot = make([]int64, r.cfg.Producers)
+		for i := range t.lastSlot {
+			t.lastSlot[i] = -1
+		}
+	}
+	return t
+}
+
+// add accounts for one delivery: exactly-once bit, order, payload bytes.
+func (t *tally) add(m *message) {
+	if uint64(m.slot) >= t.size {
+		t.dups++ // a message that was never sent
+	} else {
+		// Consecutive slots usually share a 64-bit word: gather them and
+		// write the word once, so competing consumers do one atomic OR per
+		// run of messages instead of one per message.
+		if w := m.slot >> 6; w != t.word {
+			t.flushBits()
+			t.word = w
+		}
+		bit := uint64(1) << (m.slot & 63)
+		if t.mask&bit != 0 {
+			t.dups++ // a second copy within the gathered run
+		}
+		t.mask |= bit
+	}
+	if t.lastSlot != nil {
+		// Slots grow with sequence within a producer and a queue, so a
+		// smaller one than the last seen means out of order.
+		if p := m.producer; int(p) < len(t.lastSlot) {
+			if m.slot <= t.lastSlot[p] {
+				t.reord++
+			} else {
+				t.lastSlot[p] = m.slot
+			}
+		}
+	}
+	t.n++
+}
+
+// flushBits writes the gathered bits to the seen set; any that were
+// already there are duplicates.
+func (t *tally) flushBits() {
+	if t.mask == 0 {
+		return
+	}
+	slot := t.word << 6
+	if at := slot >> chunkShift; at != t.chunkAt {
+		t.chunk, t.chunkAt = t.seen.chunk(slot), at
+	}
+	t.dups += int64(bits.OnesCount64(markBits(t.chunk, slot, t.mask, t.seen.shared)))
+	t.mask = 0
+}
+
+// latency clamps a send → receive interval of n messages into the
+// histogram's range, counting the samples it had to clamp.
+func (t *tally) latency(v, n int64) int64 {
+	if v < 0 {
+		return 0 // cannot happen on a monotonic clock; never record garbage
+	}
+	if v > histHighest {
+		t.clamped += n
+		return histHighest
+	}
+	return v
+}
+
+func (r *run) finish(c *consumer, t *tally, last int64) {
+	t.flushBits()
+	c.progress.Store(t.n)
+	// Every payload is Size bytes, so the bytes delivered follow from the count.
+	c.delivered, c.duplicated, c.reordered, c.bytes, c.clamped, c.last = t.n, t.dups, t.reord, t.n*int64(r.cfg.Size), t.clamped, last
+}
+
+func (r *run) trace(c *consumer, m *message, lat int64) {
+	if r.cfg.Trace != nil && r.traceLeft.Load() > 0 && r.traceLeft.Add(-1) >= 0 {
+		r.cfg.Trace(Delivery{Queue: c.queue, Consumer: c.id, Producer: int(m.producer),
+			Seq: r.seq(c.queue, m), Key: m.key, Latency: time.Duration(lat)})
+	}
+}
+
+// copies is how many times a received message counts as delivered: 1, or
+// what the test hook says (0 loses it, 2 duplicates it).
+func (r *run) copies(q int, m *message) int {
+	if r.fault == nil {
+		return 1
+	}
+	return r.fault(q, int(m.producer), r.seq(q, m))
+}
+
+// consume receives single messages until its queue is closed and drained.
+// The loop is the engine's hottest code: tracing and the test hook live
+// behind one predictable branch, and a consumer's own histogram is written
+// directly.
+func (r *run) consume(c *consumer, rec *recorder) {
+	t := r.newTally(c)
+	own := rec.own
+	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0)
+	var now int64
+	for m := range r.queues[c.queue] {
+		now = r.now()
+		lat := now - m.sent
+		if uint64(lat) > uint64(histHighest) {
+			lat = t.latency(lat, 1)
+		}
+		if slow {
+			for n := r.copies(c.queue, &m); n > 0; n-- {
+				rec.record(lat)
+				t.add(&m)
+				r.trace(c, &m, lat)
+			}
+		} else {
+			if own != nil {
+				_ = own.RecordValue(lat)
+			} else {
+				rec.record(lat)
+			}
+			t.add(&m)
+		}
+		if uint64(t.n)%progressEvery == 0 {
+			c.progress.Store(t.n)
+		}
+	}
+	r.finish(c, &t, now)
+}
+
+// consumeBatches receives batches: one clock read per batch, then every
+// message is accounted for and its latency recorded.
+func (r *run) consumeBatches(c *consumer, rec *recorder) {
+	t := r.newTally(c)
+	slow := r.cfg.Trace != nil && r.cfg.TraceN > 0
+	var now int64
+	for b := range r.batches[c.queue] {
+		now = r.now()
+		lat := t.latency(now-b.sent, int64(len(b.msgs)))
+		before := t.n
+		for i := range b.msgs {
+			m := &b.msgs[i]
+			for n := r.copies(c.queue, m); n > 0; n-- {
+				t.add(m)
+				if slow {
+					r.trace(c, m, lat)
+				}
+			}
+		}
+		rec.recordN(lat, t.n-before)
+		if t.n/progressEvery != before/progressEvery {
+			c.progress.Store(t.n)
+		}
+		if b.refs.Add(-1) == 0 {
+			b.msgs = b.msgs[:0]
+			r.pool.Put(b)
+		}
+	}
+	r.finish(c, &t, now)
+}
