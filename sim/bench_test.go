@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -22,8 +23,9 @@ var benchTopologies = []struct {
 	{"q=1/c=8/buf=1024/roundrobin", 1, 8, 1024, sim.RoundRobin},
 }
 
-// BenchmarkRun runs the engine and a bare channel loop of the same topology
-// side by side; b.N is messages per producer. Compare the two columns with
+// BenchmarkRun runs the engine (unbatched, and with --batch 256) and a bare
+// channel loop of the same topology side by side; b.N is messages per
+// producer. Compare the columns with
 //
 //	go test -run '^$' -bench Run -count 6 ./sim | tee new.txt
 //	benchstat -col /impl new.txt
@@ -37,16 +39,23 @@ func BenchmarkRun(b *testing.B) {
 			delivered := bareLoop(int64(b.N), tp.q, tp.c, tp.buffer, tp.dispatch == sim.Fanout)
 			b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "msgs/s")
 		})
-		b.Run(tp.name+"/impl=engine", func(b *testing.B) {
-			b.ReportAllocs()
-			cfg := sim.DefaultConfig()
-			cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch = int64(b.N), tp.q, tp.c, tp.buffer, tp.dispatch
-			res, err := sim.Run(context.Background(), cfg)
-			if err != nil || !res.OK() {
-				b.Fatalf("%v %+v", err, res)
+		for _, batch := range []int{1, 256} {
+			impl := "engine"
+			if batch > 1 {
+				impl = fmt.Sprintf("engine-batch%d", batch)
 			}
-			b.ReportMetric(float64(res.Delivered)/b.Elapsed().Seconds(), "msgs/s")
-		})
+			b.Run(tp.name+"/impl="+impl, func(b *testing.B) {
+				b.ReportAllocs()
+				cfg := sim.DefaultConfig()
+				cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch = int64(b.N), tp.q, tp.c, tp.buffer, tp.dispatch
+				cfg.Batch = batch
+				res, err := sim.Run(context.Background(), cfg)
+				if err != nil || !res.OK() {
+					b.Fatalf("%v %+v", err, res)
+				}
+				b.ReportMetric(float64(res.Delivered)/b.Elapsed().Seconds(), "msgs/s")
+			})
+		}
 	}
 }
 

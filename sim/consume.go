@@ -31,36 +31,39 @@ func (r *run) newTally(c *consumer) tally {
 	return t
 }
 
-// add accounts for one delivery: exactly-once bit, order, payload bytes.
+// add accounts for one delivery: exactly-once bit and order. It is kept
+// small enough to be inlined into the consumer loops.
 func (t *tally) add(m *message) {
+	t.n++
 	if uint64(m.slot) >= t.size {
 		t.dups++ // a message that was never sent
-	} else {
-		// Consecutive slots usually share a 64-bit word: gather them and
-		// write the word once, so competing consumers do one atomic OR per
-		// run of messages instead of one per message.
-		if w := m.slot >> 6; w != t.word {
-			t.flushBits()
-			t.word = w
-		}
-		bit := uint64(1) << (m.slot & 63)
-		if t.mask&bit != 0 {
-			t.dups++ // a second copy within the gathered run
-		}
-		t.mask |= bit
+		return
 	}
+	// Consecutive slots usually share a 64-bit word: gather them and write
+	// the word once, so competing consumers do one atomic OR per run of
+	// messages instead of one per message.
+	if w := m.slot >> 6; w != t.word {
+		t.flushBits()
+		t.word = w
+	}
+	bit := uint64(1) << (m.slot & 63)
+	t.dups += int64((t.mask & bit) >> (m.slot & 63)) // a second copy within the run
+	t.mask |= bit
 	if t.lastSlot != nil {
-		// Slots grow with sequence within a producer and a queue, so a
-		// smaller one than the last seen means out of order.
-		if p := m.producer; int(p) < len(t.lastSlot) {
-			if m.slot <= t.lastSlot[p] {
-				t.reord++
-			} else {
-				t.lastSlot[p] = m.slot
-			}
+		t.order(m)
+	}
+}
+
+// order counts m as out of order when its producer already delivered a
+// later message here: slots grow with sequence within a producer and a queue.
+func (t *tally) order(m *message) {
+	if p := m.producer; int(p) < len(t.lastSlot) {
+		if m.slot <= t.lastSlot[p] {
+			t.reord++
+		} else {
+			t.lastSlot[p] = m.slot
 		}
 	}
-	t.n++
 }
 
 // flushBits writes the gathered bits to the seen set; any that were

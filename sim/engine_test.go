@@ -21,17 +21,19 @@ func TestRunDeliversExactlyOnce(t *testing.T) {
 		for _, buf := range []int{0, 1, 1024} {
 			for _, p := range []int{1, 3} {
 				for _, tp := range []topo{{1, 1}, {3, 2}, {4, 1}, {2, 5}} {
-					name := fmt.Sprintf("%s/buf=%d/p=%d/q=%d/c=%d", d, buf, p, tp.q, tp.c)
-					t.Run(name, func(t *testing.T) {
-						cfg := sim.DefaultConfig()
-						cfg.Messages, cfg.Producers, cfg.Queues, cfg.Consumers = 997, p, tp.q, tp.c
-						cfg.Dispatch, cfg.Buffer, cfg.Seed = d, buf, 7
-						res, err := sim.Run(context.Background(), cfg)
-						if err != nil {
-							t.Fatal(err)
-						}
-						checkExact(t, cfg, res)
-					})
+					for _, batch := range []int{1, 64} {
+						name := fmt.Sprintf("%s/buf=%d/p=%d/q=%d/c=%d/batch=%d", d, buf, p, tp.q, tp.c, batch)
+						t.Run(name, func(t *testing.T) {
+							cfg := sim.DefaultConfig()
+							cfg.Messages, cfg.Producers, cfg.Queues, cfg.Consumers = 997, p, tp.q, tp.c
+							cfg.Dispatch, cfg.Buffer, cfg.Batch, cfg.Seed = d, buf, batch, 7
+							res, err := sim.Run(context.Background(), cfg)
+							if err != nil {
+								t.Fatal(err)
+							}
+							checkExact(t, cfg, res)
+						})
+					}
 				}
 			}
 		}
@@ -72,10 +74,12 @@ func checkExact(t *testing.T, cfg sim.Config, res sim.Result) {
 				t.Errorf("queue %d sent %d, want every message", q, perQ)
 			}
 		case sim.RoundRobin:
-			// Round-robin spreads evenly: queues differ by at most one message per producer.
-			lo := cfg.Messages / int64(cfg.Queues) * int64(cfg.Producers)
-			if perQ < lo || perQ > lo+int64(cfg.Producers) {
-				t.Errorf("queue %d sent %d, want %d..%d", q, perQ, lo, lo+int64(cfg.Producers))
+			// Round-robin spreads evenly: a queue's share is within one unit
+			// (a message, or a batch) per producer of an equal split.
+			unit := int64(max(cfg.Batch, 1) * cfg.Producers)
+			fair := cfg.Messages * int64(cfg.Producers) / int64(cfg.Queues)
+			if perQ < fair-unit || perQ > fair+unit {
+				t.Errorf("queue %d sent %d, want %d ± %d", q, perQ, fair, unit)
 			}
 		}
 		if qr.Delivered != qr.Sent || qr.Lost != 0 || qr.Duplicated != 0 || qr.Latency.Count != qr.Delivered {
@@ -119,25 +123,27 @@ func TestRunDetectsLossAndDuplication(t *testing.T) {
 		{"triple one in key", sim.Key, 3, func(q, p int, s int64) int { return 1 + 2*b2i(s == 42) }, 0, 2, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := sim.DefaultConfig()
-			cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch = 100, 3, tt.consumers, 8, tt.dispatch
-			res, err := sim.RunFaulty(context.Background(), cfg, tt.copies)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Lost != tt.lost || res.Duplicated != tt.dup || res.OK() {
-				t.Fatalf("lost %d dup %d ok %v; want lost %d dup %d, not ok", res.Lost, res.Duplicated, res.OK(), tt.lost, tt.dup)
-			}
-			if res.Delivered != res.Sent-tt.lost+tt.dup {
-				t.Fatalf("delivered %d, sent %d", res.Delivered, res.Sent)
-			}
-			for q, want := range tt.lostQ {
-				if res.Queues[q].Lost != want {
-					t.Errorf("queue %d lost %d, want %d", q, res.Queues[q].Lost, want)
+		for _, batch := range []int{1, 16} {
+			t.Run(fmt.Sprintf("%s/batch=%d", tt.name, batch), func(t *testing.T) {
+				cfg := sim.DefaultConfig()
+				cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch, cfg.Batch = 100, 3, tt.consumers, 8, tt.dispatch, batch
+				res, err := sim.RunFaulty(context.Background(), cfg, tt.copies)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				if res.Lost != tt.lost || res.Duplicated != tt.dup || res.OK() {
+					t.Fatalf("lost %d dup %d ok %v; want lost %d dup %d, not ok", res.Lost, res.Duplicated, res.OK(), tt.lost, tt.dup)
+				}
+				if res.Delivered != res.Sent-tt.lost+tt.dup {
+					t.Fatalf("delivered %d, sent %d", res.Delivered, res.Sent)
+				}
+				for q, want := range tt.lostQ {
+					if res.Queues[q].Lost != want {
+						t.Errorf("queue %d lost %d, want %d", q, res.Queues[q].Lost, want)
+					}
+				}
+			})
+		}
 	}
 }
 

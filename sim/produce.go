@@ -87,6 +87,21 @@ func (r *run) produceBatches(k int) {
 	pending := make([]*batch, len(r.batches)) // fan-out uses pending[0] for all queues
 	p.first = r.now()
 	var i int64
+	if r.cfg.Dispatch == Fanout {
+		base := int64(k) * r.perQueue
+		for ; i < n && !r.stop.Load(); i++ {
+			b := pending[0]
+			if b == nil {
+				b = r.pool.Get().(*batch)
+				pending[0] = b
+			}
+			b.msgs = append(b.msgs, message{slot: base + i, producer: st.k})
+			if len(b.msgs) == size {
+				r.sendBatch(b, -1)
+				pending[0] = nil
+			}
+		}
+	}
 	for ; i < n && !r.stop.Load(); i++ {
 		m := message{producer: st.k}
 		q := r.route(&st, &m, i)
