@@ -39,6 +39,21 @@ type JSONResult struct {
 	GoVersion           string         `json:"go_version"`
 	GOMAXPROCS          int            `json:"gomaxprocs"`
 	NumCPU              int            `json:"num_cpu"`
+	Histograms          string         `json:"histograms"`
+	QueueLatency        bool           `json:"queue_latency"`
+	Runtime             JSONRuntime    `json:"runtime"`
+}
+
+// JSONRuntime is what the Go runtime did during the run.
+type JSONRuntime struct {
+	GOMAXPROCS     int    `json:"gomaxprocs"`
+	NumCPU         int    `json:"num_cpu"`
+	GoVersion      string `json:"go_version"`
+	PeakGoroutines int    `json:"peak_goroutines"`
+	GCCycles       uint32 `json:"gc_cycles"`
+	GCPauseNs      int64  `json:"gc_pause_ns"`
+	PeakHeapBytes  uint64 `json:"peak_heap_bytes"`
+	PeakRSSBytes   uint64 `json:"peak_rss_bytes"`
 }
 
 // JSONConfig is the run's configuration.
@@ -50,6 +65,7 @@ type JSONConfig struct {
 	Dispatch  string `json:"dispatch"`
 	Keys      int    `json:"keys"`
 	Buffer    int    `json:"buffer"`
+	Batch     int    `json:"batch"`
 	Size      int    `json:"size"`
 	Seed      uint64 `json:"seed"`
 	Procs     int    `json:"procs"`
@@ -96,7 +112,7 @@ func NewJSON(res sim.Result) JSONResult {
 	out := JSONResult{
 		SchemaVersion: SchemaVersion,
 		Config: JSONConfig{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
-			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Size: c.Size, Seed: c.Seed, Procs: c.Procs},
+			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs},
 		Start:               res.Start.UTC(),
 		ElapsedNs:           int64(res.Elapsed),
 		Produced:            res.Produced,
@@ -119,6 +135,11 @@ func NewJSON(res sim.Result) JSONResult {
 		GoVersion:           res.GoVersion,
 		GOMAXPROCS:          res.GOMAXPROCS,
 		NumCPU:              res.NumCPU,
+		Histograms:          string(res.Histograms),
+		QueueLatency:        res.QueueLatency,
+		Runtime: JSONRuntime{GOMAXPROCS: res.Runtime.GOMAXPROCS, NumCPU: res.Runtime.NumCPU, GoVersion: res.Runtime.GoVersion,
+			PeakGoroutines: res.Runtime.PeakGoroutines, GCCycles: res.Runtime.GCCycles, GCPauseNs: int64(res.Runtime.GCPause),
+			PeakHeapBytes: res.Runtime.PeakHeapBytes, PeakRSSBytes: res.Runtime.PeakRSSBytes},
 	}
 	for i, q := range res.Queues {
 		out.Queues[i] = JSONQueue{Queue: q.Queue, Consumers: q.Consumers, Sent: q.Sent, Delivered: q.Delivered, Lost: q.Lost,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/units"
 )
 
 // Format names an output format.
@@ -70,6 +71,9 @@ func ConfigLine(res sim.Result) string {
 	fmt.Fprintf(&b, "%s: %s × %s messages → %s × %s per queue, buffer %s, %s B payload",
 		c.Dispatch, plural(int64(c.Producers), "producer"), countStr(c.Messages),
 		plural(int64(c.Queues), "queue"), plural(int64(c.Consumers), "consumer"), countStr(int64(c.Buffer)), countStr(int64(c.Size)))
+	if c.Batch > 1 {
+		fmt.Fprintf(&b, ", batches of %s", countStr(int64(c.Batch)))
+	}
 	if c.Dispatch == sim.Key {
 		fmt.Fprintf(&b, ", %s keys", countStr(int64(c.Keys)))
 	}
@@ -94,6 +98,20 @@ func Verdict(res sim.Result) string {
 	if res.Interrupted {
 		fmt.Fprintf(&b, "; interrupted: %s of %s deliveries not sent (not counted as lost)", countStr(res.NotSent()), countStr(res.Expected))
 	}
+	return b.String()
+}
+
+// RuntimeLine describes what the Go runtime did during the run.
+func RuntimeLine(res sim.Result) string {
+	rt := res.Runtime
+	var b strings.Builder
+	fmt.Fprintf(&b, "runtime: %s, GOMAXPROCS %d of %d CPUs; peak %s goroutines; %s (%s pause); peak heap %s",
+		rt.GoVersion, rt.GOMAXPROCS, rt.NumCPU, countStr(int64(rt.PeakGoroutines)), plural(int64(rt.GCCycles), "GC cycle"),
+		units.Duration(rt.GCPause), units.Bytes(float64(rt.PeakHeapBytes)))
+	if rt.PeakRSSBytes > 0 {
+		fmt.Fprintf(&b, ", peak RSS %s", units.Bytes(float64(rt.PeakRSSBytes)))
+	}
+	fmt.Fprintf(&b, "; latency histograms %s", res.Histograms)
 	return b.String()
 }
 

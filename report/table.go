@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/olekukonko/tablewriter"
@@ -20,6 +21,10 @@ import (
 // consumers table shows min / median / max per queue and a fairness index.
 const maxConsumerRows = 16
 
+// maxQueueRows is how many queues get a row each in the queue and latency
+// tables; above it only queues with losses or duplicates are listed.
+const maxQueueRows = 32
+
 // table is a titled grid, rendered as a box table or as Markdown. The first
 // column is left-aligned, the rest (numbers) right-aligned.
 type table struct {
@@ -27,6 +32,7 @@ type table struct {
 	header []string
 	rows   [][]string
 	footer []string
+	note   string // printed under the table
 }
 
 func writeTables(w io.Writer, res sim.Result, markdown bool) error {
@@ -49,7 +55,11 @@ func writeTables(w io.Writer, res sim.Result, markdown bool) error {
 		if err := t.render(ew, markdown); err != nil {
 			return err
 		}
+		if t.note != "" {
+			fmt.Fprintf(ew, "%s\n", t.note)
+		}
 	}
+	fmt.Fprintf(ew, "\n%s\n", RuntimeLine(res))
 	return ew.err
 }
 
@@ -105,13 +115,36 @@ func summaryTable(res sim.Result) table {
 
 func queueTable(res sim.Result) table {
 	t := table{title: "deliveries by queue", header: []string{"queue", "consumers", "sent", "delivered", "lost", "duplicated", "msgs/s"}}
-	for _, q := range res.Queues {
+	for _, q := range shownQueues(res) {
 		t.rows = append(t.rows, []string{"q" + strconv.Itoa(q.Queue), countStr(int64(q.Consumers)), countStr(q.Sent), countStr(q.Delivered),
 			countStr(q.Lost), countStr(q.Duplicated), rateStr(perSecond(q.Delivered, res))})
 	}
 	t.footer = []string{"total", countStr(int64(len(res.Consumers))), countStr(res.Sent), countStr(res.Delivered),
 		countStr(res.Lost), countStr(res.Duplicated), rateStr(res.Throughput())}
+	if len(res.Queues) > maxQueueRows {
+		d := make([]int64, len(res.Queues))
+		for i, q := range res.Queues {
+			d[i] = q.Delivered
+		}
+		slices.Sort(d)
+		t.note = fmt.Sprintf("%s queues (listed: only those that lost or duplicated); delivered per queue: min %s, median %s, max %s",
+			countStr(int64(len(res.Queues))), countStr(d[0]), countStr(d[len(d)/2]), countStr(d[len(d)-1]))
+	}
 	return t
+}
+
+// shownQueues is every queue, or above maxQueueRows only the failing ones.
+func shownQueues(res sim.Result) []sim.QueueResult {
+	if len(res.Queues) <= maxQueueRows {
+		return res.Queues
+	}
+	var bad []sim.QueueResult
+	for _, q := range res.Queues {
+		if q.Lost != 0 || q.Duplicated != 0 || q.Reordered != 0 {
+			bad = append(bad, q)
+		}
+	}
+	return bad
 }
 
 func latencyTable(res sim.Result) table {
@@ -119,10 +152,22 @@ func latencyTable(res sim.Result) table {
 	row := func(name string, l sim.Latency) []string {
 		return []string{name, durStr(l.Min), durStr(l.Mean), durStr(l.P50), durStr(l.P90), durStr(l.P99), durStr(l.P999), durStr(l.Max)}
 	}
-	for _, q := range res.Queues {
-		t.rows = append(t.rows, row("q"+strconv.Itoa(q.Queue), q.Latency))
+	if res.QueueLatency && len(res.Queues) <= maxQueueRows {
+		for _, q := range res.Queues {
+			t.rows = append(t.rows, row("q"+strconv.Itoa(q.Queue), q.Latency))
+		}
+	} else if !res.QueueLatency {
+		t.note = "per-queue latency is not kept above 1,024 queues (histograms are sharded); the total covers every delivery"
+	} else {
+		t.note = "per-queue latency rows are in the json and csv formats"
 	}
 	t.footer = row("total", res.Latency)
+	if t.rows == nil {
+		t.rows, t.footer = [][]string{t.footer}, nil
+	}
+	if res.Latency.Clamped > 0 {
+		t.note = strings.TrimSpace(t.note + "\n" + fmt.Sprintf("%s samples above 1h were recorded as 1h", countStr(res.Latency.Clamped)))
+	}
 	return t
 }
 
@@ -137,12 +182,19 @@ func consumerTable(res sim.Result) table {
 	}
 	t := table{title: "consumers (per queue: spread of deliveries; fairness 1.00 = perfectly even)",
 		header: []string{"queue", "consumers", "min", "median", "max", "fairness"}}
-	for q, group := range byQueue(res) {
-		st := spread(group)
-		t.rows = append(t.rows, []string{"q" + strconv.Itoa(q), countStr(int64(len(group))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)})
+	if len(res.Queues) <= maxQueueRows {
+		for q, group := range byQueue(res) {
+			st := spread(group)
+			t.rows = append(t.rows, []string{"q" + strconv.Itoa(q), countStr(int64(len(group))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)})
+		}
 	}
 	st := spread(res.Consumers)
-	t.footer = []string{"all", countStr(int64(len(res.Consumers))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)}
+	all := []string{"all", countStr(int64(len(res.Consumers))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)}
+	if t.rows == nil {
+		t.rows = [][]string{all}
+	} else {
+		t.footer = all
+	}
 	return t
 }
 
