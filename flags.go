@@ -23,6 +23,12 @@ type options struct {
 	format   report.Format
 	output   string // "" or "-" is stdout
 	progress string // auto, always, never
+	profiles profiles
+}
+
+// profiles are the files for Go's profilers; "" means off.
+type profiles struct {
+	cpu, mem, exec string
 }
 
 // count flags are strings so that one parser (units.ParseCount) accepts
@@ -50,6 +56,7 @@ func runFlags() []cli.Flag {
 			Usage: "dispatch `MODE`: fanout: every message to every queue; roundrobin: each message to one queue in turn; key: a seeded random key per message hashed to one queue (e.g. --dispatch key)"},
 		countFlag("keys", "", "1024", "`N` distinct keys for --dispatch key (e.g. --keys 100)"),
 		countFlag("buffer", "b", "0", "channel capacity `N` per queue; 0 is unbuffered (e.g. -b 1024)"),
+		countFlag("batch", "", "1", "hand `K` messages per channel operation; every message is still checked and timed (e.g. --batch 256)"),
 		countFlag("size", "", "16", "payload `BYTES` per message (e.g. --size 1k)"),
 		countFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		countFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
@@ -60,6 +67,12 @@ func runFlags() []cli.Flag {
 			Usage: "write the report to `FILE` instead of stdout (e.g. -o result.json)"},
 		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{envName("progress")},
 			Usage: "progress bar `MODE` on stderr: auto (when stderr is a terminal), always, never"},
+		&cli.StringFlag{Name: "cpuprofile", EnvVars: []string{envName("cpuprofile")}, TakesFile: true,
+			Usage: "write a CPU profile of the run to `FILE` for go tool pprof (e.g. --cpuprofile cpu.out)"},
+		&cli.StringFlag{Name: "memprofile", EnvVars: []string{envName("memprofile")}, TakesFile: true,
+			Usage: "write a heap profile at the end of the run to `FILE` (e.g. --memprofile mem.out)"},
+		&cli.StringFlag{Name: "exectrace", EnvVars: []string{envName("exectrace")}, TakesFile: true,
+			Usage: "write a runtime/trace execution trace to `FILE` for go tool trace (e.g. --exectrace trace.out)"},
 	}
 }
 
@@ -133,6 +146,7 @@ func parseOptions(c *cli.Context) (options, error) {
 	o.cfg.Consumers = int(count("consumers"))
 	o.cfg.Keys = int(count("keys"))
 	o.cfg.Buffer = int(count("buffer"))
+	o.cfg.Batch = int(count("batch"))
 	o.cfg.Size = int(count("size"))
 	o.cfg.Seed = uint64(count("seed"))
 	o.cfg.Procs = int(count("procs"))
@@ -154,9 +168,16 @@ func parseOptions(c *cli.Context) (options, error) {
 	if err := o.cfg.Validate(); err != nil {
 		return o, usageError{err.Error()}
 	}
+	if o.cfg.Batch == 0 {
+		return o, usageError{"--batch: 0 is out of range (want 1..65,536; 1 sends messages one by one)"}
+	}
 	o.output = c.String("output")
-	if err := checkWritable(o.output); err != nil {
-		return o, usageError{fmt.Sprintf("--output: %q cannot be written: %v", o.output, errors.Unwrap(err))}
+	o.profiles = profiles{cpu: c.String("cpuprofile"), mem: c.String("memprofile"), exec: c.String("exectrace")}
+	for _, f := range []struct{ flag, path string }{{"output", o.output}, {"cpuprofile", o.profiles.cpu},
+		{"memprofile", o.profiles.mem}, {"exectrace", o.profiles.exec}} {
+		if err := checkWritable(f.path); err != nil {
+			return o, usageError{fmt.Sprintf("--%s: %q cannot be written: %v", f.flag, f.path, errors.Unwrap(err))}
+		}
 	}
 	return o, nil
 }

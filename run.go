@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 	"syscall"
 	"time"
@@ -38,8 +41,16 @@ func execute(parent context.Context, o options, stdout, stderr io.Writer) error 
 	if showBar && o.cfg.Expected() > 0 {
 		bar = startProgressBar(&progress, o.cfg.Expected(), errOut)
 	}
+	stopProfiles, err := startProfiles(o.profiles)
+	if err != nil {
+		bar.stop()
+		return runtimeError{err}
+	}
 	res, err := sim.Run(ctx, o.cfg)
 	bar.stop()
+	if perr := stopProfiles(); perr != nil {
+		return runtimeError{perr}
+	}
 	if err != nil {
 		return usageError{err.Error()} // Run fails only on an invalid config
 	}
@@ -63,6 +74,60 @@ func execute(parent context.Context, o options, stdout, stderr io.Writer) error 
 		return checkFailedError{report.Verdict(res)}
 	}
 	return nil
+}
+
+// startProfiles starts the CPU profile and execution trace that were asked
+// for; the returned function stops them and writes the heap profile.
+func startProfiles(p profiles) (stop func() error, err error) {
+	var closers []func() error
+	stop = func() error {
+		var first error
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i](); err != nil && first == nil {
+				first = err
+			}
+		}
+		if p.mem != "" {
+			f, err := os.Create(p.mem)
+			if err != nil {
+				return fmt.Errorf("--memprofile: %w", err)
+			}
+			runtime.GC() // up-to-date statistics, as go test -memprofile does
+			if err := pprof.WriteHeapProfile(f); err != nil {
+				f.Close()
+				return fmt.Errorf("--memprofile: %w", err)
+			}
+			if err := f.Close(); err != nil && first == nil {
+				first = fmt.Errorf("--memprofile: %w", err)
+			}
+		}
+		return first
+	}
+	if p.cpu != "" {
+		f, err := os.Create(p.cpu)
+		if err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		closers = append(closers, func() error { pprof.StopCPUProfile(); return f.Close() })
+	}
+	if p.exec != "" {
+		f, err := os.Create(p.exec)
+		if err != nil {
+			_ = stop()
+			return nil, fmt.Errorf("--exectrace: %w", err)
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			_ = stop()
+			return nil, fmt.Errorf("--exectrace: %w", err)
+		}
+		closers = append(closers, func() error { trace.Stop(); return f.Close() })
+	}
+	return stop, nil
 }
 
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM;
