@@ -11,8 +11,8 @@ type tally struct {
 	size     uint64
 	chunk    *[chunkWords]uint64 // the seen set's chunk for slots chunkAt<<chunkShift…
 	chunkAt  int64
-	word     int64  // slot>>6 of the bits gathered in mask
-	mask     uint64 // bits of word received but not yet written to the set
+	word     int64   // slot>>6 of the bits gathered in mask
+	mask     uint64  // bits of word received but not yet written to the set
 	lastSlot []int64 // per producer, when order is checked
 	n, dups  int64
 	reord    int64

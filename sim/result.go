@@ -30,14 +30,14 @@ type Result struct {
 	// in which per-producer (and so per-key) order is promised.
 	OrderChecked bool
 
-	Latency   Latency          // all deliveries
+	Latency Latency // all deliveries
 	// QueueLatency is false when there were too many queues to keep a
 	// histogram each (see Histograms); Queues[i].Latency is then empty.
 	QueueLatency bool
-	Histograms   HistogramLayout // how latency histograms were kept
-	Runtime      Runtime         // what the Go runtime did during the run
-	Queues    []QueueResult    // one per queue
-	Consumers []ConsumerResult // one per consumer, queue by queue
+	Histograms   HistogramLayout  // how latency histograms were kept
+	Runtime      Runtime          // what the Go runtime did during the run
+	Queues       []QueueResult    // one per queue
+	Consumers    []ConsumerResult // one per consumer, queue by queue
 
 	Interrupted bool // the context was cancelled before every message was sent
 }
