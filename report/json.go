@@ -54,6 +54,8 @@ type JSONRuntime struct {
 	GCPauseNs      int64  `json:"gc_pause_ns"`
 	PeakHeapBytes  uint64 `json:"peak_heap_bytes"`
 	PeakRSSBytes   uint64 `json:"peak_rss_bytes"`
+	StartupNs      int64  `json:"startup_ns"`
+	ShutdownNs     int64  `json:"shutdown_ns"`
 }
 
 // JSONConfig is the run's configuration.
@@ -139,7 +141,8 @@ func NewJSON(res sim.Result) JSONResult {
 		QueueLatency:        res.QueueLatency,
 		Runtime: JSONRuntime{GOMAXPROCS: res.Runtime.GOMAXPROCS, NumCPU: res.Runtime.NumCPU, GoVersion: res.Runtime.GoVersion,
 			PeakGoroutines: res.Runtime.PeakGoroutines, GCCycles: res.Runtime.GCCycles, GCPauseNs: int64(res.Runtime.GCPause),
-			PeakHeapBytes: res.Runtime.PeakHeapBytes, PeakRSSBytes: res.Runtime.PeakRSSBytes},
+			PeakHeapBytes: res.Runtime.PeakHeapBytes, PeakRSSBytes: res.Runtime.PeakRSSBytes,
+			StartupNs: int64(res.Runtime.Startup), ShutdownNs: int64(res.Runtime.Shutdown)},
 	}
 	for i, q := range res.Queues {
 		out.Queues[i] = JSONQueue{Queue: q.Queue, Consumers: q.Consumers, Sent: q.Sent, Delivered: q.Delivered, Lost: q.Lost,

@@ -111,7 +111,7 @@ func RuntimeLine(res sim.Result) string {
 	if rt.PeakRSSBytes > 0 {
 		fmt.Fprintf(&b, ", peak RSS %s", units.Bytes(float64(rt.PeakRSSBytes)))
 	}
-	fmt.Fprintf(&b, "; latency histograms %s", res.Histograms)
+	fmt.Fprintf(&b, "; start-up %s, shutdown %s; latency histograms %s", units.Duration(rt.Startup), units.Duration(rt.Shutdown), res.Histograms)
 	return b.String()
 }
 

@@ -33,7 +33,8 @@ func healthy() sim.Result {
 		Produced: 1_000_000, Expected: 3_000_000, Sent: 3_000_000, Delivered: 3_000_000, Bytes: 48_000_000,
 		Latency: lat(12_345*time.Nanosecond, 3_000_000), QueueLatency: true, Histograms: sim.PerConsumer,
 		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 10, GCCycles: 1,
-			GCPause: 85 * time.Microsecond, PeakHeapBytes: 3 << 20, PeakRSSBytes: 14 << 20},
+			GCPause: 85 * time.Microsecond, PeakHeapBytes: 3 << 20, PeakRSSBytes: 14 << 20,
+			Startup: 412 * time.Microsecond, Shutdown: 1200 * time.Microsecond},
 	}
 	split := [][2]int64{{500_100, 499_900}, {612_000, 388_000}, {1_000_000, 0}}
 	for q := 0; q < 3; q++ {

@@ -102,8 +102,8 @@ func (r *run) finish(c *consumer, t *tally, last int64) {
 
 func (r *run) trace(c *consumer, m *message, lat int64) {
 	if r.cfg.Trace != nil && r.traceLeft.Load() > 0 && r.traceLeft.Add(-1) >= 0 {
-		r.cfg.Trace(Delivery{Queue: c.queue, Consumer: c.id, Producer: int(m.producer),
-			Seq: r.seq(c.queue, m), Key: m.key, Latency: time.Duration(lat)})
+		r.cfg.Trace(Delivery{Queue: int(c.queue), Consumer: int(c.id), Producer: int(m.producer),
+			Seq: r.seq(int(c.queue), m), Key: m.key, Latency: time.Duration(lat)})
 	}
 }
 
@@ -132,7 +132,7 @@ func (r *run) consume(c *consumer, rec *recorder) {
 			lat = t.latency(lat, 1)
 		}
 		if slow {
-			for n := r.copies(c.queue, &m); n > 0; n-- {
+			for n := r.copies(int(c.queue), &m); n > 0; n-- {
 				rec.record(lat)
 				t.add(&m)
 				r.trace(c, &m, lat)
@@ -164,7 +164,7 @@ func (r *run) consumeBatches(c *consumer, rec *recorder) {
 		before := t.n
 		for i := range b.msgs {
 			m := &b.msgs[i]
-			for n := r.copies(c.queue, m); n > 0; n-- {
+			for n := r.copies(int(c.queue), m); n > 0; n-- {
 				t.add(m)
 				if slow {
 					r.trace(c, m, lat)

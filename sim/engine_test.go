@@ -62,6 +62,13 @@ func checkExact(t *testing.T, cfg sim.Config, res sim.Result) {
 	if res.Latency.Count != want {
 		t.Fatalf("latency samples %d, want %d", res.Latency.Count, want)
 	}
+	if res.QueueLatency {
+		for _, q := range res.Queues {
+			if q.Latency.Count != q.Delivered {
+				t.Fatalf("queue %d: %d latency samples for %d deliveries", q.Queue, q.Latency.Count, q.Delivered)
+			}
+		}
+	}
 	if len(res.Queues) != cfg.Queues || len(res.Consumers) != cfg.Queues*cfg.Consumers {
 		t.Fatalf("%d queue rows, %d consumer rows", len(res.Queues), len(res.Consumers))
 	}
@@ -82,7 +89,7 @@ func checkExact(t *testing.T, cfg sim.Config, res sim.Result) {
 				t.Errorf("queue %d sent %d, want %d ± %d", q, perQ, fair, unit)
 			}
 		}
-		if qr.Delivered != qr.Sent || qr.Lost != 0 || qr.Duplicated != 0 || qr.Latency.Count != qr.Delivered {
+		if qr.Delivered != qr.Sent || qr.Lost != 0 || qr.Duplicated != 0 || (res.QueueLatency && qr.Latency.Count != qr.Delivered) {
 			t.Errorf("queue %d: %+v", q, qr)
 		}
 		sumQ += qr.Delivered
@@ -271,5 +278,43 @@ func TestProgressReachesExpected(t *testing.T) {
 	}
 	if s := p.Snapshot(); s.Delivered != 15000 || s.Expected != 15000 {
 		t.Fatalf("after run: %+v", s)
+	}
+}
+
+// Above 256 consumers histograms are shared per queue, above 1,024 queues
+// they are sharded; every delivery must still be timed exactly once.
+func TestRunHistogramLayouts(t *testing.T) {
+	tests := []struct {
+		q, c   int
+		layout sim.HistogramLayout
+	}{
+		{3, 2, sim.PerConsumer},
+		{2, 200, sim.PerQueue},
+		{1100, 1, sim.Sharded},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.layout), func(t *testing.T) {
+			cfg := sim.DefaultConfig()
+			cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer = 300, tt.q, tt.c, 4
+			res, err := sim.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkExact(t, cfg, res)
+			if res.Histograms != tt.layout {
+				t.Fatalf("layout %s, want %s", res.Histograms, tt.layout)
+			}
+			if want := tt.layout != sim.Sharded; res.QueueLatency != want {
+				t.Fatalf("QueueLatency %v, want %v", res.QueueLatency, want)
+			}
+			for _, q := range res.Queues {
+				if res.QueueLatency && q.Latency.Count != q.Delivered {
+					t.Fatalf("queue %d: %d latency samples for %d deliveries", q.Queue, q.Latency.Count, q.Delivered)
+				}
+			}
+			if res.Runtime.PeakGoroutines < tt.q*tt.c {
+				t.Fatalf("peak goroutines %d, want at least the %d consumers", res.Runtime.PeakGoroutines, tt.q*tt.c)
+			}
+		})
 	}
 }

@@ -18,6 +18,8 @@ type Runtime struct {
 	GCPause        time.Duration // total stop-the-world pause
 	PeakHeapBytes  uint64        // sampled every 50 ms and at the end
 	PeakRSSBytes   uint64        // the process's peak resident set (0 where unknown)
+	Startup        time.Duration // Run called → first message sent (allocation, goroutines)
+	Shutdown       time.Duration // last message received → Run returns (drain, merge)
 }
 
 // runtimeMonitor samples goroutines and heap on a ticker in its own
