@@ -124,9 +124,10 @@ func (r *run) consume(c *consumer, rec *recorder) {
 	t := r.newTally(c)
 	own := rec.own
 	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0)
+	base := r.base
 	var now int64
 	for m := range r.queues[c.queue] {
-		now = r.now()
+		now = int64(time.Since(base))
 		lat := now - m.sent
 		if uint64(lat) > uint64(histHighest) {
 			lat = t.latency(lat, 1)
