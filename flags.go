@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/units"
@@ -24,6 +27,18 @@ type options struct {
 	output   string // "" or "-" is stdout
 	progress string // auto, always, never
 	profiles profiles
+	ci       ciOptions
+}
+
+// ciOptions are the flags for CI pipelines: thresholds, baselines, repeats.
+type ciOptions struct {
+	assertions    []check.Assertion
+	repeat        int
+	quiet         bool
+	saveBaseline  string
+	baseline      string // file; "" for none
+	baseSamples   []check.Sample
+	maxRegression float64 // fraction
 }
 
 // profiles are the files for Go's profilers; "" means off.
@@ -67,6 +82,20 @@ func runFlags() []cli.Flag {
 			Usage: "write the report to `FILE` instead of stdout (e.g. -o result.json)"},
 		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{envName("progress")},
 			Usage: "progress bar `MODE` on stderr: auto (when stderr is a terminal), always, never"},
+		&cli.StringSliceFlag{Name: "assert", EnvVars: []string{envName("assert")},
+			Usage: "fail (exit 1) unless `EXPR` holds, e.g. --assert 'throughput>=2M' --assert 'p99<=2ms,lost==0'; metrics: " +
+				strings.Join(check.MetricNames(), " ") + "; q2.p99 for one queue; operators < <= > >= == !="},
+		countFlag("repeat", "", "1", "run the same config `N` times; assertions and --baseline use the medians (e.g. --repeat 5)"),
+		&cli.StringFlag{Name: "save-baseline", EnvVars: []string{envName("save-baseline")}, TakesFile: true,
+			Usage: "write the json result to `FILE` for a later --baseline (e.g. --save-baseline base.json)"},
+		&cli.StringFlag{Name: "baseline", EnvVars: []string{envName("baseline")}, TakesFile: true,
+			Usage: "compare throughput, p50 and p99 with a saved json result in `FILE`; exit 1 on a regression (e.g. --baseline base.json)"},
+		&cli.StringFlag{Name: "max-regression", Value: "10%", EnvVars: []string{envName("max-regression")},
+			Usage: "how much worse than --baseline a metric may get, as a `PERCENT` (e.g. --max-regression 5%)"},
+		&cli.BoolFlag{Name: "baseline-any-config", EnvVars: []string{envName("baseline-any-config")},
+			Usage: "compare with --baseline even when its config differs"},
+		&cli.BoolFlag{Name: "quiet", EnvVars: []string{envName("quiet")},
+			Usage: "print no report; only failures on stderr and the exit code (-o still writes the file)"},
 		&cli.StringFlag{Name: "cpuprofile", EnvVars: []string{envName("cpuprofile")}, TakesFile: true,
 			Usage: "write a CPU profile of the run to `FILE` for go tool pprof (e.g. --cpuprofile cpu.out)"},
 		&cli.StringFlag{Name: "memprofile", EnvVars: []string{envName("memprofile")}, TakesFile: true,
@@ -173,12 +202,61 @@ func parseOptions(c *cli.Context) (options, error) {
 	}
 	o.output = c.String("output")
 	o.profiles = profiles{cpu: c.String("cpuprofile"), mem: c.String("memprofile"), exec: c.String("exectrace")}
+	if o.ci, err = parseCIOptions(c, o.cfg); err != nil {
+		return o, err
+	}
 	for _, f := range []struct{ flag, path string }{{"output", o.output}, {"cpuprofile", o.profiles.cpu},
-		{"memprofile", o.profiles.mem}, {"exectrace", o.profiles.exec}} {
+		{"memprofile", o.profiles.mem}, {"exectrace", o.profiles.exec}, {"save-baseline", o.ci.saveBaseline}} {
 		if err := checkWritable(f.path); err != nil {
 			return o, usageError{fmt.Sprintf("--%s: %q cannot be written: %v", f.flag, f.path, errors.Unwrap(err))}
 		}
 	}
+	return o, nil
+}
+
+// parseCIOptions reads the CI flags. Assertions and the baseline are
+// checked here, before the run, so a typo fails in milliseconds.
+func parseCIOptions(c *cli.Context, cfg sim.Config) (ciOptions, error) {
+	o := ciOptions{quiet: c.Bool("quiet"), saveBaseline: c.String("save-baseline"), baseline: c.String("baseline")}
+	for _, list := range c.StringSlice("assert") {
+		as, err := check.Parse(list)
+		if err != nil {
+			return o, usageError{"--assert: " + strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" ")}
+		}
+		o.assertions = append(o.assertions, as...)
+	}
+	if err := check.Validate(o.assertions, cfg); err != nil {
+		return o, usageError{"--assert: " + strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" ")}
+	}
+	raw := c.String("repeat")
+	n, err := units.ParseCount(raw)
+	if err != nil || n < 1 || n > 1000 {
+		return o, usageError{fmt.Sprintf("--repeat: %q is out of range (want a whole number from 1 to 1,000)", raw)}
+	}
+	o.repeat = int(n)
+	pct := strings.TrimSuffix(strings.TrimSpace(c.String("max-regression")), "%")
+	f, err := strconv.ParseFloat(pct, 64)
+	if err != nil || f < 0 || f > 1000 || math.IsNaN(f) {
+		return o, usageError{fmt.Sprintf("--max-regression: %q is not a percentage (want e.g. 10%% or 2.5%%)", c.String("max-regression"))}
+	}
+	o.maxRegression = f / 100
+	if o.baseline == "" {
+		return o, nil
+	}
+	file, err := os.Open(o.baseline)
+	if err != nil {
+		return o, usageError{fmt.Sprintf("--baseline: %q cannot be read: %v", o.baseline, errors.Unwrap(err))}
+	}
+	defer file.Close()
+	baseCfg, samples, err := report.ReadBaseline(file)
+	if err != nil {
+		return o, usageError{fmt.Sprintf("--baseline: %q: %v", o.baseline, err)}
+	}
+	if diff := check.ConfigDiff(baseCfg, cfg); len(diff) > 0 && !c.Bool("baseline-any-config") {
+		return o, usageError{fmt.Sprintf("--baseline: %q was measured with another config (%s); pass --baseline-any-config to compare anyway",
+			o.baseline, strings.Join(diff, "; "))}
+	}
+	o.baseSamples = samples
 	return o, nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
+	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
 )
@@ -35,19 +38,11 @@ func execute(parent context.Context, o options, stdout, stderr io.Writer) error 
 			errOut.line(report.TraceLine(d, dispatch), showBar)
 		}
 	}
-	var progress sim.Progress
-	o.cfg.Progress = &progress
-	var bar *progressBar
-	if showBar && o.cfg.Expected() > 0 {
-		bar = startProgressBar(&progress, o.cfg.Expected(), errOut)
-	}
 	stopProfiles, err := startProfiles(o.profiles)
 	if err != nil {
-		bar.stop()
 		return runtimeError{err}
 	}
-	res, err := sim.Run(ctx, o.cfg)
-	bar.stop()
+	runs, err := runRepeats(ctx, o, showBar, errOut)
 	if perr := stopProfiles(); perr != nil {
 		return runtimeError{perr}
 	}
@@ -55,23 +50,131 @@ func execute(parent context.Context, o options, stdout, stderr io.Writer) error 
 		return usageError{err.Error()} // Run fails only on an invalid config
 	}
 
+	doc := report.Document{Result: runs[medianRun(runs)], Assertions: check.Judge(o.ci.assertions, runs)}
+	if len(runs) > 1 {
+		doc.Runs = runs
+	}
+	if o.ci.baseline != "" {
+		current := make([]check.Sample, len(runs))
+		for i, r := range runs {
+			current[i] = check.SampleOf(r)
+		}
+		cmp := check.Compare(o.ci.baseline, o.ci.baseSamples, current, o.ci.maxRegression)
+		doc.Baseline = &cmp
+	}
+	if err := writeOutputs(doc, o, stdout); err != nil {
+		return err
+	}
+	return verdict(doc, runs)
+}
+
+// runRepeats runs the config --repeat times with the same seed, one
+// progress bar per run, stopping early when interrupted.
+func runRepeats(ctx context.Context, o options, showBar bool, errOut *lockedWriter) ([]sim.Result, error) {
+	var runs []sim.Result
+	for i := 0; i < o.ci.repeat; i++ {
+		var progress sim.Progress
+		o.cfg.Progress = &progress
+		var bar *progressBar
+		if showBar && o.cfg.Expected() > 0 {
+			desc := "delivering"
+			if o.ci.repeat > 1 {
+				desc = fmt.Sprintf("run %d/%d", i+1, o.ci.repeat)
+			}
+			bar = startProgressBar(&progress, o.cfg.Expected(), desc, errOut)
+		}
+		res, err := sim.Run(ctx, o.cfg)
+		bar.stop()
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, res)
+		o.cfg.Seed = res.Config.Seed // every repeat makes the same random choices
+		o.cfg.TraceN = 0             // trace the first run only
+		if res.Interrupted {
+			break
+		}
+	}
+	return runs, nil
+}
+
+// medianRun is the index of the run with the median throughput, the one
+// reported in full.
+func medianRun(runs []sim.Result) int {
+	idx := make([]int, len(runs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return runs[idx[a]].Throughput() < runs[idx[b]].Throughput() })
+	return idx[(len(idx)-1)/2]
+}
+
+// writeOutputs renders the report once, in full, then writes it where it
+// belongs: stdout (unless --quiet), --output, and the json to --save-baseline.
+func writeOutputs(doc report.Document, o options, stdout io.Writer) error {
 	var buf bytes.Buffer
-	if err := report.Write(&buf, res, o.format); err != nil {
+	if err := report.WriteDocument(&buf, doc, o.format); err != nil {
 		return runtimeError{fmt.Errorf("rendering the report: %w", err)}
 	}
-	if o.output == "" || o.output == "-" {
+	switch {
+	case o.output != "" && o.output != "-":
+		if err := os.WriteFile(o.output, buf.Bytes(), 0o644); err != nil {
+			return runtimeError{fmt.Errorf("--output: %w", err)}
+		}
+	case !o.ci.quiet:
 		if _, err := stdout.Write(buf.Bytes()); err != nil {
 			return runtimeError{fmt.Errorf("writing the report: %w", err)}
 		}
-	} else if err := os.WriteFile(o.output, buf.Bytes(), 0o644); err != nil {
-		return runtimeError{fmt.Errorf("--output: %w", err)}
 	}
+	if o.ci.saveBaseline != "" {
+		var js bytes.Buffer
+		if err := report.WriteDocument(&js, report.Document{Result: doc.Result, Runs: doc.Runs}, report.JSON); err != nil {
+			return runtimeError{fmt.Errorf("--save-baseline: %w", err)}
+		}
+		if err := os.WriteFile(o.ci.saveBaseline, js.Bytes(), 0o644); err != nil {
+			return runtimeError{fmt.Errorf("--save-baseline: %w", err)}
+		}
+	}
+	return nil
+}
 
-	switch {
-	case res.Interrupted:
-		return interruptedError{}
-	case !res.OK():
-		return checkFailedError{report.Verdict(res)}
+// verdict turns the outcome into the exit code's error: interrupted, then
+// failed delivery checks, failed assertions and regressions (all exit 1,
+// named together on one line).
+func verdict(doc report.Document, runs []sim.Result) error {
+	for _, r := range runs {
+		if r.Interrupted {
+			return interruptedError{}
+		}
+	}
+	var problems []string
+	for i, r := range runs {
+		if !r.OK() {
+			v := report.Verdict(r)
+			if len(runs) > 1 {
+				v = fmt.Sprintf("run %d: %s", i+1, v)
+			}
+			problems = append(problems, v)
+		}
+	}
+	if bad := check.Failed(doc.Assertions); len(bad) > 0 {
+		parts := make([]string, len(bad))
+		for i, o := range bad {
+			parts[i] = fmt.Sprintf("%s (actual %s)", o.Expr, check.Format(o.Actual, o.Kind))
+		}
+		problems = append(problems, fmt.Sprintf("%d of %d assertions failed: %s", len(bad), len(doc.Assertions), strings.Join(parts, ", ")))
+	}
+	if c := doc.Baseline; c != nil && c.Regressed() {
+		var parts []string
+		for _, d := range c.Deltas {
+			if d.Regressed {
+				parts = append(parts, fmt.Sprintf("%s %+.1f%%", d.Metric, 100*d.Change))
+			}
+		}
+		problems = append(problems, fmt.Sprintf("regression against %s beyond %.4g%%: %s", c.File, 100*c.MaxRegression, strings.Join(parts, ", ")))
+	}
+	if len(problems) > 0 {
+		return checkFailedError{strings.Join(problems, "; ")}
 	}
 	return nil
 }
@@ -171,10 +274,10 @@ type progressBar struct {
 	done sync.WaitGroup
 }
 
-func startProgressBar(p *sim.Progress, expected int64, w *lockedWriter) *progressBar {
+func startProgressBar(p *sim.Progress, expected int64, desc string, w *lockedWriter) *progressBar {
 	bar := progressbar.NewOptions64(expected,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("delivering"),
+		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("msg"),

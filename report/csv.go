@@ -12,8 +12,11 @@ var csvHeader = []string{"queue", "consumers", "sent", "delivered", "lost", "dup
 	"throughput_msgs_per_s", "min_ns", "mean_ns", "stddev_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"}
 
 // writeCSV writes a header, one row per queue and a last row whose queue
-// column is "total".
-func writeCSV(w io.Writer, res sim.Result) error {
+// column is "total"; then, each after an empty line and with its own
+// header, the repeats, assertions and baseline sections when there are any
+// (read them with csv.Reader.FieldsPerRecord = -1).
+func writeCSV(w io.Writer, d Document) error {
+	res := d.Result
 	cw := csv.NewWriter(w)
 	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
 	row := func(name string, consumers int, sent, delivered, lost, dup, reord, bytes int64, l sim.Latency) []string {
@@ -27,5 +30,40 @@ func writeCSV(w io.Writer, res sim.Result) error {
 		records = append(records, row(strconv.Itoa(q.Queue), q.Consumers, q.Sent, q.Delivered, q.Lost, q.Duplicated, q.Reordered, q.Bytes, q.Latency))
 	}
 	records = append(records, row("total", len(res.Consumers), res.Sent, res.Delivered, res.Lost, res.Duplicated, res.Reordered, res.Bytes, res.Latency))
-	return cw.WriteAll(records)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	if len(d.Runs) > 1 {
+		records = append(records, nil, []string{"run", "elapsed_ns", "delivered", "lost", "duplicated", "throughput_msgs_per_s", "p50_ns", "p99_ns", "p999_ns"})
+		for i, r := range d.Runs {
+			records = append(records, []string{strconv.Itoa(i + 1), i64(int64(r.Elapsed)), i64(r.Delivered), i64(r.Lost), i64(r.Duplicated),
+				strconv.FormatFloat(r.Throughput(), 'f', 1, 64), i64(int64(r.Latency.P50)), i64(int64(r.Latency.P99)), i64(int64(r.Latency.P999))})
+		}
+	}
+	if len(d.Assertions) > 0 {
+		records = append(records, nil, []string{"assertion", "metric", "op", "want", "actual", "unit", "ok"})
+		for _, o := range d.Assertions {
+			records = append(records, []string{o.Expr, o.Metric, o.Op, f(o.Want), f(o.Actual), unitOf[o.Kind], strconv.FormatBool(o.OK)})
+		}
+	}
+	if c := d.Baseline; c != nil {
+		records = append(records, nil, []string{"baseline_metric", "unit", "baseline", "current", "change", "regressed"})
+		for _, m := range c.Deltas {
+			records = append(records, []string{m.Metric, unitOf[m.Kind], f(m.Old), f(m.New), strconv.FormatFloat(m.Change, 'f', 4, 64), strconv.FormatBool(m.Regressed)})
+		}
+	}
+	for _, rec := range records {
+		if rec == nil {
+			// encoding/csv cannot write an empty record; a bare newline
+			// separates sections and is skipped by csv readers.
+			cw.Flush()
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

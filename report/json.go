@@ -2,9 +2,11 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 
+	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/sim"
 )
 
@@ -15,34 +17,82 @@ const SchemaVersion = 1
 // JSONResult is the json format's document. Field names are snake_case with
 // units as suffixes; the README documents each one.
 type JSONResult struct {
-	SchemaVersion       int            `json:"schema_version"`
-	Config              JSONConfig     `json:"config"`
-	Start               time.Time      `json:"start"`
-	ElapsedNs           int64          `json:"elapsed_ns"`
-	Produced            int64          `json:"produced"`
-	Expected            int64          `json:"expected"`
-	Sent                int64          `json:"sent"`
-	NotSent             int64          `json:"not_sent"`
-	Delivered           int64          `json:"delivered"`
-	Lost                int64          `json:"lost"`
-	Duplicated          int64          `json:"duplicated"`
-	OrderChecked        bool           `json:"order_checked"`
-	Reordered           int64          `json:"reordered"`
-	OK                  bool           `json:"ok"`
-	Bytes               int64          `json:"bytes"`
-	ThroughputMsgsPerS  float64        `json:"throughput_msgs_per_s"`
-	ThroughputBytesPerS float64        `json:"throughput_bytes_per_s"`
-	Latency             JSONLatency    `json:"latency"`
-	Queues              []JSONQueue    `json:"queues"`
-	Consumers           []JSONConsumer `json:"consumers"`
-	Interrupted         bool           `json:"interrupted"`
-	GoVersion           string         `json:"go_version"`
-	GOMAXPROCS          int            `json:"gomaxprocs"`
-	NumCPU              int            `json:"num_cpu"`
-	Histograms          string         `json:"histograms"`
-	QueueLatency        bool           `json:"queue_latency"`
-	Runtime             JSONRuntime    `json:"runtime"`
+	SchemaVersion       int             `json:"schema_version"`
+	Config              JSONConfig      `json:"config"`
+	Start               time.Time       `json:"start"`
+	ElapsedNs           int64           `json:"elapsed_ns"`
+	Produced            int64           `json:"produced"`
+	Expected            int64           `json:"expected"`
+	Sent                int64           `json:"sent"`
+	NotSent             int64           `json:"not_sent"`
+	Delivered           int64           `json:"delivered"`
+	Lost                int64           `json:"lost"`
+	Duplicated          int64           `json:"duplicated"`
+	OrderChecked        bool            `json:"order_checked"`
+	Reordered           int64           `json:"reordered"`
+	OK                  bool            `json:"ok"`
+	Bytes               int64           `json:"bytes"`
+	ThroughputMsgsPerS  float64         `json:"throughput_msgs_per_s"`
+	ThroughputBytesPerS float64         `json:"throughput_bytes_per_s"`
+	Latency             JSONLatency     `json:"latency"`
+	Queues              []JSONQueue     `json:"queues"`
+	Consumers           []JSONConsumer  `json:"consumers"`
+	Interrupted         bool            `json:"interrupted"`
+	GoVersion           string          `json:"go_version"`
+	GOMAXPROCS          int             `json:"gomaxprocs"`
+	NumCPU              int             `json:"num_cpu"`
+	Histograms          string          `json:"histograms"`
+	QueueLatency        bool            `json:"queue_latency"`
+	Runtime             JSONRuntime     `json:"runtime"`
+	Runs                []JSONRun       `json:"runs"`
+	Assertions          []JSONAssertion `json:"assertions,omitempty"`
+	Baseline            *JSONBaseline   `json:"baseline,omitempty"`
 }
+
+// JSONRun is one run of --repeat (a single run has one).
+type JSONRun struct {
+	ElapsedNs          int64   `json:"elapsed_ns"`
+	Delivered          int64   `json:"delivered"`
+	Lost               int64   `json:"lost"`
+	Duplicated         int64   `json:"duplicated"`
+	ThroughputMsgsPerS float64 `json:"throughput_msgs_per_s"`
+	P50Ns              int64   `json:"p50_ns"`
+	P99Ns              int64   `json:"p99_ns"`
+	P999Ns             int64   `json:"p999_ns"`
+}
+
+// JSONAssertion is one --assert judged; want and actual are in unit.
+type JSONAssertion struct {
+	Expr   string  `json:"expr"`
+	Metric string  `json:"metric"`
+	Op     string  `json:"op"`
+	Want   float64 `json:"want"`
+	Actual float64 `json:"actual"`
+	Unit   string  `json:"unit"`
+	OK     bool    `json:"ok"`
+}
+
+// JSONBaseline is the comparison with --baseline.
+type JSONBaseline struct {
+	File          string      `json:"file"`
+	MaxRegression float64     `json:"max_regression"`
+	Regressed     bool        `json:"regressed"`
+	Metrics       []JSONDelta `json:"metrics"`
+}
+
+// JSONDelta is one metric against the baseline; values are medians in unit.
+type JSONDelta struct {
+	Metric    string  `json:"metric"`
+	Unit      string  `json:"unit"`
+	Baseline  float64 `json:"baseline"`
+	Current   float64 `json:"current"`
+	BaseRuns  int     `json:"baseline_runs"`
+	Runs      int     `json:"current_runs"`
+	Change    float64 `json:"change"`
+	Regressed bool    `json:"regressed"`
+}
+
+var unitOf = map[check.Kind]string{check.Count: "count", check.Rate: "msgs/s", check.ByteRate: "B/s", check.Duration: "ns"}
 
 // JSONRuntime is what the Go runtime did during the run.
 type JSONRuntime struct {
@@ -160,8 +210,56 @@ func jsonLatency(l sim.Latency) JSONLatency {
 		P90Ns: int64(l.P90), P99Ns: int64(l.P99), P999Ns: int64(l.P999), MaxNs: int64(l.Max), Clamped: l.Clamped}
 }
 
-func writeJSON(w io.Writer, res sim.Result) error {
+// NewJSONDocument converts a Document to the json document: the reported
+// run's fields, plus runs, assertions and baseline.
+func NewJSONDocument(d Document) JSONResult {
+	out := NewJSON(d.Result)
+	out.Runs = nil
+	for _, r := range d.runs() {
+		out.Runs = append(out.Runs, JSONRun{ElapsedNs: int64(r.Elapsed), Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
+			ThroughputMsgsPerS: r.Throughput(), P50Ns: int64(r.Latency.P50), P99Ns: int64(r.Latency.P99), P999Ns: int64(r.Latency.P999)})
+	}
+	for _, o := range d.Assertions {
+		out.Assertions = append(out.Assertions, JSONAssertion{Expr: o.Expr, Metric: o.Metric, Op: o.Op, Want: o.Want,
+			Actual: o.Actual, Unit: unitOf[o.Kind], OK: o.OK})
+	}
+	if c := d.Baseline; c != nil {
+		b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed()}
+		for _, m := range c.Deltas {
+			b.Metrics = append(b.Metrics, JSONDelta{Metric: m.Metric, Unit: unitOf[m.Kind], Baseline: m.Old, Current: m.New,
+				BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed})
+		}
+		out.Baseline = b
+	}
+	return out
+}
+
+func writeJSON(w io.Writer, d Document) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(NewJSON(res))
+	enc.SetEscapeHTML(false) // assertions contain < and >
+	return enc.Encode(NewJSONDocument(d))
+}
+
+// ReadBaseline reads a json report written by --save-baseline (or
+// --format json) and returns its config and one Sample per run.
+func ReadBaseline(r io.Reader) (sim.Config, []check.Sample, error) {
+	var doc JSONResult
+	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+		return sim.Config{}, nil, fmt.Errorf("not a msgsim json report: %w", err)
+	}
+	if doc.SchemaVersion != SchemaVersion {
+		return sim.Config{}, nil, fmt.Errorf("schema_version %d, want %d", doc.SchemaVersion, SchemaVersion)
+	}
+	c := doc.Config
+	cfg := sim.Config{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
+		Dispatch: sim.Dispatch(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs}
+	var samples []check.Sample
+	for _, r := range doc.Runs {
+		samples = append(samples, check.Sample{Throughput: r.ThroughputMsgsPerS, P50: float64(r.P50Ns), P99: float64(r.P99Ns)})
+	}
+	if len(samples) == 0 {
+		samples = []check.Sample{{Throughput: doc.ThroughputMsgsPerS, P50: float64(doc.Latency.P50Ns), P99: float64(doc.Latency.P99Ns)}}
+	}
+	return cfg, samples, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/units"
 )
@@ -22,10 +23,11 @@ const (
 	JSON     Format = "json"
 	CSV      Format = "csv"
 	Markdown Format = "markdown"
+	GoBench  Format = "gobench"
 )
 
 // Formats lists the accepted formats, default first.
-var Formats = []Format{Table, JSON, CSV, Markdown}
+var Formats = []Format{Table, JSON, CSV, Markdown, GoBench}
 
 // ParseFormat accepts a format name.
 func ParseFormat(s string) (Format, error) {
@@ -41,17 +43,40 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q (want %s)", s, strings.Join(names, ", "))
 }
 
-// Write renders res in format f to w.
+// Document is everything one invocation reports: the run shown in full,
+// every repeat, and the CI verdicts.
+type Document struct {
+	Result     sim.Result        // the run reported in full: the median-throughput one when repeated
+	Runs       []sim.Result      // every run in order; empty means just Result
+	Assertions []check.Outcome   // --assert, judged on medians
+	Baseline   *check.Comparison // --baseline, nil without one
+}
+
+func (d Document) runs() []sim.Result {
+	if len(d.Runs) == 0 {
+		return []sim.Result{d.Result}
+	}
+	return d.Runs
+}
+
+// Write renders one run in format f to w.
 func Write(w io.Writer, res sim.Result, f Format) error {
+	return WriteDocument(w, Document{Result: res}, f)
+}
+
+// WriteDocument renders d in format f to w.
+func WriteDocument(w io.Writer, d Document, f Format) error {
 	switch f {
 	case Table:
-		return writeTables(w, res, false)
+		return writeTables(w, d, false)
 	case Markdown:
-		return writeTables(w, res, true)
+		return writeTables(w, d, true)
 	case JSON:
-		return writeJSON(w, res)
+		return writeJSON(w, d)
 	case CSV:
-		return writeCSV(w, res)
+		return writeCSV(w, d)
+	case GoBench:
+		return writeGoBench(w, d)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }

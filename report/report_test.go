@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
 )
@@ -99,17 +100,35 @@ func huge() sim.Result {
 	return r
 }
 
+// ci is a fixed CI invocation: three repeats of healthy(), two assertions
+// (one failing), and a baseline comparison with a throughput regression.
+func ci() report.Document {
+	runs := []sim.Result{healthy(), healthy(), healthy()}
+	runs[0].Elapsed, runs[0].Latency.P99 = 1_300_000_000, 70*time.Microsecond
+	runs[2].Elapsed, runs[2].Latency.P99 = 1_200_000_000, 58*time.Microsecond
+	as, err := check.Parse("p99<=60us,lost==0,q1.throughput>=1M")
+	if err != nil {
+		panic(err)
+	}
+	outcomes := check.Judge(as, runs)
+	cur := []check.Sample{check.SampleOf(runs[0]), check.SampleOf(runs[1]), check.SampleOf(runs[2])}
+	base := []check.Sample{{Throughput: 2.8e6, P50: 11_000, P99: 60_000}, {Throughput: 2.9e6, P50: 11_500, P99: 61_000}, {Throughput: 2.7e6, P50: 10_500, P99: 59_000}}
+	cmp := check.Compare("testdata/baseline.json", base, cur, 0.10)
+	return report.Document{Result: runs[1], Runs: runs, Assertions: outcomes, Baseline: &cmp}
+}
+
+var ext = map[report.Format]string{report.Table: "txt", report.JSON: "json", report.CSV: "csv", report.Markdown: "md", report.GoBench: "bench"}
+
 func TestGolden(t *testing.T) {
-	fixtures := map[string]sim.Result{"healthy": healthy(), "broken": broken(), "huge": huge()}
-	ext := map[report.Format]string{report.Table: "txt", report.JSON: "json", report.CSV: "csv", report.Markdown: "md"}
-	for name, res := range fixtures {
+	fixtures := map[string]report.Document{"healthy": {Result: healthy()}, "broken": {Result: broken()}, "huge": {Result: huge()}, "ci": ci()}
+	for name, doc := range fixtures {
 		for _, f := range report.Formats {
 			if name == "huge" && (f == report.JSON || f == report.CSV) {
 				continue // a row per queue: too long to review as a golden file
 			}
 			t.Run(name+"/"+string(f), func(t *testing.T) {
 				var buf bytes.Buffer
-				if err := report.Write(&buf, res, f); err != nil {
+				if err := report.WriteDocument(&buf, doc, f); err != nil {
 					t.Fatal(err)
 				}
 				path := filepath.Join("testdata", name+"."+ext[f])
@@ -181,7 +200,7 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("%s: %v %v", f, got, err)
 		}
 	}
-	if _, err := report.ParseFormat("xml"); err == nil || !strings.Contains(err.Error(), "table, json, csv, markdown") {
+	if _, err := report.ParseFormat("xml"); err == nil || !strings.Contains(err.Error(), "table, json, csv, markdown, gobench") {
 		t.Errorf("xml: %v", err)
 	}
 }

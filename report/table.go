@@ -35,8 +35,18 @@ type table struct {
 	note   string // printed under the table
 }
 
-func writeTables(w io.Writer, res sim.Result, markdown bool) error {
+func writeTables(w io.Writer, d Document, markdown bool) error {
+	res := d.Result
 	tables := []table{summaryTable(res), queueTable(res), latencyTable(res), consumerTable(res)}
+	if len(d.Runs) > 1 {
+		tables = append(tables, repeatTable(d.Runs))
+	}
+	if len(d.Assertions) > 0 {
+		tables = append(tables, assertionTable(d.Assertions))
+	}
+	if d.Baseline != nil {
+		tables = append(tables, baselineTable(*d.Baseline))
+	}
 	ew := &errWriter{w: w}
 	if markdown {
 		fmt.Fprintf(ew, "**msgsim** %s\n\n%s\n", ConfigLine(res), Verdict(res))

@@ -10,16 +10,16 @@ import (
 // too big for one per consumer when there are a million consumers. So the
 // layout depends on the topology:
 //
-//   - up to ownHistogramsUpTo consumers: one histogram per consumer, no lock;
-//   - up to sharedQueuesUpTo queues: one per queue, shared by its consumers;
+//   - up to OwnHistogramsUpTo consumers: one histogram per consumer, no lock;
+//   - up to SharedQueuesUpTo queues: one per queue, shared by its consumers;
 //   - beyond that: latencyShards histograms, queue q using shard q mod
 //     latencyShards, so per-queue latency is not kept.
 //
 // Shared histograms are fed through a small per-consumer buffer, so the lock
 // is taken once per flushEvery samples, not per message.
 const (
-	ownHistogramsUpTo = 256  // × 270 KB ≈ 69 MB at most
-	sharedQueuesUpTo  = 1024 // × 270 KB ≈ 276 MB at most
+	OwnHistogramsUpTo = 256  // consumers; × 270 KB ≈ 69 MB at most
+	SharedQueuesUpTo  = 1024 // queues; × 270 KB ≈ 276 MB at most
 	latencyShards     = 64
 	flushEvery        = 8 // inline in each consumer: 64 B × a million consumers
 )
@@ -36,9 +36,9 @@ const (
 
 func histogramLayout(queues, consumers int) HistogramLayout {
 	switch {
-	case queues*consumers <= ownHistogramsUpTo:
+	case queues*consumers <= OwnHistogramsUpTo:
 		return PerConsumer
-	case queues <= sharedQueuesUpTo:
+	case queues <= SharedQueuesUpTo:
 		return PerQueue
 	}
 	return Sharded

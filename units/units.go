@@ -39,6 +39,46 @@ func ParseCount(s string) (int64, error) {
 	return scale(mant, exp)
 }
 
+// ParseFloat parses a non-negative number with an optional SI suffix, for
+// rates and thresholds that need not be whole: 2M, 2.5k, 1e6, 0.5.
+func ParseFloat(s string) (float64, error) {
+	mant, exp, err := scan(s)
+	if err != nil {
+		return 0, err
+	}
+	if mant == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(mant+"e"+strconv.Itoa(exp), 64)
+	if err != nil || math.IsInf(v, 0) {
+		return 0, ErrRange
+	}
+	return v, nil
+}
+
+// byteUnits maps byte-rate units to bytes: SI (kB, MB, GB) and binary
+// (KiB, MiB, GiB), case-insensitive on the first letter.
+var byteUnits = []struct {
+	suffix string
+	scale  float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+}
+
+// ParseByteRate parses a byte rate such as 10MB/s, 1.5GiB/s or 500kB/s
+// (the /s is optional); a bare number is bytes per second.
+func ParseByteRate(s string) (float64, error) {
+	s = strings.TrimSpace(strings.TrimSuffix(s, "/s"))
+	for _, u := range byteUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			v, err := ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, u.suffix)))
+			return v * u.scale, err
+		}
+	}
+	return ParseFloat(s)
+}
+
 // scan splits s into its significant decimal digits and a power of ten.
 func scan(s string) (digits string, exp int, err error) {
 	if s == "" {

@@ -1,0 +1,202 @@
+package check_test
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/sim"
+)
+
+func TestParseOne(t *testing.T) {
+	tests := []struct {
+		expr   string
+		metric string
+		queue  int
+		op     string
+		want   float64
+		kind   check.Kind
+	}{
+		{"throughput>=2M", "throughput", -1, ">=", 2e6, check.Rate},
+		{" throughput >= 500k ", "throughput", -1, ">=", 5e5, check.Rate},
+		{"throughput>2.5M/s", "throughput", -1, ">", 2.5e6, check.Rate},
+		{"throughput>=1e6msgs/s", "throughput", -1, ">=", 1e6, check.Rate},
+		{"bytes_per_s>=10MB/s", "bytes_per_s", -1, ">=", 10e6, check.ByteRate},
+		{"bytes_per_s>=1.5GiB/s", "bytes_per_s", -1, ">=", 1.5 * (1 << 30), check.ByteRate},
+		{"bytes_per_s>=500kB", "bytes_per_s", -1, ">=", 5e5, check.ByteRate},
+		{"bytes_per_s>=1000", "bytes_per_s", -1, ">=", 1000, check.ByteRate},
+		{"p99<=2ms", "p99", -1, "<=", 2e6, check.Duration},
+		{"p50<1.5ms", "p50", -1, "<", 1.5e6, check.Duration},
+		{"p999<=250us", "p999", -1, "<=", 250e3, check.Duration},
+		{"max<250µs", "max", -1, "<", 250e3, check.Duration},
+		{"elapsed<2s", "elapsed", -1, "<", 2e9, check.Duration},
+		{"mean!=0s", "mean", -1, "!=", 0, check.Duration},
+		{"lost==0", "lost", -1, "==", 0, check.Count},
+		{"duplicated==0", "duplicated", -1, "==", 0, check.Count},
+		{"delivered>=10k", "delivered", -1, ">=", 1e4, check.Count},
+		{"q2.p99<=1ms", "p99", 2, "<=", 1e6, check.Duration},
+		{"q0.lost==0", "lost", 0, "==", 0, check.Count},
+	}
+	for _, tt := range tests {
+		a, err := check.ParseOne(tt.expr)
+		if err != nil {
+			t.Errorf("%q: %v", tt.expr, err)
+			continue
+		}
+		if a.Name != tt.metric || a.Queue != tt.queue || a.Op != tt.op || math.Abs(a.Want-tt.want) > 1e-6*math.Max(1, tt.want) || a.Kind != tt.kind {
+			t.Errorf("%q = %+v", tt.expr, a)
+		}
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct{ expr, says string }{
+		{"", "empty"},
+		{"p99", "no operator"},
+		{"p99 2ms", "no operator"},
+		{"p99<=", "missing value"},
+		{"latency<2ms", `unknown metric "latency"`},
+		{"p99>=5M", "p99 is a duration"},
+		{"p99<=2", "p99 is a duration"},
+		{"throughput>=2ms", "throughput is a rate"},
+		{"lost==0.5", "lost is a count"},
+		{"lost==-1", "lost is a count"},
+		{"bytes_per_s>10ms", "bytes_per_s is a byte rate"},
+		{"x2.p99<1ms", "not a queue prefix"},
+		{"q-1.p99<1ms", "not a queue prefix"},
+		{"p99<=2ms<=3ms", "more than one operator"},
+		{"p99=>2ms", "did you mean >=?"},
+	}
+	for _, tt := range tests {
+		_, err := check.ParseOne(tt.expr)
+		if err == nil || !errors.Is(err, check.ErrSyntax) || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%q: got %v, want an error saying %q", tt.expr, err, tt.says)
+		}
+	}
+}
+
+func TestParseList(t *testing.T) {
+	as, err := check.Parse("p99<=2ms,lost==0")
+	if err != nil || len(as) != 2 || as[1].Name != "lost" {
+		t.Fatalf("%v %+v", err, as)
+	}
+	if _, err := check.Parse("p99<=2ms,"); err == nil {
+		t.Fatal("trailing comma accepted")
+	}
+}
+
+// FuzzParse checks that no expression panics and that whatever parses has a
+// known metric, a known operator and a finite, non-negative value.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"p99<=2ms", "throughput>=2M", "q2.p99<1ms", "lost==0", "bytes_per_s>=10MB/s", "x<", "<=", "q.p99<1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		as, err := check.Parse(s)
+		if err != nil {
+			if !errors.Is(err, check.ErrSyntax) {
+				t.Fatalf("%q: error %v does not wrap ErrSyntax", s, err)
+			}
+			return
+		}
+		for _, a := range as {
+			if math.IsNaN(a.Want) || math.IsInf(a.Want, 0) || a.Want < 0 {
+				t.Fatalf("%q: want %v", s, a.Want)
+			}
+			if !strings.Contains("< <= > >= == !=", a.Op) || a.Op == "" {
+				t.Fatalf("%q: op %q", s, a.Op)
+			}
+			found := false
+			for _, m := range check.MetricNames() {
+				found = found || m == a.Name
+			}
+			if !found {
+				t.Fatalf("%q: metric %q", s, a.Name)
+			}
+		}
+	})
+}
+
+func TestValidate(t *testing.T) {
+	cfg := sim.DefaultConfig()
+	as, _ := check.Parse("q2.p99<1ms")
+	if err := check.Validate(as, cfg); err != nil {
+		t.Fatal(err)
+	}
+	as, _ = check.Parse("q3.p99<1ms")
+	if err := check.Validate(as, cfg); err == nil || !strings.Contains(err.Error(), "q0..q2") {
+		t.Fatalf("got %v", err)
+	}
+	cfg.Queues = 2000
+	as, _ = check.Parse("q3.p99<1ms")
+	if err := check.Validate(as, cfg); err == nil || !strings.Contains(err.Error(), "not kept") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func run(tp float64, p99 time.Duration, lost int64) sim.Result {
+	r := sim.Result{Elapsed: time.Second, Delivered: int64(tp), Lost: lost, Bytes: int64(tp) * 16}
+	r.Latency.P99 = p99
+	r.Queues = []sim.QueueResult{{Delivered: int64(tp) / 2, Latency: sim.Latency{P99: p99 / 2}}}
+	return r
+}
+
+func TestJudgeUsesTheMedian(t *testing.T) {
+	runs := []sim.Result{run(1e6, 3*time.Millisecond, 0), run(3e6, time.Millisecond, 0), run(2e6, 9*time.Millisecond, 1)}
+	as, _ := check.Parse("throughput>=2M,p99<=3ms,lost==0,q0.throughput>=1M,bytes_per_s>=32MB/s,q0.p99<1ms")
+	got := check.Judge(as, runs)
+	want := []struct {
+		actual float64
+		ok     bool
+	}{{2e6, true}, {3e6, true}, {0, true}, {1e6, true}, {32e6, true}, {1.5e6, false}}
+	for i, w := range want {
+		if got[i].Actual != w.actual || got[i].OK != w.ok {
+			t.Errorf("%s: actual %v ok %v, want %v %v", got[i].Expr, got[i].Actual, got[i].OK, w.actual, w.ok)
+		}
+	}
+	if len(check.Failed(got)) != 1 {
+		t.Fatalf("failed: %+v", check.Failed(got))
+	}
+}
+
+func TestCompare(t *testing.T) {
+	base := []check.Sample{{Throughput: 100, P50: 10, P99: 100}}
+	tests := []struct {
+		name      string
+		cur       check.Sample
+		regressed []string
+	}{
+		{"same", check.Sample{Throughput: 100, P50: 10, P99: 100}, nil},
+		{"exactly at the limit", check.Sample{Throughput: 90, P50: 11, P99: 110}, nil},
+		{"throughput fell", check.Sample{Throughput: 89, P50: 10, P99: 100}, []string{"throughput"}},
+		{"latency rose", check.Sample{Throughput: 100, P50: 12, P99: 111}, []string{"p50", "p99"}},
+		{"better everywhere", check.Sample{Throughput: 200, P50: 1, P99: 1}, nil},
+	}
+	for _, tt := range tests {
+		c := check.Compare("b.json", base, []check.Sample{tt.cur}, 0.10)
+		var got []string
+		for _, d := range c.Deltas {
+			if d.Regressed {
+				got = append(got, d.Metric)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tt.regressed, ",") || c.Regressed() != (len(tt.regressed) > 0) {
+			t.Errorf("%s: regressed %v, want %v", tt.name, got, tt.regressed)
+		}
+	}
+}
+
+func TestConfigDiff(t *testing.T) {
+	a, b := sim.DefaultConfig(), sim.DefaultConfig()
+	b.Seed = 99 // ignored
+	if d := check.ConfigDiff(a, b); len(d) != 0 {
+		t.Fatalf("%v", d)
+	}
+	b.Queues, b.Buffer = 4, 1024
+	if d := check.ConfigDiff(a, b); len(d) != 2 || d[0] != "queues: baseline 3, now 4" {
+		t.Fatalf("%v", d)
+	}
+}

@@ -1,0 +1,135 @@
+package check
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/msgsim/msgsim/sim"
+)
+
+// Sample is what a baseline comparison looks at in one run.
+type Sample struct {
+	Throughput float64 // msgs/s
+	P50, P99   float64 // ns
+}
+
+// SampleOf takes the compared metrics from a run.
+func SampleOf(r sim.Result) Sample {
+	return Sample{Throughput: r.Throughput(), P50: float64(r.Latency.P50), P99: float64(r.Latency.P99)}
+}
+
+// Delta is one metric side by side, benchstat-like.
+type Delta struct {
+	Metric               string
+	Kind                 Kind
+	Old, New             float64 // medians
+	OldSpread, NewSpread float64 // largest deviation from the median, as a fraction
+	OldN, NewN           int     // runs behind each median
+	Change               float64 // (New − Old) / Old
+	HigherIsBetter       bool
+	Regressed            bool // worse than allowed
+}
+
+// Comparison is the current run(s) against a baseline.
+type Comparison struct {
+	File          string
+	MaxRegression float64 // fraction, e.g. 0.10
+	Deltas        []Delta
+}
+
+// Regressed reports whether any metric got worse by more than allowed.
+func (c Comparison) Regressed() bool {
+	for _, d := range c.Deltas {
+		if d.Regressed {
+			return true
+		}
+	}
+	return false
+}
+
+// Compare sets the medians of current against those of baseline.
+// Throughput regresses when it falls, latency when it rises, by more than
+// maxRegression (a fraction).
+func Compare(file string, baseline, current []Sample, maxRegression float64) Comparison {
+	c := Comparison{File: file, MaxRegression: maxRegression}
+	pick := []struct {
+		name   string
+		kind   Kind
+		higher bool
+		get    func(Sample) float64
+	}{
+		{"throughput", Rate, true, func(s Sample) float64 { return s.Throughput }},
+		{"p50", Duration, false, func(s Sample) float64 { return s.P50 }},
+		{"p99", Duration, false, func(s Sample) float64 { return s.P99 }},
+	}
+	for _, p := range pick {
+		old, cur := values(baseline, p.get), values(current, p.get)
+		d := Delta{Metric: p.name, Kind: p.kind, Old: Median(old), New: Median(cur), OldN: len(old), NewN: len(cur),
+			OldSpread: spread(old), NewSpread: spread(cur), HigherIsBetter: p.higher}
+		if d.Old != 0 {
+			d.Change = (d.New - d.Old) / d.Old
+		}
+		worse := d.Change
+		if p.higher {
+			worse = -d.Change
+		}
+		// A tiny tolerance keeps 10.0% from failing a 10% limit through rounding.
+		d.Regressed = worse > maxRegression+1e-9
+		c.Deltas = append(c.Deltas, d)
+	}
+	return c
+}
+
+func values(ss []Sample, get func(Sample) float64) []float64 {
+	v := make([]float64, len(ss))
+	for i, s := range ss {
+		v[i] = get(s)
+	}
+	return v
+}
+
+// spread returns the largest deviation from the median as a fraction of
+// it, like benchstat's ±.
+func spread(vs []float64) float64 {
+	m := Median(vs)
+	if m == 0 {
+		return 0
+	}
+	var dev float64
+	for _, v := range vs {
+		dev = math.Max(dev, math.Abs(v-m))
+	}
+	return dev / m
+}
+
+// ConfigDiff lists the fields in which two configs differ, as
+// "queues: baseline 3, now 4". The seed is ignored: it only matters for key
+// dispatch, and a baseline taken with a random seed must still compare.
+func ConfigDiff(baseline, current sim.Config) []string {
+	var diffs []string
+	add := func(name string, a, b any) {
+		if a != b {
+			diffs = append(diffs, fmt.Sprintf("%s: baseline %v, now %v", name, a, b))
+		}
+	}
+	add("messages", baseline.Messages, current.Messages)
+	add("producers", baseline.Producers, current.Producers)
+	add("queues", baseline.Queues, current.Queues)
+	add("consumers", baseline.Consumers, current.Consumers)
+	add("dispatch", baseline.Dispatch, current.Dispatch)
+	add("keys", baseline.Keys, current.Keys)
+	add("buffer", baseline.Buffer, current.Buffer)
+	add("batch", max(baseline.Batch, 1), max(current.Batch, 1))
+	add("size", baseline.Size, current.Size)
+	add("procs", baseline.Procs, current.Procs)
+	return diffs
+}
+
+// Spread describes a set of runs' variation for a table cell: "± 3%" or ""
+// for a single run.
+func Spread(frac float64, n int) string {
+	if n < 2 {
+		return ""
+	}
+	return fmt.Sprintf("± %.0f%%", 100*frac)
+}

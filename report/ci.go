@@ -1,0 +1,73 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/units"
+)
+
+// repeatTable lists every run of --repeat with the medians as footer.
+func repeatTable(runs []sim.Result) table {
+	t := table{title: fmt.Sprintf("repeats (%d runs; assertions and baseline use the medians)", len(runs)),
+		header: []string{"run", "elapsed", "msgs/s", "p50", "p99", "lost", "duplicated"}}
+	var el, tp, p50, p99, lost, dup []float64
+	for i, r := range runs {
+		t.rows = append(t.rows, []string{strconv.Itoa(i + 1), units.Duration(r.Elapsed), rateStr(r.Throughput()),
+			durStr(r.Latency.P50), durStr(r.Latency.P99), countStr(r.Lost), countStr(r.Duplicated)})
+		el, tp = append(el, float64(r.Elapsed)), append(tp, r.Throughput())
+		p50, p99 = append(p50, float64(r.Latency.P50)), append(p99, float64(r.Latency.P99))
+		lost, dup = append(lost, float64(r.Lost)), append(dup, float64(r.Duplicated))
+	}
+	d := func(v []float64) string { return durStr(time.Duration(math.Round(check.Median(v)))) }
+	c := func(v []float64) string { return countStr(int64(math.Round(check.Median(v)))) }
+	t.footer = []string{"median", d(el), rateStr(check.Median(tp)), d(p50), d(p99), c(lost), c(dup)}
+	return t
+}
+
+func assertionTable(os []check.Outcome) table {
+	t := table{title: "assertions", header: []string{"assertion", "actual", "result"}}
+	failed := 0
+	for _, o := range os {
+		verdict := "pass"
+		if !o.OK {
+			verdict, failed = "FAIL", failed+1
+		}
+		t.rows = append(t.rows, []string{o.Expr, check.Format(o.Actual, o.Kind), verdict})
+	}
+	t.note = fmt.Sprintf("%d of %d assertions passed", len(os)-failed, len(os))
+	return t
+}
+
+func baselineTable(c check.Comparison) table {
+	t := table{title: fmt.Sprintf("baseline %s (max regression %s)", c.File, pctOf(c.MaxRegression)),
+		header: []string{"metric", "baseline", "current", "delta", "verdict"}}
+	for _, d := range c.Deltas {
+		verdict := "ok"
+		switch {
+		case d.Regressed:
+			verdict = "REGRESSED"
+		case d.Change != 0 && (d.Change > 0) == d.HigherIsBetter:
+			verdict = "better"
+		}
+		t.rows = append(t.rows, []string{d.Metric, withSpread(d.Old, d.Kind, d.OldSpread, d.OldN),
+			withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change), verdict})
+	}
+	return t
+}
+
+func withSpread(v float64, k check.Kind, spread float64, n int) string {
+	s := check.Format(v, k)
+	if sp := check.Spread(spread, n); sp != "" {
+		s += " " + sp
+	}
+	return s
+}
+
+func signedPct(f float64) string { return fmt.Sprintf("%+.1f%%", 100*f) }
+
+func pctOf(f float64) string { return strconv.FormatFloat(100*f, 'f', -1, 64) + "%" }
