@@ -236,7 +236,7 @@ func parseCIOptions(c *cli.Context, cfg sim.Config) (ciOptions, error) {
 	o.repeat = int(n)
 	pct := strings.TrimSuffix(strings.TrimSpace(c.String("max-regression")), "%")
 	f, err := strconv.ParseFloat(pct, 64)
-	if err != nil || f < 0 || f > 1000 || math.IsNaN(f) {
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 		return o, usageError{fmt.Sprintf("--max-regression: %q is not a percentage (want e.g. 10%% or 2.5%%)", c.String("max-regression"))}
 	}
 	o.maxRegression = f / 100

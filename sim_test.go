@@ -75,7 +75,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"overflow", nil, []string{"-n", "99999999999999999999"}, `--messages: "99999999999999999999" is out of range`},
 		{"typo in flag name", nil, []string{"--qeues", "3"}, "unknown flag --qeues (did you mean --queues?)"},
 		{"missing value", nil, []string{"-q"}, "--queues needs a value"},
-		{"unknown format", nil, []string{"--format", "xml"}, `--format: unknown format "xml" (want table, json, csv, markdown)`},
+		{"unknown format", nil, []string{"--format", "xml"}, `--format: unknown format "xml" (want table, json, csv, markdown, gobench)`},
 		{"unknown dispatch", nil, []string{"--dispatch", "broadcast"}, `--dispatch: unknown dispatch mode "broadcast"`},
 		{"unknown progress", nil, []string{"--progress", "sometimes"}, `--progress: "sometimes" is not a mode`},
 		{"extra argument", nil, []string{"run"}, `unexpected argument "run"`},
@@ -271,5 +271,129 @@ func TestCLIInterruptExits130(t *testing.T) {
 	}
 	if !doc.Interrupted || doc.NotSent <= 0 || doc.Lost != 0 || doc.Delivered != doc.Sent || doc.Sent+doc.NotSent != doc.Expected {
 		t.Fatalf("partial report: %+v", doc)
+	}
+}
+
+// writeBaseline writes a hand-made baseline for -n 2000 -q 1 -c 1 whose
+// figures are far out of reach (or trivially beaten), so the verdict cannot
+// depend on how fast this machine is today.
+func writeBaseline(t *testing.T, throughput float64, p99ns int64, queues int) string {
+	t.Helper()
+	doc := map[string]any{
+		"schema_version": 1,
+		"config": map[string]any{"messages": 2000, "producers": 1, "queues": queues, "consumers": 1, "dispatch": "fanout",
+			"keys": 1024, "buffer": 0, "batch": 1, "size": 16, "seed": 1, "procs": 0},
+		"runs": []map[string]any{{"throughput_msgs_per_s": throughput, "p50_ns": p99ns / 2, "p99_ns": p99ns}},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "baseline.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCLIAssertAndBaselineExitCodes(t *testing.T) {
+	run := []string{"-n", "2000", "-q", "1", "-c", "1", "--progress", "never"}
+	unbeatable := writeBaseline(t, 1e15, 1, 1)     // 10^15 msgs/s, 1 ns p99: any real run regresses
+	trivial := writeBaseline(t, 1, 3_600e9, 1)     // 1 msg/s, 1 h p99: any real run is better
+	otherConfig := writeBaseline(t, 1, 3_600e9, 4) // measured with 4 queues
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // substring; "" means stderr must be empty
+	}{
+		{"assertions pass", []string{"--assert", "lost==0,duplicated==0", "--assert", "throughput>=1", "--assert", "p99<=1h"}, 0, ""},
+		{"assertion fails", []string{"--assert", "lost==0", "--assert", "p99<=1ns"}, 1, "1 of 2 assertions failed: p99<=1ns (actual"},
+		{"per-queue assertion", []string{"--assert", "q0.delivered==2000"}, 0, ""},
+		{"malformed: unit mismatch", []string{"--assert", "p99>=5M"}, 2, `--assert: "p99>=5M": p99 is a duration`},
+		{"malformed: unknown metric", []string{"--assert", "latency<1ms"}, 2, `unknown metric "latency"`},
+		{"malformed: missing value", []string{"--assert", "p99<="}, 2, "missing value after <="},
+		{"malformed: no such queue", []string{"--assert", "q1.p99<1ms"}, 2, "queue q1 does not exist"},
+		{"baseline beaten", []string{"--baseline", trivial}, 0, ""},
+		{"baseline regression", []string{"--baseline", unbeatable, "--max-regression", "10%"}, 1, "regression against"},
+		{"baseline regression with repeats", []string{"--baseline", unbeatable, "--repeat", "2"}, 1, "throughput -"},
+		{"baseline of another config", []string{"--baseline", otherConfig}, 2, "(queues: baseline 4, now 1); pass --baseline-any-config"},
+		{"baseline of another config, allowed", []string{"--baseline", otherConfig, "--baseline-any-config"}, 0, ""},
+		{"baseline missing", []string{"--baseline", "/nonexistent.json"}, 2, `--baseline: "/nonexistent.json" cannot be read`},
+		{"bad max regression", []string{"--baseline", trivial, "--max-regression", "ten"}, 2, "--max-regression"},
+		{"bad repeat", []string{"--repeat", "0"}, 2, "--repeat"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := msgsim(t, nil, append(append([]string{}, run...), tt.args...)...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", r.code, tt.code, r.stderr)
+			}
+			if tt.stderr == "" && r.stderr != "" || !strings.Contains(r.stderr, tt.stderr) {
+				t.Fatalf("stderr %q, want %q", r.stderr, tt.stderr)
+			}
+			if r.stderr != "" && (strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "msgsim: ")) {
+				t.Fatalf("stderr must be one msgsim: line, got %q", r.stderr)
+			}
+			if tt.code == 2 && r.stdout != "" {
+				t.Fatalf("usage error with output on stdout: %q", r.stdout)
+			}
+			if tt.code != 2 && !strings.Contains(r.stdout, "check passed") {
+				t.Fatalf("report missing:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+func TestCLIQuiet(t *testing.T) {
+	ok := msgsim(t, nil, "-n", "1000", "--quiet", "--assert", "lost==0")
+	if ok.code != 0 || ok.stdout != "" || ok.stderr != "" {
+		t.Fatalf("passing --quiet run: exit %d, stdout %q, stderr %q", ok.code, ok.stdout, ok.stderr)
+	}
+	bad := msgsim(t, nil, "-n", "1000", "--quiet", "--assert", "p99<1ns")
+	if bad.code != 1 || bad.stdout != "" || !strings.Contains(bad.stderr, "p99<1ns") {
+		t.Fatalf("failing --quiet run: exit %d, stdout %q, stderr %q", bad.code, bad.stdout, bad.stderr)
+	}
+}
+
+func TestCLISaveBaselineRoundTrip(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "base.json")
+	first := msgsim(t, nil, "-n", "2000", "--repeat", "3", "--save-baseline", base, "--format", "csv")
+	if first.code != 0 {
+		t.Fatalf("exit %d: %s", first.code, first.stderr)
+	}
+	var doc struct {
+		SchemaVersion int `json:"schema_version"`
+		Runs          []struct {
+			Throughput float64 `json:"throughput_msgs_per_s"`
+		}
+	}
+	b, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.SchemaVersion != 1 || len(doc.Runs) != 3 || doc.Runs[0].Throughput <= 0 {
+		t.Fatalf("saved baseline: %v %+v", err, doc)
+	}
+	// An allowance no timing noise can exceed: the comparison itself is tested, not the machine.
+	second := msgsim(t, nil, "-n", "2000", "--baseline", base, "--max-regression", "1e9%", "--format", "json")
+	var out struct {
+		Baseline struct {
+			Regressed bool
+			Metrics   []struct {
+				Metric       string
+				BaselineRuns int `json:"baseline_runs"`
+			}
+		}
+	}
+	if second.code != 0 || json.Unmarshal([]byte(second.stdout), &out) != nil || len(out.Baseline.Metrics) != 3 || out.Baseline.Metrics[0].BaselineRuns != 3 {
+		t.Fatalf("exit %d, stderr %q, baseline %+v", second.code, second.stderr, out.Baseline)
+	}
+}
+
+func TestCLIGoBenchRepeats(t *testing.T) {
+	r := msgsim(t, nil, "-n", "1000", "--repeat", "2", "--format", "gobench")
+	if r.code != 0 || strings.Count(r.stdout, "BenchmarkMsgsim/p=1/q=3/c=2/dispatch=fanout/") != 2 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stdout)
 	}
 }

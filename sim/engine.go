@@ -10,15 +10,17 @@ import (
 	"unsafe"
 )
 
-// message is what travels through a queue. The payload is a read-only
-// slice shared by all of a producer's messages: it is really carried (its
-// length is counted on arrival) without an allocation per message.
+// message is what travels through a queue: 24 bytes and no pointers, so a
+// channel moves it with a plain copy and the garbage collector never scans a
+// queue (a []byte field here cost 15–20% of throughput in the benchmarks).
+// Its payload is its producer's read-only buffer of Size bytes, referred to
+// by producer number the way a []byte in a channel refers to its array;
+// nothing is allocated or copied per message.
 type message struct {
 	sent     int64 // ns since the run's base time; in a batch the batch carries it
 	slot     int64 // the message's bit in its queue's seen set; see producer.route
 	producer int32
 	key      uint32
-	payload  []byte
 }
 
 // batch is Config.Batch messages handed over in one channel operation. In
