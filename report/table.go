@@ -65,7 +65,9 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 		if err := t.render(ew, markdown); err != nil {
 			return err
 		}
-		if t.note != "" {
+		if t.note != "" && markdown {
+			fmt.Fprintf(ew, "\n%s\n", t.note) // a blank line ends a Markdown table
+		} else if t.note != "" {
 			fmt.Fprintf(ew, "%s\n", t.note)
 		}
 	}
