@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -73,6 +74,22 @@ func runFlags() []cli.Flag {
 		countFlag("buffer", "b", "0", "channel capacity `N` per queue; 0 is unbuffered (e.g. -b 1024)"),
 		countFlag("batch", "", "1", "hand `K` messages per channel operation; every message is still checked and timed (e.g. --batch 256)"),
 		countFlag("size", "", "16", "payload `BYTES` per message (e.g. --size 1k)"),
+		&cli.StringFlag{Name: "rate", Value: "0", EnvVars: []string{envName("rate")},
+			Usage: "open loop: total target arrival `RATE` in msgs/s over all producers; latency counts from each message's intended send time; 0 is closed loop (e.g. --rate 50k)"},
+		&cli.StringFlag{Name: "arrival", Value: "uniform", EnvVars: []string{envName("arrival")},
+			Usage: "open-loop arrivals `MODE`: uniform (fixed spacing) or poisson (exponential gaps, seeded)"},
+		&cli.StringFlag{Name: "work", Value: "0", EnvVars: []string{envName("work")},
+			Usage: "mean work per message in each consumer, a `DURATION` (e.g. --work 50us)"},
+		&cli.StringFlag{Name: "work-dist", Value: "fixed", EnvVars: []string{envName("work-dist")},
+			Usage: "work `DIST`ribution: fixed, exp (exponential) or uniform (0 to 2× the mean)"},
+		&cli.StringFlag{Name: "work-kind", Value: "spin", EnvVars: []string{envName("work-kind")},
+			Usage: "how work is spent, `KIND`: spin (burn CPU) or sleep (wait, like I/O)"},
+		&cli.StringFlag{Name: "duration", Aliases: []string{"d"}, Value: "0", EnvVars: []string{envName("duration")},
+			Usage: "stop producing after `DURATION` (capped by -n when given) (e.g. -d 10s)"},
+		&cli.StringFlag{Name: "warmup", Value: "0", EnvVars: []string{envName("warmup")},
+			Usage: "leave the deliveries of the first `DURATION` out of latency and throughput (e.g. --warmup 2s)"},
+		&cli.StringFlag{Name: "interval", Value: "0", EnvVars: []string{envName("interval")},
+			Usage: "report throughput, p50 and p99 every `DURATION`; default 1s for runs planned longer than 2s (e.g. --interval 500ms)"},
 		countFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		countFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
 		countFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (e.g. --trace 10)"),
@@ -186,6 +203,9 @@ func parseOptions(c *cli.Context) (options, error) {
 	if o.cfg.Dispatch, err = sim.ParseDispatch(c.String("dispatch")); err != nil {
 		return o, usageError{"--dispatch: " + err.Error()}
 	}
+	if err := parseWorkload(c, &o.cfg); err != nil {
+		return o, err
+	}
 	if o.format, err = report.ParseFormat(c.String("format")); err != nil {
 		return o, usageError{"--format: " + err.Error()}
 	}
@@ -212,6 +232,44 @@ func parseOptions(c *cli.Context) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// parseWorkload reads the open-loop, work and timing flags.
+func parseWorkload(c *cli.Context, cfg *sim.Config) error {
+	raw := c.String("rate")
+	rate, err := units.ParseFloat(strings.TrimSuffix(raw, "/s"))
+	if err != nil {
+		return usageError{fmt.Sprintf("--rate: %q is not a rate (want msgs/s such as 50k, 1M or 2.5e5; 0 is closed loop)", raw)}
+	}
+	cfg.Rate = rate
+	durations := []struct {
+		flag string
+		dst  *time.Duration
+	}{{"work", &cfg.Work}, {"duration", &cfg.Duration}, {"warmup", &cfg.Warmup}, {"interval", &cfg.Interval}}
+	for _, d := range durations {
+		raw := c.String(d.flag)
+		if raw == "0" {
+			continue
+		}
+		v, err := time.ParseDuration(raw)
+		if err != nil || v < 0 {
+			return usageError{fmt.Sprintf("--%s: %q%s is not a duration (want e.g. 50us, 1.5ms, 10s, 2m)", d.flag, raw, fromEnv(c, d.flag))}
+		}
+		*d.dst = v
+	}
+	if cfg.Arrival, err = sim.ParseArrival(c.String("arrival")); err != nil {
+		return usageError{err.Error()}
+	}
+	if cfg.WorkDist, err = sim.ParseWorkDist(c.String("work-dist")); err != nil {
+		return usageError{err.Error()}
+	}
+	if cfg.WorkKind, err = sim.ParseWorkKind(c.String("work-kind")); err != nil {
+		return usageError{err.Error()}
+	}
+	if cfg.Duration > 0 && !c.IsSet("messages") {
+		cfg.Messages = cfg.UnlimitedMessages() // the duration decides
+	}
+	return nil
 }
 
 // parseCIOptions reads the CI flags. Assertions and the baseline are

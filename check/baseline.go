@@ -122,7 +122,25 @@ func ConfigDiff(baseline, current sim.Config) []string {
 	add("batch", max(baseline.Batch, 1), max(current.Batch, 1))
 	add("size", baseline.Size, current.Size)
 	add("procs", baseline.Procs, current.Procs)
+	add("rate", baseline.Rate, current.Rate)
+	if baseline.Rate > 0 || current.Rate > 0 {
+		add("arrival", orDefault(baseline.Arrival, sim.Uniform), orDefault(current.Arrival, sim.Uniform))
+	}
+	add("work", baseline.Work, current.Work)
+	if baseline.Work > 0 || current.Work > 0 {
+		add("work-dist", orDefault(baseline.WorkDist, sim.FixedWork), orDefault(current.WorkDist, sim.FixedWork))
+		add("work-kind", orDefault(baseline.WorkKind, sim.Spin), orDefault(current.WorkKind, sim.Spin))
+	}
+	add("duration", baseline.Duration, current.Duration)
+	add("warmup", baseline.Warmup, current.Warmup)
 	return diffs
+}
+
+func orDefault[T ~string](v, def T) T {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // Spread describes a set of runs' variation for a table cell: "± 3%" or ""

@@ -4,12 +4,14 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/msgsim/msgsim/sim"
 )
 
 var csvHeader = []string{"queue", "consumers", "sent", "delivered", "lost", "duplicated", "reordered", "bytes", "elapsed_ns",
-	"throughput_msgs_per_s", "min_ns", "mean_ns", "stddev_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"}
+	"throughput_msgs_per_s", "min_ns", "mean_ns", "stddev_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
+	"max_depth", "mean_depth", "utilisation", "mean_service_ns"}
 
 // writeCSV writes a header, one row per queue and a last row whose queue
 // column is "total"; then, each after an empty line and with its own
@@ -19,17 +21,32 @@ func writeCSV(w io.Writer, d Document) error {
 	res := d.Result
 	cw := csv.NewWriter(w)
 	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
-	row := func(name string, consumers int, sent, delivered, lost, dup, reord, bytes int64, l sim.Latency) []string {
-		return []string{name, strconv.Itoa(consumers), i64(sent), i64(delivered), i64(lost), i64(dup), i64(reord), i64(bytes),
-			i64(int64(res.Elapsed)), strconv.FormatFloat(perSecond(delivered, res), 'f', 1, 64),
+	row := func(name string, consumers int, q sim.QueueResult, tp float64) []string {
+		l := q.Latency
+		return []string{name, strconv.Itoa(consumers), i64(q.Sent), i64(q.Delivered), i64(q.Lost), i64(q.Duplicated), i64(q.Reordered), i64(q.Bytes),
+			i64(int64(res.Elapsed)), strconv.FormatFloat(tp, 'f', 1, 64),
 			i64(int64(l.Min)), i64(int64(l.Mean)), i64(int64(l.StdDev)), i64(int64(l.P50)), i64(int64(l.P90)),
-			i64(int64(l.P99)), i64(int64(l.P999)), i64(int64(l.Max))}
+			i64(int64(l.P99)), i64(int64(l.P999)), i64(int64(l.Max)),
+			i64(q.MaxDepth), strconv.FormatFloat(q.MeanDepth, 'f', 2, 64), strconv.FormatFloat(q.Utilisation, 'f', 4, 64), i64(int64(q.MeanService))}
 	}
 	records := [][]string{csvHeader}
+	total := sim.QueueResult{Sent: res.Sent, Delivered: res.Delivered, Lost: res.Lost, Duplicated: res.Duplicated,
+		Reordered: res.Reordered, Bytes: res.Bytes, Latency: res.Latency}
 	for _, q := range res.Queues {
-		records = append(records, row(strconv.Itoa(q.Queue), q.Consumers, q.Sent, q.Delivered, q.Lost, q.Duplicated, q.Reordered, q.Bytes, q.Latency))
+		records = append(records, row(strconv.Itoa(q.Queue), q.Consumers, q, perSecond(q.Delivered, res)))
+		total.MaxDepth = max(total.MaxDepth, q.MaxDepth)
+		total.MeanDepth += q.MeanDepth
+		total.Utilisation += q.Utilisation / float64(len(res.Queues))
+		total.MeanService += q.MeanService / time.Duration(len(res.Queues))
 	}
-	records = append(records, row("total", len(res.Consumers), res.Sent, res.Delivered, res.Lost, res.Duplicated, res.Reordered, res.Bytes, res.Latency))
+	records = append(records, row("total", len(res.Consumers), total, res.Throughput()))
+	if len(res.Series) > 0 {
+		records = append(records, nil, []string{"interval_start_ns", "deliveries", "throughput_msgs_per_s", "p50_ns", "p99_ns"})
+		for _, iv := range res.Series {
+			records = append(records, []string{i64(int64(iv.Start)), i64(iv.Deliveries), strconv.FormatFloat(iv.Throughput, 'f', 1, 64),
+				i64(int64(iv.P50)), i64(int64(iv.P99))})
+		}
+	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	if len(d.Runs) > 1 {
 		records = append(records, nil, []string{"run", "elapsed_ns", "delivered", "lost", "duplicated", "throughput_msgs_per_s", "p50_ns", "p99_ns", "p999_ns"})

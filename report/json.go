@@ -44,6 +44,11 @@ type JSONResult struct {
 	Histograms          string          `json:"histograms"`
 	QueueLatency        bool            `json:"queue_latency"`
 	Runtime             JSONRuntime     `json:"runtime"`
+	EndedBy             string          `json:"ended_by"`
+	SendRate            float64         `json:"send_rate_msgs_per_s"`
+	MaxLagNs            int64           `json:"max_lag_ns"`
+	WarmupDeliveries    int64           `json:"warmup_deliveries"`
+	Series              []JSONInterval  `json:"series"`
 	Runs                []JSONRun       `json:"runs"`
 	Assertions          []JSONAssertion `json:"assertions,omitempty"`
 	Baseline            *JSONBaseline   `json:"baseline,omitempty"`
@@ -110,17 +115,25 @@ type JSONRuntime struct {
 
 // JSONConfig is the run's configuration.
 type JSONConfig struct {
-	Messages  int64  `json:"messages"`
-	Producers int    `json:"producers"`
-	Queues    int    `json:"queues"`
-	Consumers int    `json:"consumers"`
-	Dispatch  string `json:"dispatch"`
-	Keys      int    `json:"keys"`
-	Buffer    int    `json:"buffer"`
-	Batch     int    `json:"batch"`
-	Size      int    `json:"size"`
-	Seed      uint64 `json:"seed"`
-	Procs     int    `json:"procs"`
+	Messages   int64   `json:"messages"`
+	Producers  int     `json:"producers"`
+	Queues     int     `json:"queues"`
+	Consumers  int     `json:"consumers"`
+	Dispatch   string  `json:"dispatch"`
+	Keys       int     `json:"keys"`
+	Buffer     int     `json:"buffer"`
+	Batch      int     `json:"batch"`
+	Size       int     `json:"size"`
+	Seed       uint64  `json:"seed"`
+	Procs      int     `json:"procs"`
+	Rate       float64 `json:"rate"`
+	Arrival    string  `json:"arrival"`
+	WorkNs     int64   `json:"work_ns"`
+	WorkDist   string  `json:"work_dist"`
+	WorkKind   string  `json:"work_kind"`
+	DurationNs int64   `json:"duration_ns"`
+	WarmupNs   int64   `json:"warmup_ns"`
+	IntervalNs int64   `json:"interval_ns"`
 }
 
 // JSONLatency is a latency distribution in nanoseconds.
@@ -149,6 +162,19 @@ type JSONQueue struct {
 	Bytes              int64       `json:"bytes"`
 	ThroughputMsgsPerS float64     `json:"throughput_msgs_per_s"`
 	Latency            JSONLatency `json:"latency"`
+	MaxDepth           int64       `json:"max_depth"`
+	MeanDepth          float64     `json:"mean_depth"`
+	Utilisation        float64     `json:"utilisation"`
+	MeanServiceNs      int64       `json:"mean_service_ns"`
+}
+
+// JSONInterval is one interval of the series.
+type JSONInterval struct {
+	StartNs            int64   `json:"start_ns"`
+	Deliveries         int64   `json:"deliveries"`
+	ThroughputMsgsPerS float64 `json:"throughput_msgs_per_s"`
+	P50Ns              int64   `json:"p50_ns"`
+	P99Ns              int64   `json:"p99_ns"`
 }
 
 // JSONConsumer is what one consumer received.
@@ -164,7 +190,9 @@ func NewJSON(res sim.Result) JSONResult {
 	out := JSONResult{
 		SchemaVersion: SchemaVersion,
 		Config: JSONConfig{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
-			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs},
+			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
+			Rate: c.Rate, Arrival: string(c.Arrival), WorkNs: int64(c.Work), WorkDist: string(c.WorkDist), WorkKind: string(c.WorkKind),
+			DurationNs: int64(c.Duration), WarmupNs: int64(c.Warmup), IntervalNs: int64(c.Interval)},
 		Start:               res.Start.UTC(),
 		ElapsedNs:           int64(res.Elapsed),
 		Produced:            res.Produced,
@@ -197,7 +225,14 @@ func NewJSON(res sim.Result) JSONResult {
 	for i, q := range res.Queues {
 		out.Queues[i] = JSONQueue{Queue: q.Queue, Consumers: q.Consumers, Sent: q.Sent, Delivered: q.Delivered, Lost: q.Lost,
 			Duplicated: q.Duplicated, Reordered: q.Reordered, Bytes: q.Bytes, ThroughputMsgsPerS: perSecond(q.Delivered, res),
-			Latency: jsonLatency(q.Latency)}
+			Latency: jsonLatency(q.Latency), MaxDepth: q.MaxDepth, MeanDepth: q.MeanDepth, Utilisation: q.Utilisation,
+			MeanServiceNs: int64(q.MeanService)}
+	}
+	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
+	out.Series = []JSONInterval{}
+	for _, iv := range res.Series {
+		out.Series = append(out.Series, JSONInterval{StartNs: int64(iv.Start), Deliveries: iv.Deliveries,
+			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99)})
 	}
 	for i, cr := range res.Consumers {
 		out.Consumers[i] = JSONConsumer{Queue: cr.Queue, Consumer: cr.Consumer, Delivered: cr.Delivered}
@@ -253,7 +288,9 @@ func ReadBaseline(r io.Reader) (sim.Config, []check.Sample, error) {
 	}
 	c := doc.Config
 	cfg := sim.Config{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
-		Dispatch: sim.Dispatch(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs}
+		Dispatch: sim.Dispatch(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
+		Rate: c.Rate, Arrival: sim.Arrival(c.Arrival), Work: time.Duration(c.WorkNs), WorkDist: sim.WorkDist(c.WorkDist),
+		WorkKind: sim.WorkKind(c.WorkKind), Duration: time.Duration(c.DurationNs), Warmup: time.Duration(c.WarmupNs)}
 	var samples []check.Sample
 	for _, r := range doc.Runs {
 		samples = append(samples, check.Sample{Throughput: r.ThroughputMsgsPerS, P50: float64(r.P50Ns), P99: float64(r.P99Ns)})

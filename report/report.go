@@ -93,8 +93,12 @@ func TraceLine(d sim.Delivery, dispatch sim.Dispatch) string {
 func ConfigLine(res sim.Result) string {
 	c := res.Config
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s × %s messages → %s × %s per queue, buffer %s, %s B payload",
-		c.Dispatch, plural(int64(c.Producers), "producer"), countStr(c.Messages),
+	msgs := countStr(c.Messages) + " messages"
+	if c.Duration > 0 && c.Messages >= c.UnlimitedMessages() {
+		msgs = "messages until --duration"
+	}
+	fmt.Fprintf(&b, "%s: %s × %s → %s × %s per queue, buffer %s, %s B payload",
+		c.Dispatch, plural(int64(c.Producers), "producer"), msgs,
 		plural(int64(c.Queues), "queue"), plural(int64(c.Consumers), "consumer"), countStr(int64(c.Buffer)), countStr(int64(c.Size)))
 	if c.Batch > 1 {
 		fmt.Fprintf(&b, ", batches of %s", countStr(int64(c.Batch)))
@@ -102,8 +106,38 @@ func ConfigLine(res sim.Result) string {
 	if c.Dispatch == sim.Key {
 		fmt.Fprintf(&b, ", %s keys", countStr(int64(c.Keys)))
 	}
+	if c.Rate > 0 {
+		fmt.Fprintf(&b, ", open loop at %s msgs/s (%s)", units.Rate(c.Rate), c.Arrival)
+	}
+	if c.Work > 0 {
+		fmt.Fprintf(&b, ", work %s %s (%s)", units.Duration(c.Work), c.WorkDist, c.WorkKind)
+	}
+	if c.Duration > 0 {
+		fmt.Fprintf(&b, ", for %s", c.Duration)
+	}
+	if c.Warmup > 0 {
+		fmt.Fprintf(&b, ", warm-up %s", c.Warmup)
+	}
 	fmt.Fprintf(&b, ", seed %d; GOMAXPROCS %d of %d CPUs, %s", c.Seed, res.GOMAXPROCS, res.NumCPU, res.GoVersion)
 	return b.String()
+}
+
+// WorkloadLine says how the producers kept to their schedule and what ended
+// the run; "" for a closed-loop run that sent every message.
+func WorkloadLine(res sim.Result) string {
+	var parts []string
+	if c := res.Config; c.Rate > 0 {
+		parts = append(parts, fmt.Sprintf("open loop: target %s msgs/s, sent %s msgs/s, max lag behind schedule %s",
+			units.Rate(c.Rate), units.Rate(res.SendRate), units.Duration(res.MaxLag)))
+	}
+	if res.EndedBy == "duration" {
+		parts = append(parts, fmt.Sprintf("ended by --duration %s after %s messages", res.Config.Duration, countStr(res.Produced)))
+	}
+	if res.WarmupDeliveries > 0 {
+		parts = append(parts, fmt.Sprintf("%s deliveries in the %s warm-up left out of latency and throughput",
+			countStr(res.WarmupDeliveries), res.Config.Warmup))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Verdict is the one-line outcome of the delivery check.

@@ -32,7 +32,7 @@ func healthy() sim.Result {
 		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
 		Elapsed:  1234567890 * time.Nanosecond,
 		Produced: 1_000_000, Expected: 3_000_000, Sent: 3_000_000, Delivered: 3_000_000, Bytes: 48_000_000,
-		Latency: lat(12_345*time.Nanosecond, 3_000_000), QueueLatency: true, Histograms: sim.PerConsumer,
+		Latency: lat(12_345*time.Nanosecond, 3_000_000), QueueLatency: true, Histograms: sim.PerConsumer, EndedBy: "messages",
 		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 10, GCCycles: 1,
 			GCPause: 85 * time.Microsecond, PeakHeapBytes: 3 << 20, PeakRSSBytes: 14 << 20,
 			Startup: 412 * time.Microsecond, Shutdown: 1200 * time.Microsecond},
@@ -58,7 +58,7 @@ func broken() sim.Result {
 		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
 		Elapsed:  250 * time.Millisecond,
 		Produced: 400_000, Expected: 3_000_000, Sent: 400_000, Delivered: 399_990, Lost: 12, Duplicated: 2, Bytes: 6_399_840,
-		Latency: lat(3*time.Millisecond, 399_990), Interrupted: true, QueueLatency: true, Histograms: sim.PerConsumer,
+		Latency: lat(3*time.Millisecond, 399_990), Interrupted: true, QueueLatency: true, Histograms: sim.PerConsumer, EndedBy: "interrupted",
 		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 4, GoVersion: "go1.26.8", PeakGoroutines: 45, GCCycles: 0,
 			PeakHeapBytes: 17 << 20},
 	}
@@ -84,7 +84,7 @@ func huge() sim.Result {
 		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
 		Elapsed:  3 * time.Second,
 		Produced: 1000, Expected: 1_100_000, Sent: 1_100_000, Delivered: 1_099_999, Lost: 1, Bytes: 17_599_984,
-		Latency: lat(900*time.Millisecond, 999_999), Histograms: sim.Sharded,
+		Latency: lat(900*time.Millisecond, 999_999), Histograms: sim.Sharded, EndedBy: "messages",
 		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 2_204, GCCycles: 9,
 			GCPause: 12 * time.Millisecond, PeakHeapBytes: 900 << 20, PeakRSSBytes: 2900 << 20},
 	}
@@ -117,10 +117,38 @@ func ci() report.Document {
 	return report.Document{Result: runs[1], Runs: runs, Assertions: outcomes, Baseline: &cmp}
 }
 
+// workload is a fixed open-loop run with work, a warm-up and a duration:
+// Poisson arrivals at 50k msgs/s into 1 queue of 2 consumers doing 30µs of
+// exponential work, stopped by --duration 3s after a 1s warm-up.
+func workload() sim.Result {
+	cfg := sim.DefaultConfig()
+	cfg.Queues, cfg.Consumers, cfg.Rate, cfg.Arrival, cfg.Seed = 1, 2, 50_000, sim.Poisson, 11
+	cfg.Work, cfg.WorkDist, cfg.Duration, cfg.Warmup = 30*time.Microsecond, sim.ExpWork, 3*time.Second, time.Second
+	cfg.Messages = cfg.UnlimitedMessages()
+	r := sim.Result{
+		Config: cfg, GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2,
+		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
+		Elapsed:  3_001_000_000,
+		Produced: 150_020, Expected: 150_020, Sent: 150_020, Delivered: 150_020, Bytes: 2_400_320,
+		Latency: lat(40*time.Microsecond, 100_010), QueueLatency: true, Histograms: sim.PerConsumer,
+		EndedBy: "duration", SendRate: 50_005, MaxLag: 2_300 * time.Microsecond, WarmupDeliveries: 50_010,
+		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 8, GCCycles: 2,
+			GCPause: 150 * time.Microsecond, PeakHeapBytes: 5 << 20, PeakRSSBytes: 15 << 20},
+		Series: []sim.Interval{
+			{Start: time.Second, Deliveries: 50_100, Throughput: 50_100, P50: 21 * time.Microsecond, P99: 310 * time.Microsecond},
+			{Start: 2 * time.Second, Deliveries: 49_910, Throughput: 49_910, P50: 22 * time.Microsecond, P99: 2 * time.Millisecond},
+		},
+	}
+	r.Queues = []sim.QueueResult{{Queue: 0, Consumers: 2, Sent: 150_020, Delivered: 150_020, Bytes: 2_400_320, Latency: r.Latency,
+		MaxDepth: 41, MeanDepth: 1.7, Utilisation: 0.751, MeanService: 30_050 * time.Nanosecond}}
+	r.Consumers = []sim.ConsumerResult{{Queue: 0, Consumer: 0, Delivered: 75_100}, {Queue: 0, Consumer: 1, Delivered: 74_920}}
+	return r
+}
+
 var ext = map[report.Format]string{report.Table: "txt", report.JSON: "json", report.CSV: "csv", report.Markdown: "md", report.GoBench: "bench"}
 
 func TestGolden(t *testing.T) {
-	fixtures := map[string]report.Document{"healthy": {Result: healthy()}, "broken": {Result: broken()}, "huge": {Result: huge()}, "ci": ci()}
+	fixtures := map[string]report.Document{"healthy": {Result: healthy()}, "broken": {Result: broken()}, "huge": {Result: huge()}, "ci": ci(), "workload": {Result: workload()}}
 	for name, doc := range fixtures {
 		for _, f := range report.Formats {
 			if name == "huge" && (f == report.JSON || f == report.CSV) {

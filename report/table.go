@@ -37,7 +37,10 @@ type table struct {
 
 func writeTables(w io.Writer, d Document, markdown bool) error {
 	res := d.Result
-	tables := []table{summaryTable(res), queueTable(res), latencyTable(res), consumerTable(res)}
+	tables := []table{summaryTable(res), queueTable(res), latencyTable(res), loadTable(res), consumerTable(res)}
+	if len(res.Series) > 0 {
+		tables = append(tables, seriesTable(res))
+	}
 	if len(d.Runs) > 1 {
 		tables = append(tables, repeatTable(d.Runs))
 	}
@@ -52,6 +55,12 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 		fmt.Fprintf(ew, "**msgsim** %s\n\n%s\n", ConfigLine(res), Verdict(res))
 	} else {
 		fmt.Fprintf(ew, "%s\n%s\n", ConfigLine(res), Verdict(res))
+	}
+	if wl := WorkloadLine(res); wl != "" {
+		if markdown {
+			fmt.Fprintln(ew)
+		}
+		fmt.Fprintf(ew, "%s\n", wl)
 	}
 	for _, t := range tables {
 		if ew.err != nil {
@@ -179,6 +188,55 @@ func latencyTable(res sim.Result) table {
 	}
 	if res.Latency.Clamped > 0 {
 		t.note = strings.TrimSpace(t.note + "\n" + fmt.Sprintf("%s samples above 1h were recorded as 1h", countStr(res.Latency.Clamped)))
+	}
+	return t
+}
+
+// loadTable shows how full each queue ran and, with --work, how busy its
+// consumers were.
+func loadTable(res sim.Result) table {
+	t := table{title: "queue load (depth sampled 100×/s)", header: []string{"queue", "max depth", "mean depth"}}
+	work := res.Config.Work > 0
+	if work {
+		t.header = append(t.header, "utilisation", "mean service")
+	}
+	row := func(name string, q sim.QueueResult) []string {
+		r := []string{name, countStr(q.MaxDepth), strconv.FormatFloat(q.MeanDepth, 'f', 1, 64)}
+		if work {
+			r = append(r, pctStr(int64(math.Round(q.Utilisation*1000)), 1000), durStr(q.MeanService))
+		}
+		return r
+	}
+	if len(res.Queues) <= maxQueueRows {
+		for _, q := range res.Queues {
+			t.rows = append(t.rows, row("q"+strconv.Itoa(q.Queue), q))
+		}
+		return t
+	}
+	var all sim.QueueResult
+	for _, q := range res.Queues {
+		all.MaxDepth = max(all.MaxDepth, q.MaxDepth)
+		all.MeanDepth += q.MeanDepth / float64(len(res.Queues))
+		all.Utilisation += q.Utilisation / float64(len(res.Queues))
+		all.MeanService += q.MeanService / time.Duration(len(res.Queues))
+	}
+	t.rows = [][]string{row("all (max, mean)", all)}
+	return t
+}
+
+// maxSeriesRows bounds the series table; longer series are thinned evenly
+// (the json has every interval).
+const maxSeriesRows = 30
+
+func seriesTable(res sim.Result) table {
+	t := table{title: "series (per interval since the first send)", header: []string{"t", "msgs/s", "p50", "p99"}}
+	step := (len(res.Series) + maxSeriesRows - 1) / maxSeriesRows
+	for i := 0; i < len(res.Series); i += step {
+		iv := res.Series[i]
+		t.rows = append(t.rows, []string{units.Duration(iv.Start.Round(time.Millisecond)), rateStr(iv.Throughput), durStr(iv.P50), durStr(iv.P99)})
+	}
+	if step > 1 {
+		t.note = fmt.Sprintf("every %d of %d intervals shown; the json has all", step, len(res.Series))
 	}
 	return t
 }

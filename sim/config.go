@@ -60,6 +60,9 @@ const (
 	MaxSize            = 1 << 20    // payload bytes
 	MaxKeys            = 1 << 30
 	MaxBatch           = 1 << 16
+	MaxRate            = 1_000_000_000
+	MaxDuration        = 7 * 24 * time.Hour
+	MinInterval        = 10 * time.Millisecond
 	MaxProcs           = 4096
 	DefaultKeys        = 1024
 	DefaultMessages    = 1_000_000
@@ -83,6 +86,26 @@ type Config struct {
 	Size      int      // payload bytes carried by each message
 	Seed      uint64   // seeds every random choice; 0 picks one and records it in the Result
 	Procs     int      // GOMAXPROCS during the run; 0 keeps the current setting
+
+	// Open loop: Rate > 0 is the total target arrival rate (msgs/s over all
+	// producers). Each message has an intended send time from the schedule
+	// and latency is measured from it, so a producer held up by a full queue
+	// shows up as latency instead of as messages never sent.
+	Rate    float64
+	Arrival Arrival
+
+	// Work is each consumer's mean service time per message.
+	Work     time.Duration
+	WorkDist WorkDist
+	WorkKind WorkKind
+
+	// Duration > 0 stops producing after that long (or after Messages,
+	// whichever comes first). Warmup excludes the deliveries of the first
+	// Warmup from latency and throughput (they are still checked).
+	Duration time.Duration
+	Warmup   time.Duration
+	// Interval > 0 reports throughput and latency per interval (Result.Series).
+	Interval time.Duration
 
 	// TraceN deliveries are passed to Trace as they happen, then tracing
 	// stops. Trace is called from consumer goroutines and must be safe for
@@ -114,6 +137,9 @@ func DefaultConfig() Config {
 		Dispatch:  Fanout,
 		Batch:     1,
 		Keys:      DefaultKeys,
+		Arrival:   Uniform,
+		WorkDist:  FixedWork,
+		WorkKind:  Spin,
 		Size:      DefaultPayloadSize,
 	}
 }
@@ -128,6 +154,16 @@ type FieldError struct {
 
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("--%s: %v is out of range (want %s)", e.Field, e.Value, e.Want)
+}
+
+// UnlimitedMessages returns the message count a --duration run uses when no
+// count was given: as many as the delivery limit allows.
+func (c Config) UnlimitedMessages() int64 {
+	per := int64(c.Producers)
+	if c.Dispatch == Fanout {
+		per *= int64(c.Queues)
+	}
+	return MaxExpected / max(per, 1)
 }
 
 // Expected returns the deliveries a complete run makes: messages × producers,
@@ -168,6 +204,32 @@ func (c Config) Validate() error {
 	case Fanout, RoundRobin, Key:
 	default:
 		return &FieldError{"dispatch", fmt.Sprintf("%q", c.Dispatch), joinDispatches()}
+	}
+	if c.Rate < 0 || c.Rate > MaxRate || c.Rate != c.Rate {
+		return &FieldError{"rate", c.Rate, "0 (closed loop) or up to " + units.Int(MaxRate) + " msgs/s"}
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"work", c.Work}, {"duration", c.Duration}, {"warmup", c.Warmup}, {"interval", c.Interval}} {
+		if d.v < 0 || d.v > MaxDuration {
+			return &FieldError{d.field, d.v, "0.." + MaxDuration.String()}
+		}
+	}
+	if c.Interval > 0 && c.Interval < MinInterval {
+		return &FieldError{"interval", c.Interval, "at least " + MinInterval.String()}
+	}
+	if c.Duration > 0 && c.Warmup >= c.Duration {
+		return &FieldError{"warmup", c.Warmup, "less than --duration " + c.Duration.String()}
+	}
+	if _, err := ParseArrival(string(c.Arrival)); err != nil && c.Arrival != "" {
+		return &FieldError{"arrival", fmt.Sprintf("%q", c.Arrival), "uniform, poisson"}
+	}
+	if _, err := ParseWorkDist(string(c.WorkDist)); err != nil && c.WorkDist != "" {
+		return &FieldError{"work-dist", fmt.Sprintf("%q", c.WorkDist), "fixed, exp, uniform"}
+	}
+	if _, err := ParseWorkKind(string(c.WorkKind)); err != nil && c.WorkKind != "" {
+		return &FieldError{"work-kind", fmt.Sprintf("%q", c.WorkKind), "spin, sleep"}
 	}
 	// Products are checked by division so they cannot overflow first.
 	if int64(c.Consumers) > MaxConsumers/int64(c.Queues) {

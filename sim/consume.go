@@ -101,7 +101,7 @@ func (r *run) finish(c *consumer, t *tally, last int64) {
 }
 
 func (r *run) trace(c *consumer, m *message, lat int64) {
-	if r.cfg.Trace != nil && r.traceLeft.Load() > 0 && r.traceLeft.Add(-1) >= 0 {
+	if r.cfg.Trace != nil && r.cfg.TraceN > 0 && r.traceLeft.Load() > 0 && r.traceLeft.Add(-1) >= 0 {
 		r.cfg.Trace(Delivery{Queue: int(c.queue), Consumer: int(c.id), Producer: int(m.producer),
 			Seq: r.seq(int(c.queue), m), Key: m.key, Latency: time.Duration(lat)})
 	}
@@ -117,14 +117,16 @@ func (r *run) copies(q int, m *message) int {
 }
 
 // consume receives single messages until its queue is closed and drained.
-// The loop is the engine's hottest code: tracing and the test hook live
-// behind one predictable branch, and a consumer's own histogram is written
-// directly.
+// The loop is the engine's hottest code: tracing, the test hook, warm-up,
+// work and interval series live behind one predictable branch, and a
+// consumer's own histogram is written directly.
 func (r *run) consume(c *consumer, rec *recorder) {
 	t := r.newTally(c)
 	own := rec.own
-	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0)
-	base := r.base
+	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil
+	w := newWorker(r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
+	ivl := r.series.newConsumer()
+	base, mask := r.base, r.pubMask
 	var now int64
 	for m := range r.queues[c.queue] {
 		now = int64(time.Since(base))
@@ -133,11 +135,7 @@ func (r *run) consume(c *consumer, rec *recorder) {
 			lat = t.latency(lat, 1)
 		}
 		if slow {
-			for n := r.copies(int(c.queue), &m); n > 0; n-- {
-				rec.record(lat)
-				t.add(&m)
-				r.trace(c, &m, lat)
-			}
+			r.deliverSlow(c, rec, &t, w, ivl, &m, now, lat)
 		} else {
 			if own != nil {
 				_ = own.RecordValue(lat)
@@ -146,34 +144,65 @@ func (r *run) consume(c *consumer, rec *recorder) {
 			}
 			t.add(&m)
 		}
-		if uint64(t.n)%progressEvery == 0 {
+		if uint64(t.n)&mask == 0 {
 			c.progress.Store(t.n)
 		}
 	}
+	ivl.flush()
 	r.finish(c, &t, now)
 }
 
+// deliverSlow is one delivery with everything optional switched on.
+func (r *run) deliverSlow(c *consumer, rec *recorder, t *tally, w *worker, ivl *intervalRecorder, m *message, now, lat int64) {
+	for n := r.copies(int(c.queue), m); n > 0; n-- {
+		if now < int64(r.cfg.Warmup) {
+			c.warm++ // checked for exactly-once, kept out of latency and throughput
+		} else {
+			rec.record(lat)
+			ivl.record(now, lat)
+		}
+		t.add(m)
+		r.trace(c, m, lat)
+	}
+	if w != nil {
+		d := w.draw()
+		w.do(d, r.now)
+		c.busy += r.now() - now
+	}
+}
+
 // consumeBatches receives batches: one clock read per batch, then every
-// message is accounted for and its latency recorded.
+// message is accounted for and its latency recorded (from its own intended
+// time in open loop, from the batch's send time otherwise).
 func (r *run) consumeBatches(c *consumer, rec *recorder) {
 	t := r.newTally(c)
-	slow := r.cfg.Trace != nil && r.cfg.TraceN > 0
+	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil || r.cfg.Rate > 0
+	w := newWorker(r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
+	ivl := r.series.newConsumer()
 	var now int64
 	for b := range r.batches[c.queue] {
 		now = r.now()
-		lat := t.latency(now-b.sent, int64(len(b.msgs)))
 		before := t.n
-		for i := range b.msgs {
-			m := &b.msgs[i]
-			for n := r.copies(int(c.queue), m); n > 0; n-- {
-				t.add(m)
-				if slow {
-					r.trace(c, m, lat)
+		if slow {
+			for i := range b.msgs {
+				m := &b.msgs[i]
+				sent := b.sent
+				if r.cfg.Rate > 0 {
+					sent = m.sent
+				}
+				r.deliverSlow(c, rec, &t, w, ivl, m, now, t.latency(now-sent, 1))
+				if w != nil {
+					now = r.now() // the next message waited for this one's work
 				}
 			}
+		} else {
+			lat := t.latency(now-b.sent, int64(len(b.msgs)))
+			for i := range b.msgs {
+				t.add(&b.msgs[i])
+			}
+			rec.recordN(lat, t.n-before)
 		}
-		rec.recordN(lat, t.n-before)
-		if t.n/progressEvery != before/progressEvery {
+		if t.n/progressEvery != before/progressEvery || r.pubMask == 0 {
 			c.progress.Store(t.n)
 		}
 		if b.refs.Add(-1) == 0 {
@@ -181,5 +210,6 @@ func (r *run) consumeBatches(c *consumer, rec *recorder) {
 			r.pool.Put(b)
 		}
 	}
+	ivl.flush()
 	r.finish(c, &t, now)
 }

@@ -33,8 +33,18 @@ type batch struct {
 }
 
 // progressEvery is how many deliveries a consumer makes between updates of
-// its progress counter: one atomic store per thousand messages, not per message.
+// its progress counter in a closed-loop run: one atomic store per thousand
+// messages, not per message. Open-loop runs, runs with work and timed runs
+// publish every message, so queue depth and series are exact; at their
+// rates the store costs nothing measurable.
 const progressEvery = 1024
+
+// Why producers stopped early.
+const (
+	running int32 = iota
+	haltInterrupted
+	haltDuration
+)
 
 // consumer holds one consumer goroutine's counters. Each consumer writes only
 // its own; the array of them is allocated page-aligned (it is large) and each
@@ -50,16 +60,23 @@ type consumer struct {
 	bytes      int64
 	clamped    int64
 	last       int64 // ns since base of the last receive
+	busy       int64 // ns spent on work
+	warm       int64 // deliveries during the warm-up
 	_          [consumerPad]byte
 }
 
-const consumerPad = 3*64 - (8 + unsafe.Sizeof(recorder{}) + 8 + 6*8)
+const consumerPad = 4*64 - (8 + unsafe.Sizeof(recorder{}) + 8 + 8*8)
 
 // producer holds one producer goroutine's counters.
 type producer struct {
-	first    int64   // ns since base of the first send; -1 if none
-	produced int64   // messages created
-	sent     []int64 // messages handed to each queue
+	published atomic.Int64 // messages sent so far, for depth sampling
+	_         [56]byte
+	first     int64   // ns since base of the first (intended) send; -1 if none
+	lastSend  int64   // ns since base after the last send
+	maxLag    int64   // open loop: how far behind schedule a send was, at most
+	produced  int64   // messages created
+	sent      []int64 // messages handed to each queue
+	_         [64]byte
 }
 
 // run is one execution of a Config.
@@ -76,7 +93,10 @@ type run struct {
 	layout    HistogramLayout
 	producers []producer
 	payloads  [][]byte // per producer, read-only once the run starts
-	stop      atomic.Bool
+	halt      atomic.Int32 // running, or why producers must stop
+	pubMask   uint64       // publish progress when count&pubMask == 0
+	series    *seriesRecorder
+	depth     []depthStat // per queue, written by the sampler only
 	traceLeft atomic.Int64
 	fault     func(q, producer int, seq int64) int // test hook: how many copies arrive
 }
@@ -104,6 +124,15 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 	if cfg.Batch == 0 {
 		cfg.Batch = 1
 	}
+	if cfg.Arrival == "" {
+		cfg.Arrival = Uniform
+	}
+	if cfg.WorkDist == "" {
+		cfg.WorkDist = FixedWork
+	}
+	if cfg.WorkKind == "" {
+		cfg.WorkKind = Spin
+	}
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
 	}
@@ -121,21 +150,35 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 		Expected:   cfg.Expected(),
 		Histograms: r.layout,
 	}
-	stopWatching := context.AfterFunc(ctx, func() { r.stop.Store(true) })
+	stopWatching := context.AfterFunc(ctx, func() { r.halt.CompareAndSwap(running, haltInterrupted) })
 	r.execute(mon)
 	stopWatching()
 	first, last := r.collect(&res)
+	switch r.halt.Load() {
+	case haltInterrupted:
+		res.EndedBy = "interrupted"
+	case haltDuration:
+		res.EndedBy = "duration"
+		res.Expected = res.Sent // the duration, not a signal, cut the plan short
+	default:
+		res.EndedBy = "messages"
+	}
 	res.Runtime = mon.stop()
 	if first >= 0 {
 		res.Runtime.Startup = r.base.Add(time.Duration(first)).Sub(called)
 		res.Runtime.Shutdown = time.Since(r.base.Add(time.Duration(max(last, first))))
 	}
-	res.Interrupted = ctx.Err() != nil && res.Sent < res.Expected
+	res.Interrupted = r.halt.Load() == haltInterrupted && res.Sent < res.Expected
 	return res, nil
 }
 
 func newRun(cfg Config, fault func(q, producer int, seq int64) int) *run {
-	r := &run{cfg: cfg, fault: fault}
+	r := &run{cfg: cfg, fault: fault, pubMask: progressEvery - 1}
+	if cfg.Rate > 0 || cfg.Work > 0 || cfg.Duration > 0 || cfg.Interval > 0 {
+		r.pubMask = 0
+	}
+	r.series = newSeriesRecorder(cfg)
+	r.depth = make([]depthStat, cfg.Queues)
 	r.traceLeft.Store(cfg.TraceN)
 	if cfg.Batch > 1 {
 		r.batches = make([]chan *batch, cfg.Queues)
@@ -200,6 +243,12 @@ func (r *run) now() int64 { return int64(time.Since(r.base)) }
 // closes the queues (the one closer) and waits for consumers to drain them.
 func (r *run) execute(mon *runtimeMonitor) {
 	r.base = time.Now()
+	if r.cfg.Duration > 0 {
+		timer := time.AfterFunc(r.cfg.Duration, func() { r.halt.CompareAndSwap(running, haltDuration) })
+		defer timer.Stop()
+	}
+	stopSampling := r.startSampler()
+	defer stopSampling()
 	var cwg, pwg sync.WaitGroup
 	cwg.Add(len(r.consumers))
 	for i := range r.consumers {
@@ -274,11 +323,18 @@ func (r *run) collect(res *Result) (first, last int64) {
 	res.OrderChecked = r.orderChecked()
 	res.QueueLatency = r.layout != Sharded
 	first = -1
-	for _, p := range r.producers {
+	var lastSend int64
+	for i := range r.producers {
+		p := &r.producers[i]
 		res.Produced += p.produced
 		if p.first >= 0 && (first < 0 || p.first < first) {
 			first = p.first
 		}
+		lastSend = max(lastSend, p.lastSend)
+		res.MaxLag = max(res.MaxLag, time.Duration(p.maxLag))
+	}
+	if first >= 0 && lastSend > first {
+		res.SendRate = float64(res.Produced) / time.Duration(lastSend-first).Seconds()
 	}
 	total := newHistogram()
 	var totalClamped int64
@@ -287,13 +343,15 @@ func (r *run) collect(res *Result) (first, last int64) {
 	for q := range res.Queues {
 		qr := &res.Queues[q]
 		qr.Queue, qr.Consumers = q, cfg.Consumers
-		for _, p := range r.producers {
-			qr.Sent += p.sent[q]
+		for i := range r.producers {
+			qr.Sent += r.producers[i].sent[q]
 		}
-		var clamped int64
+		var clamped, busy int64
 		h := newHistogram()
 		for i := q * cfg.Consumers; i < (q+1)*cfg.Consumers; i++ {
 			c := &r.consumers[i]
+			busy += c.busy
+			res.WarmupDeliveries += c.warm
 			qr.Delivered += c.delivered
 			qr.Duplicated += c.duplicated
 			qr.Reordered += c.reordered
@@ -313,6 +371,11 @@ func (r *run) collect(res *Result) (first, last int64) {
 		// A duplicate is an extra delivery, so the first copies of what was
 		// sent number Delivered − Duplicated; the rest of Sent never came.
 		qr.Lost = qr.Sent - (qr.Delivered - qr.Duplicated)
+		qr.MaxDepth, qr.MeanDepth = r.depth[q].max, r.depth[q].mean()
+		if cfg.Work > 0 {
+			qr.MeanService = time.Duration(busy / max(qr.Delivered, 1))
+			qr.busy = time.Duration(busy)
+		}
 		if r.layout != Sharded {
 			qr.Latency = summarize(h, clamped)
 			total.Merge(h)
@@ -334,5 +397,11 @@ func (r *run) collect(res *Result) (first, last int64) {
 	if first >= 0 && last > first {
 		res.Elapsed = time.Duration(last - first)
 	}
+	for i := range res.Queues {
+		if qr := &res.Queues[i]; qr.busy > 0 && res.Elapsed > 0 {
+			qr.Utilisation = float64(qr.busy) / (float64(qr.Consumers) * float64(res.Elapsed))
+		}
+	}
+	res.Series = r.series.result(first)
 	return first, last
 }

@@ -1,20 +1,28 @@
 package sim
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"runtime"
+	"time"
+)
 
 // producerState is what a producer goroutine needs on its hot path.
 type producerState struct {
-	p    *producer
-	k    int32
-	rnd  *rand.Rand // Key dispatch only
-	keys uint64
-	rr   int // next round-robin queue
+	p     *producer
+	k     int32
+	rnd   *rand.Rand // Key dispatch only
+	keys  uint64
+	rr    int       // next round-robin queue
+	sched *schedule // open loop only
 }
 
 func (r *run) newProducerState(k int) producerState {
 	st := producerState{p: &r.producers[k], k: int32(k), keys: uint64(r.cfg.Keys), rr: k % r.cfg.Queues}
 	if r.cfg.Dispatch == Key {
 		st.rnd = rand.New(rand.NewPCG(r.cfg.Seed, uint64(k)))
+	}
+	if r.cfg.Rate > 0 {
+		st.sched = newSchedule(r.cfg.Rate, r.cfg.Producers, k, r.cfg.Arrival, r.cfg.Seed)
 	}
 	return st
 }
@@ -46,39 +54,101 @@ func (r *run) route(st *producerState, m *message, i int64) int {
 	return -1 // every queue
 }
 
-// produce sends Messages messages one channel operation each. The stop flag
+// spinBelow is how close to an intended send time a producer stops
+// sleeping and yields instead: timers overshoot by tens of microseconds, so
+// sleeping to the last moment would make every message late.
+const spinBelow = 50 * time.Microsecond
+
+// pace waits until the intended time t (ns since base) and returns the
+// clock then. A producer behind schedule does not wait: it sends the late
+// messages back to back, and their lateness is measured as latency.
+func (r *run) pace(st *producerState, t int64) int64 {
+	now := r.now()
+	for wait := t - now; wait > 0; wait = t - now {
+		if r.halt.Load() != 0 {
+			return now
+		}
+		if wait > int64(spinBelow) {
+			time.Sleep(time.Duration(wait) - spinBelow)
+		} else {
+			runtime.Gosched()
+		}
+		now = r.now()
+	}
+	if lag := now - t; lag > st.p.maxLag {
+		st.p.maxLag = lag
+	}
+	return now
+}
+
+// stamp gives m its send time: the schedule's intended time in open loop
+// (after waiting for it), the clock otherwise.
+func (r *run) stamp(st *producerState) int64 {
+	if st.sched == nil {
+		return r.now()
+	}
+	t := st.sched.Next()
+	r.pace(st, t)
+	return t
+}
+
+// produce sends Messages messages one channel operation each. The halt flag
 // is checked between messages, so a fan-out message always reaches every
-// queue. Fan-out, the default, has its own loop with nothing to route.
+// queue. Closed-loop fan-out, the default, has its own loop with nothing to
+// route or pace.
 func (r *run) produce(k int) {
 	st := r.newProducerState(k)
 	p := st.p
 	n := r.cfg.Messages
 	p.first = r.now()
 	var i int64
-	if r.cfg.Dispatch == Fanout {
+	if r.cfg.Dispatch == Fanout && st.sched == nil {
 		base := int64(k) * r.perQueue
-		for ; i < n && !r.stop.Load(); i++ {
+		for ; i < n && r.halt.Load() == 0; i++ {
 			m := message{slot: base + i, producer: st.k, sent: r.now()}
 			for _, ch := range r.queues {
 				ch <- m
 			}
+			if uint64(i)&r.pubMask == 0 {
+				p.published.Store(i + 1)
+			}
 		}
+	} else {
+		if st.sched != nil {
+			p.first = -1
+		}
+		for ; i < n && r.halt.Load() == 0; i++ {
+			m := message{producer: st.k}
+			q := r.route(&st, &m, i)
+			m.sent = r.stamp(&st)
+			if p.first < 0 {
+				p.first = m.sent
+			}
+			if q < 0 {
+				for _, ch := range r.queues {
+					ch <- m
+				}
+			} else {
+				r.queues[q] <- m
+			}
+			if uint64(i)&r.pubMask == 0 {
+				p.published.Store(i + 1)
+			}
+		}
+	}
+	p.lastSend = r.now()
+	p.published.Store(i)
+	p.produced = i
+	if r.cfg.Dispatch == Fanout {
 		for q := range p.sent {
 			p.sent[q] = i
 		}
-	} else {
-		for ; i < n && !r.stop.Load(); i++ {
-			m := message{producer: st.k}
-			q := r.route(&st, &m, i)
-			m.sent = r.now()
-			r.queues[q] <- m
-		}
 	}
-	p.produced = i
 }
 
 // produceBatches fills a batch per destination and hands it over when it
-// holds Config.Batch messages, stamping it with one clock read.
+// holds Config.Batch messages, stamping it with one clock read. In open
+// loop every message carries its own intended time.
 func (r *run) produceBatches(k int) {
 	st := r.newProducerState(k)
 	p := st.p
@@ -87,9 +157,9 @@ func (r *run) produceBatches(k int) {
 	pending := make([]*batch, len(r.batches)) // fan-out uses pending[0] for all queues
 	p.first = r.now()
 	var i int64
-	if r.cfg.Dispatch == Fanout {
+	if r.cfg.Dispatch == Fanout && st.sched == nil {
 		base := int64(k) * r.perQueue
-		for ; i < n && !r.stop.Load(); i++ {
+		for ; i < n && r.halt.Load() == 0; i++ {
 			b := pending[0]
 			if b == nil {
 				b = r.pool.Get().(*batch)
@@ -99,12 +169,22 @@ func (r *run) produceBatches(k int) {
 			if len(b.msgs) == size {
 				r.sendBatch(b, -1)
 				pending[0] = nil
+				p.published.Store(i + 1)
 			}
 		}
 	}
-	for ; i < n && !r.stop.Load(); i++ {
+	if st.sched != nil {
+		p.first = -1
+	}
+	for ; i < n && r.halt.Load() == 0; i++ {
 		m := message{producer: st.k}
 		q := r.route(&st, &m, i)
+		if st.sched != nil {
+			m.sent = r.stamp(&st)
+			if p.first < 0 {
+				p.first = m.sent
+			}
+		}
 		slot := max(q, 0)
 		b := pending[slot]
 		if b == nil {
@@ -115,6 +195,7 @@ func (r *run) produceBatches(k int) {
 		if len(b.msgs) == size {
 			r.sendBatch(b, q)
 			pending[slot] = nil
+			p.published.Store(i + 1)
 		}
 	}
 	for q, b := range pending {
@@ -125,6 +206,8 @@ func (r *run) produceBatches(k int) {
 			r.sendBatch(b, q)
 		}
 	}
+	p.lastSend = r.now()
+	p.published.Store(i)
 	p.produced = i
 	if r.cfg.Dispatch == Fanout {
 		for q := range p.sent {

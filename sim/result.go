@@ -40,6 +40,19 @@ type Result struct {
 	Consumers    []ConsumerResult // one per consumer, queue by queue
 
 	Interrupted bool // the context was cancelled before every message was sent
+
+	// EndedBy says what stopped the producers: "messages" (all sent),
+	// "duration" (Config.Duration passed) or "interrupted".
+	EndedBy string
+	// SendRate is messages produced per second, first intended send to last
+	// send; MaxLag is how far behind its schedule an open-loop producer fell.
+	SendRate float64
+	MaxLag   time.Duration
+	// WarmupDeliveries arrived during Config.Warmup: checked for exactly-once
+	// but kept out of latency and throughput.
+	WarmupDeliveries int64
+	// Series is throughput and latency per interval (see Config.Interval).
+	Series []Interval
 }
 
 // QueueResult is one queue's share of a Result.
@@ -53,6 +66,12 @@ type QueueResult struct {
 	Reordered  int64
 	Bytes      int64
 	Latency    Latency
+
+	MaxDepth    int64         // most messages waiting in the queue at a sample
+	MeanDepth   float64       // average over the samples
+	Utilisation float64       // time consumers spent working ÷ (consumers × elapsed); 0 without work
+	MeanService time.Duration // measured work per message; 0 without work
+	busy        time.Duration
 }
 
 // ConsumerResult is what one consumer received.
@@ -79,11 +98,28 @@ type Latency struct {
 // queue because the run was interrupted. They are not counted as lost.
 func (r Result) NotSent() int64 { return r.Expected - r.Sent }
 
-// Throughput returns deliveries per second over Elapsed.
-func (r Result) Throughput() float64 { return perSecond(r.Delivered, r.Elapsed) }
+// Throughput returns deliveries per second over Elapsed, leaving out the
+// warm-up's deliveries and time.
+func (r Result) Throughput() float64 {
+	return perSecond(r.Delivered-r.WarmupDeliveries, r.measured())
+}
 
-// BytesPerSecond returns payload bytes per second over Elapsed.
-func (r Result) BytesPerSecond() float64 { return perSecond(r.Bytes, r.Elapsed) }
+// BytesPerSecond returns payload bytes per second, like Throughput.
+func (r Result) BytesPerSecond() float64 {
+	per := 0.0
+	if r.Delivered > 0 {
+		per = float64(r.Bytes) / float64(r.Delivered)
+	}
+	return per * r.Throughput()
+}
+
+// measured is the time throughput is measured over: Elapsed after warm-up.
+func (r Result) measured() time.Duration {
+	if r.Config.Warmup > 0 && r.WarmupDeliveries > 0 {
+		return r.Elapsed - r.Config.Warmup
+	}
+	return r.Elapsed
+}
 
 // OK reports whether the exactly-once check passed: nothing lost, nothing
 // duplicated, nothing out of order where order is promised.

@@ -1,0 +1,220 @@
+package sim
+
+import (
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// depthStat accumulates one queue's sampled depth.
+type depthStat struct {
+	max, sum, n int64
+}
+
+func (d depthStat) mean() float64 {
+	if d.n == 0 {
+		return 0
+	}
+	return float64(d.sum) / float64(d.n)
+}
+
+// sampleEvery is how often queue depths are read: 100 times a second, less
+// often when there are so many goroutines that reading their counters
+// would itself be a load.
+func (r *run) sampleEvery() time.Duration {
+	work := len(r.consumers) + len(r.producers)*len(r.queues)
+	return 10 * time.Millisecond * time.Duration(max(1, work/10_000))
+}
+
+// startSampler reads every queue's depth on a ticker until the returned
+// function is called. A buffered queue's depth is len(ch), exact. An
+// unbuffered channel holds nothing, so its depth is the messages sent to
+// it and not yet received, from the counters producers and consumers
+// publish (exact in open-loop and timed runs, to within a thousand
+// messages per goroutine in closed loop).
+func (r *run) startSampler() (stop func()) {
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tk := time.NewTicker(r.sampleEvery())
+		defer tk.Stop()
+		for {
+			select {
+			case <-tk.C:
+				r.sampleDepth()
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		wg.Wait()
+	}
+}
+
+func (r *run) sampleDepth() {
+	var inflight []int64
+	if r.cfg.Buffer == 0 {
+		inflight = r.inflight()
+	}
+	for q := range r.depth {
+		var d int64
+		switch {
+		case inflight != nil:
+			d = max(inflight[q], 0)
+		case r.queues != nil:
+			d = int64(len(r.queues[q]))
+		default:
+			d = int64(len(r.batches[q]) * r.cfg.Batch)
+		}
+		st := &r.depth[q]
+		st.max, st.sum, st.n = max(st.max, d), st.sum+d, st.n+1
+	}
+}
+
+// inflight estimates sent − received per queue from published counters.
+// Only fan-out sends each message to a known queue; for round-robin and key
+// dispatch the total in flight is spread evenly, which is what they aim for.
+func (r *run) inflight() []int64 {
+	var sent int64
+	for i := range r.producers {
+		sent += r.producers[i].published.Load()
+	}
+	out := make([]int64, len(r.queues)+len(r.batches))
+	var recvTotal int64
+	for i := range r.consumers {
+		c := &r.consumers[i]
+		n := c.progress.Load()
+		out[c.queue] -= n
+		recvTotal += n
+	}
+	if r.cfg.Dispatch == Fanout {
+		for q := range out {
+			out[q] += sent
+		}
+		return out
+	}
+	share := (sent - recvTotal) / int64(len(out))
+	for q := range out {
+		out[q] = share
+	}
+	return out
+}
+
+// Interval is one slice of a run's time series.
+type Interval struct {
+	Start      time.Duration // since the first send
+	Deliveries int64         // received in this interval (after the warm-up)
+	Throughput float64       // deliveries per second
+	P50, P99   time.Duration
+}
+
+// seriesRecorder collects per-interval latency histograms from consumers.
+// Each consumer records into a small histogram of its own and hands it over
+// at each interval boundary, so the hot path takes no lock.
+type seriesRecorder struct {
+	every time.Duration
+	mu    sync.Mutex
+	hists []*hdrhistogram.Histogram // by interval index since base
+}
+
+// seriesOn says whether a run keeps a series: when asked with Interval,
+// and by default (every second) for runs planned to last more than 2 s.
+func seriesOn(cfg Config) time.Duration {
+	switch {
+	case cfg.Interval > 0:
+		return cfg.Interval
+	case cfg.Duration > 2*time.Second:
+		return time.Second
+	case cfg.Rate > 0 && float64(cfg.Messages)*float64(cfg.Producers)/cfg.Rate > 2:
+		return time.Second
+	}
+	return 0
+}
+
+func newSeriesRecorder(cfg Config) *seriesRecorder {
+	every := seriesOn(cfg)
+	if every == 0 || histogramLayout(cfg.Queues, cfg.Consumers) != PerConsumer {
+		return nil // a million consumers cannot each keep interval histograms
+	}
+	return &seriesRecorder{every: every}
+}
+
+// intervalRecorder is one consumer's current interval.
+type intervalRecorder struct {
+	s   *seriesRecorder
+	idx int64
+	end int64 // ns since base
+	h   *hdrhistogram.Histogram
+}
+
+// Interval histograms: 1 ns to 1 h at 2 significant figures, 31 KB.
+func newIntervalHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, 2)
+}
+
+func (s *seriesRecorder) newConsumer() *intervalRecorder {
+	if s == nil {
+		return nil
+	}
+	return &intervalRecorder{s: s, idx: -1}
+}
+
+func (ir *intervalRecorder) record(now, lat int64) {
+	if ir == nil {
+		return
+	}
+	if now >= ir.end || ir.idx < 0 {
+		ir.flush()
+		ir.idx = now / int64(ir.s.every)
+		ir.end = (ir.idx + 1) * int64(ir.s.every)
+		ir.h = newIntervalHistogram()
+	}
+	_ = ir.h.RecordValue(lat)
+}
+
+func (ir *intervalRecorder) flush() {
+	if ir == nil || ir.h == nil || ir.h.TotalCount() == 0 {
+		return
+	}
+	s := ir.s
+	s.mu.Lock()
+	for int64(len(s.hists)) <= ir.idx {
+		s.hists = append(s.hists, nil)
+	}
+	if s.hists[ir.idx] == nil {
+		s.hists[ir.idx] = newIntervalHistogram()
+	}
+	s.hists[ir.idx].Merge(ir.h)
+	s.mu.Unlock()
+	ir.h = nil
+}
+
+// result turns the interval histograms into the series, with times since
+// the first send.
+func (s *seriesRecorder) result(first int64) []Interval {
+	if s == nil {
+		return nil
+	}
+	var out []Interval
+	for i, h := range s.hists {
+		iv := Interval{Start: time.Duration(int64(i)*int64(s.every) - max(first, 0))}
+		if h != nil {
+			iv.Deliveries = h.TotalCount()
+			p := h.ValueAtPercentilesSlice([]float64{50, 99})
+			iv.P50, iv.P99 = time.Duration(p[0]), time.Duration(p[1])
+		}
+		iv.Throughput = float64(iv.Deliveries) / s.every.Seconds()
+		out = append(out, iv)
+	}
+	// Intervals before the warm-up ended have no samples; drop the leading
+	// empty ones so the series starts where measuring did.
+	for len(out) > 0 && out[0].Deliveries == 0 {
+		out = out[1:]
+	}
+	return out
+}

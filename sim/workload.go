@@ -1,0 +1,137 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Arrival is how an open-loop producer spaces its messages.
+type Arrival string
+
+// The arrival processes.
+const (
+	Uniform Arrival = "uniform" // fixed spacing
+	Poisson Arrival = "poisson" // exponential inter-arrival times (seeded)
+)
+
+// WorkDist is the distribution of a consumer's per-message work.
+type WorkDist string
+
+// The service-time distributions.
+const (
+	FixedWork   WorkDist = "fixed"   // exactly the mean
+	ExpWork     WorkDist = "exp"     // exponential with the mean (M/M/c service)
+	UniformWork WorkDist = "uniform" // uniform on [0, 2 × mean]
+)
+
+// WorkKind is how a consumer spends its work time.
+type WorkKind string
+
+// The kinds of work.
+const (
+	Spin  WorkKind = "spin"  // burn CPU until the time is up, like real processing
+	Sleep WorkKind = "sleep" // block, like waiting for I/O
+)
+
+func oneOf[T ~string](field, s string, allowed ...T) (T, error) {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		if strings.EqualFold(s, string(a)) {
+			return a, nil
+		}
+		names[i] = string(a)
+	}
+	return "", fmt.Errorf("--%s: unknown value %q (want %s)", field, s, strings.Join(names, ", "))
+}
+
+// ParseArrival, ParseWorkDist and ParseWorkKind accept the names above.
+func ParseArrival(s string) (Arrival, error) { return oneOf("arrival", s, Uniform, Poisson) }
+
+// ParseWorkDist accepts fixed, exp or uniform.
+func ParseWorkDist(s string) (WorkDist, error) {
+	return oneOf("work-dist", s, FixedWork, ExpWork, UniformWork)
+}
+
+// ParseWorkKind accepts spin or sleep.
+func ParseWorkKind(s string) (WorkKind, error) { return oneOf("work-kind", s, Spin, Sleep) }
+
+// schedule yields one producer's intended send times, in ns since the run's
+// base. Rate is the total over all producers: producer k of P sends at
+// rate/P, uniform schedules staggered by k/rate so the sum is evenly spaced;
+// Poisson schedules superpose to a Poisson process of the total rate.
+type schedule struct {
+	next    float64 // ns
+	spacing float64 // mean ns between this producer's messages
+	rnd     *rand.Rand
+}
+
+func newSchedule(rate float64, producers, k int, arrival Arrival, seed uint64) *schedule {
+	s := &schedule{spacing: float64(producers) * 1e9 / rate}
+	if arrival == Poisson {
+		s.rnd = rand.New(rand.NewPCG(seed, 0x5eed_a111^uint64(k)))
+		s.next = s.rnd.ExpFloat64() * s.spacing
+	} else {
+		s.next = float64(k) * 1e9 / rate
+	}
+	return s
+}
+
+// Next returns the intended time of the next message and advances.
+func (s *schedule) Next() int64 {
+	t := s.next
+	if s.rnd != nil {
+		s.next += s.rnd.ExpFloat64() * s.spacing
+	} else {
+		s.next += s.spacing
+	}
+	return int64(t)
+}
+
+// worker draws and performs a consumer's per-message work.
+type worker struct {
+	mean float64 // ns
+	dist WorkDist
+	kind WorkKind
+	rnd  *rand.Rand
+}
+
+func newWorker(cfg Config, consumer int) *worker {
+	if cfg.Work <= 0 {
+		return nil
+	}
+	return &worker{mean: float64(cfg.Work), dist: cfg.WorkDist, kind: cfg.WorkKind,
+		rnd: rand.New(rand.NewPCG(cfg.Seed, 0xc0_ffee^uint64(consumer)))}
+}
+
+// draw returns the next service time.
+func (w *worker) draw() time.Duration {
+	switch w.dist {
+	case ExpWork:
+		return time.Duration(w.rnd.ExpFloat64() * w.mean)
+	case UniformWork:
+		return time.Duration(w.rnd.Float64() * 2 * w.mean)
+	}
+	return time.Duration(w.mean)
+}
+
+// do spends d the chosen way, reading time from now. Spinning yields to the
+// scheduler every few microseconds so a spinning consumer cannot starve the
+// producers of a small GOMAXPROCS.
+func (w *worker) do(d time.Duration, now func() int64) {
+	if d <= 0 {
+		return
+	}
+	if w.kind == Sleep {
+		time.Sleep(d)
+		return
+	}
+	end := now() + int64(d)
+	for i := 0; now() < end; i++ {
+		if i%256 == 255 {
+			runtime.Gosched()
+		}
+	}
+}
