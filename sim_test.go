@@ -397,3 +397,77 @@ func TestCLIGoBenchRepeats(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", r.code, r.stdout)
 	}
 }
+
+func TestCLIWorkloadFlags(t *testing.T) {
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--rate", "fast"}, `--rate: "fast" is not a rate`},
+		{[]string{"--work", "50"}, `--work: "50" is not a duration`},
+		{[]string{"--duration", "-1s"}, `--duration: "-1s" is not a duration`},
+		{[]string{"--arrival", "bursty"}, `--arrival: unknown value "bursty" (want uniform, poisson)`},
+		{[]string{"--work-dist", "normal"}, `--work-dist: unknown value "normal" (want fixed, exp, uniform)`},
+		{[]string{"--work-kind", "io"}, `--work-kind: unknown value "io" (want spin, sleep)`},
+		{[]string{"-d", "1s", "--warmup", "2s"}, "--warmup: 2s is out of range (want less than --duration 1s)"},
+		{[]string{"--interval", "1ms"}, "--interval: 1ms is out of range (want at least 10ms)"},
+	}
+	for _, tt := range bad {
+		r := msgsim(t, nil, tt.args...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+	r := msgsim(t, nil, "-d", "300ms", "--rate", "5k", "--arrival", "poisson", "--work", "20us", "--work-dist", "exp",
+		"-q", "1", "--interval", "100ms", "--warmup", "50ms", "--format", "json")
+	var doc struct {
+		EndedBy  string `json:"ended_by"`
+		OK       bool
+		Produced int64
+		Series   []struct{ Deliveries int64 }
+		Queues   []struct {
+			Utilisation float64
+		}
+		WarmupDeliveries int64 `json:"warmup_deliveries"`
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &doc) != nil {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if doc.EndedBy != "duration" || !doc.OK || doc.Produced == 0 || len(doc.Series) == 0 || doc.Queues[0].Utilisation <= 0 || doc.WarmupDeliveries == 0 {
+		t.Fatalf("%+v", doc)
+	}
+}
+
+// SIGINT ends an open-loop timed run like any other: partial report, 130.
+func TestCLIInterruptOpenLoop(t *testing.T) {
+	cmd := exec.Command(binary, "-d", "10m", "--rate", "2k", "--format", "json", "--trace", "1")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	if !sc.Scan() {
+		t.Fatal("no trace line")
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	for sc.Scan() {
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130", err)
+	}
+	var doc struct {
+		Interrupted bool
+		EndedBy     string `json:"ended_by"`
+		Lost        int64
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || !doc.Interrupted || doc.EndedBy != "interrupted" || doc.Lost != 0 {
+		t.Fatalf("%v %+v", err, doc)
+	}
+}
