@@ -92,7 +92,7 @@ type run struct {
 	shared    []*sharedHistogram
 	layout    HistogramLayout
 	producers []producer
-	payloads  [][]byte // per producer, read-only once the run starts
+	payloads  [][]byte     // per producer, read-only once the run starts
 	halt      atomic.Int32 // running, or why producers must stop
 	pubMask   uint64       // publish progress when count&pubMask == 0
 	series    *seriesRecorder

@@ -65,7 +65,7 @@ func TestWorkloadsKeepExactlyOnce(t *testing.T) {
 			c.Duration, c.Buffer = 50*time.Millisecond, 64
 			c.Messages = c.UnlimitedMessages()
 		}, "duration"},
-		{"warm-up", func(c *Config) { c.Rate, c.Messages, c.Warmup = 10_000, 1000, 30 * time.Millisecond }, "messages"},
+		{"warm-up", func(c *Config) { c.Rate, c.Messages, c.Warmup = 10_000, 1000, 30*time.Millisecond }, "messages"},
 		{"spin work, exp", func(c *Config) { c.Work, c.WorkDist, c.Messages = 20*time.Microsecond, ExpWork, 500 }, "messages"},
 	}
 	for _, tt := range tests {
