@@ -402,6 +402,6 @@ func (r *run) collect(res *Result) (first, last int64) {
 			qr.Utilisation = float64(qr.busy) / (float64(qr.Consumers) * float64(res.Elapsed))
 		}
 	}
-	res.Series = r.series.result(first)
+	res.Series = r.series.result(first, last)
 	return first, last
 }

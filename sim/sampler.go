@@ -195,20 +195,28 @@ func (ir *intervalRecorder) flush() {
 }
 
 // result turns the interval histograms into the series, with times since
-// the first send.
-func (s *seriesRecorder) result(first int64) []Interval {
+// the first send. The last interval's rate is over the part of it the run
+// covered (up to last, the last receive); a sliver under a tenth of an
+// interval, the drain after the producers stopped, is left out.
+func (s *seriesRecorder) result(first, last int64) []Interval {
 	if s == nil {
 		return nil
 	}
 	var out []Interval
+	every := int64(s.every)
 	for i, h := range s.hists {
-		iv := Interval{Start: time.Duration(int64(i)*int64(s.every) - max(first, 0))}
+		start := int64(i) * every
+		span := min(every, last-start)
+		if span < every/10 {
+			break
+		}
+		iv := Interval{Start: time.Duration(start - max(first, 0))}
 		if h != nil {
 			iv.Deliveries = h.TotalCount()
 			p := h.ValueAtPercentilesSlice([]float64{50, 99})
 			iv.P50, iv.P99 = time.Duration(p[0]), time.Duration(p[1])
 		}
-		iv.Throughput = float64(iv.Deliveries) / s.every.Seconds()
+		iv.Throughput = float64(iv.Deliveries) / time.Duration(span).Seconds()
 		out = append(out, iv)
 	}
 	// Intervals before the warm-up ended have no samples; drop the leading

@@ -90,12 +90,16 @@ func (s *schedule) Next() int64 {
 	return int64(t)
 }
 
+// maxLate bounds the sleep lateness a worker allows for.
+const maxLate = 250 * time.Microsecond
+
 // worker draws and performs a consumer's per-message work.
 type worker struct {
 	mean float64 // ns
 	dist WorkDist
 	kind WorkKind
 	rnd  *rand.Rand
+	late int64 // sleep: running estimate of how late nanosleep wakes, ns
 }
 
 func newWorker(cfg Config, consumer int) *worker {
@@ -103,7 +107,7 @@ func newWorker(cfg Config, consumer int) *worker {
 		return nil
 	}
 	return &worker{mean: float64(cfg.Work), dist: cfg.WorkDist, kind: cfg.WorkKind,
-		rnd: rand.New(rand.NewPCG(cfg.Seed, 0xc0_ffee^uint64(consumer)))}
+		rnd: rand.New(rand.NewPCG(cfg.Seed, 0xc0_ffee^uint64(consumer))), late: int64(100 * time.Microsecond)}
 }
 
 // draw returns the next service time.
@@ -124,11 +128,26 @@ func (w *worker) do(d time.Duration, now func() int64) {
 	if d <= 0 {
 		return
 	}
-	if w.kind == Sleep {
-		time.Sleep(d)
-		return
-	}
 	end := now() + int64(d)
+	if w.kind == Sleep {
+		// Sleeps wake late (Go timers by up to a millisecond here,
+		// nanosleep by about 0.1 ms; see pace), which would inflate every
+		// service time. Sleep on a timer while far from the end, then in
+		// nanosleep cut short by how late it has been waking (a running
+		// average), and spin only for what is left, if anything.
+		if d > timerSlack+sleepSlack {
+			time.Sleep(d - timerSlack)
+		}
+		if left := end - now(); left > w.late {
+			want := left - w.late
+			t0 := now()
+			preciseSleep(time.Duration(want))
+			// Clipped, so one wake-up delayed by a busy CPU cannot turn
+			// the next sleeps into spins.
+			over := min(max(now()-t0-want, 0), int64(maxLate))
+			w.late += (over - w.late) / 16
+		}
+	}
 	for i := 0; now() < end; i++ {
 		if i%256 == 255 {
 			runtime.Gosched()
