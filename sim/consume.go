@@ -135,7 +135,7 @@ func (r *run) consume(c *consumer, rec *recorder) {
 			lat = t.latency(lat, 1)
 		}
 		if slow {
-			r.deliverSlow(c, rec, &t, w, ivl, &m, now, lat)
+			r.deliverSlow(c, rec, &t, ivl, &m, now, lat)
 		} else {
 			if own != nil {
 				_ = own.RecordValue(lat)
@@ -147,13 +147,14 @@ func (r *run) consume(c *consumer, rec *recorder) {
 		if uint64(t.n)&mask == 0 {
 			c.progress.Store(t.n)
 		}
+		r.work(c, w, now)
 	}
 	ivl.flush()
 	r.finish(c, &t, now)
 }
 
 // deliverSlow is one delivery with everything optional switched on.
-func (r *run) deliverSlow(c *consumer, rec *recorder, t *tally, w *worker, ivl *intervalRecorder, m *message, now, lat int64) {
+func (r *run) deliverSlow(c *consumer, rec *recorder, t *tally, ivl *intervalRecorder, m *message, now, lat int64) {
 	for n := r.copies(int(c.queue), m); n > 0; n-- {
 		if now < int64(r.cfg.Warmup) {
 			c.warm++ // checked for exactly-once, kept out of latency and throughput
@@ -164,10 +165,14 @@ func (r *run) deliverSlow(c *consumer, rec *recorder, t *tally, w *worker, ivl *
 		t.add(m)
 		r.trace(c, m, lat)
 	}
+}
+
+// work performs one message's service time, after the consumer has
+// published that it took the message (so depth counts only waiting ones).
+func (r *run) work(c *consumer, w *worker, start int64) {
 	if w != nil {
-		d := w.draw()
-		w.do(d, r.now)
-		c.busy += r.now() - now
+		w.do(w.draw(), r.now)
+		c.busy += r.now() - start
 	}
 }
 
@@ -190,8 +195,10 @@ func (r *run) consumeBatches(c *consumer, rec *recorder) {
 				if r.cfg.Rate > 0 {
 					sent = m.sent
 				}
-				r.deliverSlow(c, rec, &t, w, ivl, m, now, t.latency(now-sent, 1))
+				r.deliverSlow(c, rec, &t, ivl, m, now, t.latency(now-sent, 1))
 				if w != nil {
+					c.progress.Store(t.n)
+					r.work(c, w, now)
 					now = r.now() // the next message waited for this one's work
 				}
 			}
