@@ -1,0 +1,76 @@
+package queueing
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+// Textbook values: Erlang C for known c and offered load a = λ/μ (the
+// classical tables, e.g. Kleinrock, Queueing Systems vol. 1); the last two
+// were computed from the definition with factorial sums, a different method
+// from ErlangC's Erlang B recursion.
+func TestErlangC(t *testing.T) {
+	tests := []struct {
+		c    int
+		a    float64
+		want float64
+	}{
+		{1, 0.5, 0.5},                // M/M/1: P(wait) = ρ
+		{1, 0.9, 0.9},                //
+		{2, 1, 1.0 / 3},              // (a²/2)(2/(2−a)) / (1 + a + a²/(2−a))
+		{2, 1.5, 0.6428571428571429}, // 9/14
+		{3, 2, 0.4444444444444444},   // 4/9
+		{5, 4, 0.5541},               // tables: 0.554
+		{10, 8, 0.4092},              // tables: 0.409
+		{100, 95, 0.5064568539},      // large c: direct factorial sum gives 0.50646
+		{3, 3, 1},                    // ρ = 1
+		{4, 0.001, 4.163542968e-14},  // light load
+	}
+	for _, tt := range tests {
+		got := ErlangC(tt.c, tt.a)
+		if math.Abs(got-tt.want) > 1e-3*math.Max(tt.want, 1e-12) && math.Abs(got-tt.want) > 5e-4 {
+			t.Errorf("ErlangC(%d, %g) = %.10g, want %.10g", tt.c, tt.a, got, tt.want)
+		}
+	}
+}
+
+func TestPredictMM1(t *testing.T) {
+	// λ = 700/s, μ = 1000/s: ρ = 0.7, Wq = ρ/(μ−λ) = 2.333 ms, Lq = ρ²/(1−ρ) = 1.633.
+	p, err := Predict(Model{Lambda: 700, Mu: 1000, C: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(p.Rho-0.7) > 1e-12 || math.Abs(p.Wq.Seconds()-0.7/300) > 1e-9 || math.Abs(p.Lq-0.49/0.3) > 1e-9 {
+		t.Fatalf("%+v", p)
+	}
+	// Little's law holds inside the model: Lq = λ Wq, L = λ W.
+	if math.Abs(Little(700, p.Wq)-p.Lq) > 1e-6 || math.Abs(Little(700, p.W)-p.L) > 1e-6 {
+		t.Fatalf("Little: %v vs %v, %v vs %v", Little(700, p.Wq), p.Lq, Little(700, p.W), p.L)
+	}
+	// M/D/1 waits half as long (Pollaczek–Khinchine).
+	d, _ := Predict(Model{Lambda: 700, Mu: 1000, C: 1, Deterministic: true})
+	if math.Abs(d.Wq.Seconds()-p.Wq.Seconds()/2) > 1e-9 {
+		t.Fatalf("M/D/1 Wq %v, want %v", d.Wq, p.Wq/2)
+	}
+}
+
+func TestPredictMM2(t *testing.T) {
+	// λ = 1400/s, μ = 1000/s, c = 2: a = 1.4, ρ = 0.7,
+	// C(2, 1.4) = 0.5765, Wq = C/(cμ−λ) = 0.5765/600 s = 0.961 ms.
+	p, _ := Predict(Model{Lambda: 1400, Mu: 1000, C: 2})
+	if math.Abs(p.PWait-0.57647) > 1e-4 || math.Abs(p.Wq.Seconds()*1e3-0.96078) > 1e-4 {
+		t.Fatalf("%+v", p)
+	}
+}
+
+func TestPredictUnstable(t *testing.T) {
+	p, err := Predict(Model{Lambda: 2000, Mu: 1000, C: 2})
+	if err != nil || !p.Unstable || p.Rho != 1 {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if _, err := Predict(Model{Lambda: 1, Mu: 0, C: 1}); err == nil {
+		t.Fatal("μ = 0 accepted")
+	}
+	_ = time.Second
+}
