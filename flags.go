@@ -127,20 +127,21 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:            "msgsim",
 		Usage:           "simulate producers → queues → consumers over Go channels and measure it",
-		UsageText:       "msgsim [flags]",
 		Version:         version(),
 		Description:     description,
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
+		UsageText:       "msgsim [flags]\n   msgsim explain [flags] [--dry-run]\n   msgsim sweep --vary consumers=1,2,4,8 [flags]",
 		Flags:           flags,
+		Commands:        []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr)},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{rewriteFlagError(err, flags)}
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main decides exit codes
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Sprintf("unexpected argument %q (msgsim takes only flags; see msgsim --help)", c.Args().First())}
+				return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep; see msgsim --help)", c.Args().First())}
 			}
 			opts, err := parseOptions(c)
 			if err != nil {

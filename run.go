@@ -27,6 +27,12 @@ import (
 // execute runs one simulation and writes its report. Its error says which
 // exit code applies; the report is written in full or not at all.
 func execute(parent context.Context, o options, stdout, stderr io.Writer) error {
+	return executeWith(parent, o, stdout, stderr, nil)
+}
+
+// executeWith is execute with an optional section printed after the report
+// (explain's comparison and verdict).
+func executeWith(parent context.Context, o options, stdout, stderr io.Writer, after func(report.Document)) error {
 	ctx, stopSignals := interruptible(parent, stderr)
 	defer stopSignals()
 
@@ -64,6 +70,9 @@ func execute(parent context.Context, o options, stdout, stderr io.Writer) error 
 	}
 	if err := writeOutputs(doc, o, stdout); err != nil {
 		return err
+	}
+	if after != nil {
+		after(doc)
 	}
 	return verdict(doc, runs)
 }

@@ -1,0 +1,151 @@
+// Package plot draws a sweep as a picture: throughput and p99 against the
+// varied parameter, one panel each, with gonum.org/v1/plot. It writes a
+// file (PNG or SVG, by extension); it runs nothing.
+package plot
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/msgsim/msgsim/report"
+	"github.com/msgsim/msgsim/sweep"
+	"github.com/msgsim/msgsim/units"
+)
+
+// Formats says which file extensions Save writes.
+var Formats = []string{".png", ".svg"}
+
+// CheckPath refuses an extension Save cannot write, before a sweep runs.
+func CheckPath(path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, f := range Formats {
+		if ext == f {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q: want a .png or .svg file", path)
+}
+
+// Save draws res into path. With two varied parameters, each value of the
+// first is its own line over the second.
+func Save(res sweep.Result, path string) error {
+	if err := CheckPath(path); err != nil {
+		return err
+	}
+	if len(res.Points) == 0 {
+		return fmt.Errorf("nothing to plot: no point finished")
+	}
+	xAxis := res.Axes[len(res.Axes)-1]
+	tp, p99 := plot.New(), plot.New()
+	tp.Title.Text = "msgsim sweep: " + report.SweepConfigLine(res)
+	tp.Title.TextStyle.Font.Size = vg.Points(9)
+	for _, p := range []*plot.Plot{tp, p99} {
+		p.X.Label.Text = xAxis.Param
+		p.X.Tick.Marker = valueTicks{param: xAxis.Param, values: xAxis.Values}
+		if xAxis.Param == "consumers" || xAxis.Param == "queues" || xAxis.Param == "producers" || xAxis.Param == "batch" {
+			p.X.Scale = plot.LogScale{}
+		}
+		p.Add(plotter.NewGrid())
+	}
+	tp.Y.Label.Text = "throughput (msgs/s)"
+	tp.Y.Tick.Marker = humanTicks{unit: ""}
+	p99.Y.Label.Text = "p99 latency"
+	p99.Y.Tick.Marker = humanTicks{unit: "ns"}
+	tp.Y.Min, p99.Y.Min = 0, 0
+
+	lines := map[string][2]plotter.XYs{}
+	var order []string
+	for _, pt := range res.Points {
+		key := "measured"
+		if len(res.Axes) == 2 {
+			key = res.Axes[0].Param + " " + sweep.FormatValue(res.Axes[0].Param, pt.Point[0])
+		}
+		if _, ok := lines[key]; !ok {
+			order = append(order, key)
+		}
+		l := lines[key]
+		x := pt.Point[len(pt.Point)-1]
+		l[0] = append(l[0], plotter.XY{X: x, Y: pt.Throughput})
+		l[1] = append(l[1], plotter.XY{X: x, Y: float64(pt.P99)})
+		lines[key] = l
+	}
+	var tpArgs, p99Args []any
+	for _, k := range order {
+		tpArgs = append(tpArgs, k, lines[k][0])
+		p99Args = append(p99Args, k, lines[k][1])
+	}
+	if err := plotutil.AddLinePoints(tp, tpArgs...); err != nil {
+		return err
+	}
+	if err := plotutil.AddLinePoints(p99, p99Args...); err != nil {
+		return err
+	}
+	if len(res.Axes) == 1 {
+		tp.Legend, p99.Legend = plot.Legend{}, plot.Legend{} // one line needs no legend
+	} else {
+		tp.Legend.Top, p99.Legend.Top = true, true
+	}
+
+	const w, h = 7 * vg.Inch, 7 * vg.Inch
+	var c draw.Canvas
+	var save func() error
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".svg":
+		sc := vgsvg.New(w, h)
+		c, save = draw.New(sc), func() error { return writeTo(path, sc) }
+	default:
+		ic := vgimg.New(w, h)
+		c, save = draw.New(ic), func() error { return writeTo(path, vgimg.PngCanvas{Canvas: ic}) }
+	}
+	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadY: vg.Points(12), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	canvases := plot.Align([][]*plot.Plot{{tp}, {p99}}, tiles, c)
+	tp.Draw(canvases[0][0])
+	p99.Draw(canvases[1][0])
+	return save()
+}
+
+// valueTicks labels exactly the swept values.
+type valueTicks struct {
+	param  string
+	values []float64
+}
+
+func (t valueTicks) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	for _, v := range t.values {
+		if v >= min && v <= max {
+			ts = append(ts, plot.Tick{Value: v, Label: sweep.FormatValue(t.param, v)})
+		}
+	}
+	return ts
+}
+
+// humanTicks labels a linear axis with human numbers (7.5k, not 7500.00),
+// or durations when unit is ns.
+type humanTicks struct{ unit string }
+
+func (t humanTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label == "" {
+			continue
+		}
+		if t.unit == "ns" {
+			ts[i].Label = units.Duration(time.Duration(math.Round(ts[i].Value)))
+		} else {
+			ts[i].Label = units.Rate(ts[i].Value)
+		}
+	}
+	return ts
+}

@@ -1,0 +1,233 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/sweep"
+	"github.com/msgsim/msgsim/units"
+)
+
+// WriteSweep renders a sweep: a table and a bar chart (table, markdown),
+// or one record per point (json, csv). width is the terminal width for the
+// chart; 0 means 80.
+func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
+	switch f {
+	case JSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(newJSONSweep(res))
+	case CSV:
+		return writeSweepCSV(w, res)
+	case Table, Markdown:
+		ew := &errWriter{w: w}
+		title := fmt.Sprintf("sweep of %s: %s", axisNames(res.Axes), SweepConfigLine(res))
+		if f == Markdown {
+			fmt.Fprintf(ew, "**msgsim sweep** %s\n\n", title)
+		} else {
+			fmt.Fprintf(ew, "%s\n\n", title)
+		}
+		if err := sweepTable(res).render(ew, f == Markdown); err != nil {
+			return err
+		}
+		if f == Markdown {
+			fmt.Fprintf(ew, "\n```\n%s```\n", Chart(res, width))
+		} else {
+			fmt.Fprintf(ew, "\n%s", Chart(res, width))
+		}
+		if res.Interrupted {
+			fmt.Fprintf(ew, "\ninterrupted: %d of %d points finished\n", len(res.Points), len(sweep.Grid(res.Axes)))
+		}
+		return ew.err
+	}
+	return fmt.Errorf("format %q does not apply to a sweep (want table, json, csv, markdown)", f)
+}
+
+func axisNames(axes []sweep.Axis) string {
+	names := make([]string, len(axes))
+	for i, a := range axes {
+		names[i] = a.Param
+	}
+	return strings.Join(names, " × ")
+}
+
+// SweepConfigLine describes the fixed part of a sweep's config.
+func SweepConfigLine(res sweep.Result) string {
+	c := res.Base
+	varied := map[string]bool{}
+	for _, a := range res.Axes {
+		varied[a.Param] = true
+	}
+	var parts []string
+	add := func(name, v string) {
+		if !varied[name] {
+			parts = append(parts, name+" "+v)
+		}
+	}
+	parts = append(parts, string(c.Dispatch))
+	add("producers", units.Int(int64(c.Producers)))
+	add("queues", units.Int(int64(c.Queues)))
+	add("consumers", units.Int(int64(c.Consumers)))
+	add("buffer", units.Int(int64(c.Buffer)))
+	if c.Batch > 1 || varied["batch"] {
+		add("batch", units.Int(int64(c.Batch)))
+	}
+	if c.Rate > 0 || varied["rate"] {
+		add("rate", units.Rate(c.Rate)+" msgs/s "+string(c.Arrival))
+	}
+	if c.Work > 0 || varied["work"] {
+		add("work", units.Duration(c.Work)+" "+string(c.WorkDist)+" "+string(c.WorkKind))
+	}
+	if c.Duration > 0 {
+		parts = append(parts, "for "+c.Duration.String())
+	} else {
+		parts = append(parts, units.Int(c.Messages)+" messages per producer")
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf("; median of %d runs per point", res.Repeat)
+}
+
+func pointLabel(res sweep.Result, p sweep.Point) string {
+	parts := make([]string, len(res.Axes))
+	for i, a := range res.Axes {
+		parts[i] = sweep.FormatValue(a.Param, p[i])
+	}
+	return strings.Join(parts, " × ")
+}
+
+func sweepTable(res sweep.Result) table {
+	t := table{header: []string{axisNames(res.Axes), "msgs/s", "± spread", "speedup", "efficiency", "p50", "p99", "lost"}}
+	for i, p := range res.Points {
+		eff := "-"
+		if e := res.Efficiency(i); !math.IsNaN(e) {
+			eff = fmt.Sprintf("%.0f%%", 100*e)
+		}
+		t.rows = append(t.rows, []string{pointLabel(res, p.Point), rateStr(p.Throughput), fmt.Sprintf("%.0f%%", 100*p.Spread),
+			fmt.Sprintf("%.2f×", res.Speedup(i)), eff, durStr(p.P50), durStr(p.P99), countStr(p.Lost)})
+	}
+	return t
+}
+
+// Chart draws throughput per point as horizontal bars scaled to width
+// columns. Plain characters only (no colour), so it reads the same in a
+// terminal, a log file and a Markdown code block.
+func Chart(res sweep.Result, width int) string {
+	if width <= 0 {
+		width = 80
+	}
+	var maxTP float64
+	labelW, valueW := 0, 0
+	for _, p := range res.Points {
+		maxTP = math.Max(maxTP, p.Throughput)
+		labelW = max(labelW, utf8.RuneCountInString(pointLabel(res, p.Point)))
+		valueW = max(valueW, len(units.Rate(p.Throughput)))
+	}
+	barW := width - labelW - valueW - 14
+	if barW < 10 {
+		barW = 10
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "throughput (msgs/s) by %s\n", axisNames(res.Axes))
+	eighths := []string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"}
+	for _, p := range res.Points {
+		n := 0.0
+		if maxTP > 0 {
+			n = p.Throughput / maxTP * float64(barW)
+		}
+		full := int(n)
+		bar := strings.Repeat("█", full) + eighths[int((n-float64(full))*8)]
+		label := pointLabel(res, p.Point)
+		fmt.Fprintf(&b, "%*s │%-*s %*s msgs/s\n", labelW, label, barW, bar, valueW, units.Rate(p.Throughput))
+	}
+	return b.String()
+}
+
+// JSONSweep is the json document of a sweep.
+type JSONSweep struct {
+	SchemaVersion int          `json:"schema_version"`
+	Kind          string       `json:"kind"`
+	Config        JSONConfig   `json:"config"`
+	Vary          []JSONAxis   `json:"vary"`
+	Repeat        int          `json:"repeat"`
+	Points        []JSONPoint  `json:"points"`
+	Interrupted   bool         `json:"interrupted"`
+	GoVersion     string       `json:"go_version,omitempty"`
+	GOMAXPROCS    int          `json:"gomaxprocs,omitempty"`
+	Runtime       *JSONRuntime `json:"runtime,omitempty"`
+}
+
+// JSONAxis is one --vary.
+type JSONAxis struct {
+	Param  string    `json:"param"`
+	Values []float64 `json:"values"`
+}
+
+// JSONPoint is one point of the sweep; values follow vary's order.
+type JSONPoint struct {
+	Values             []float64 `json:"values"`
+	ThroughputMsgsPerS float64   `json:"throughput_msgs_per_s"`
+	Spread             float64   `json:"spread"`
+	Speedup            float64   `json:"speedup"`
+	Efficiency         *float64  `json:"efficiency"`
+	P50Ns              int64     `json:"p50_ns"`
+	P99Ns              int64     `json:"p99_ns"`
+	Lost               int64     `json:"lost"`
+	Duplicated         int64     `json:"duplicated"`
+	Runs               []JSONRun `json:"runs"`
+}
+
+func newJSONSweep(res sweep.Result) JSONSweep {
+	out := JSONSweep{SchemaVersion: SchemaVersion, Kind: "sweep", Config: NewJSON(sim.Result{Config: res.Base}).Config,
+		Repeat: res.Repeat, Interrupted: res.Interrupted}
+	for _, a := range res.Axes {
+		out.Vary = append(out.Vary, JSONAxis{Param: a.Param, Values: a.Values})
+	}
+	for i, p := range res.Points {
+		jp := JSONPoint{Values: p.Point, ThroughputMsgsPerS: p.Throughput, Spread: p.Spread, Speedup: res.Speedup(i),
+			P50Ns: int64(p.P50), P99Ns: int64(p.P99), Lost: p.Lost, Duplicated: p.Dup}
+		if e := res.Efficiency(i); !math.IsNaN(e) {
+			jp.Efficiency = &e
+		}
+		for _, r := range p.Runs {
+			jp.Runs = append(jp.Runs, JSONRun{ElapsedNs: int64(r.Elapsed), Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
+				ThroughputMsgsPerS: r.Throughput(), P50Ns: int64(r.Latency.P50), P99Ns: int64(r.Latency.P99), P999Ns: int64(r.Latency.P999)})
+		}
+		out.Points = append(out.Points, jp)
+		if out.GoVersion == "" && len(p.Runs) > 0 {
+			out.GoVersion, out.GOMAXPROCS = p.Runs[0].GoVersion, p.Runs[0].GOMAXPROCS
+		}
+	}
+	return out
+}
+
+func writeSweepCSV(w io.Writer, res sweep.Result) error {
+	cw := csv.NewWriter(w)
+	var header []string
+	for _, a := range res.Axes {
+		header = append(header, a.Param)
+	}
+	header = append(header, "throughput_msgs_per_s", "spread", "speedup", "efficiency", "p50_ns", "p99_ns", "lost", "duplicated")
+	records := [][]string{header}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for i, p := range res.Points {
+		var rec []string
+		for _, v := range p.Point {
+			rec = append(rec, f(v))
+		}
+		eff := ""
+		if e := res.Efficiency(i); !math.IsNaN(e) {
+			eff = strconv.FormatFloat(e, 'f', 4, 64)
+		}
+		rec = append(rec, strconv.FormatFloat(p.Throughput, 'f', 1, 64), strconv.FormatFloat(p.Spread, 'f', 4, 64),
+			strconv.FormatFloat(res.Speedup(i), 'f', 4, 64), eff, strconv.FormatInt(int64(p.P50), 10), strconv.FormatInt(int64(p.P99), 10),
+			strconv.FormatInt(p.Lost, 10), strconv.FormatInt(p.Dup, 10))
+		records = append(records, rec)
+	}
+	return cw.WriteAll(records)
+}

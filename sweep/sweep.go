@@ -1,0 +1,330 @@
+// Package sweep runs one config over a range of values of one or two
+// parameters (msgsim sweep --vary consumers=1..16x2) and summarises each
+// point by the median of its repeats: the scaling study that shows when more
+// consumers help and when they stop helping. It owns parsing of --vary
+// specs, the grid and the runs; rendering belongs to report and plot.
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/units"
+)
+
+// Params lists what --vary accepts, with whether a value is a count of
+// resources (so parallel efficiency = speedup ÷ resource ratio applies).
+var Params = []struct {
+	Name     string
+	Resource bool
+}{
+	{"consumers", true}, {"queues", true}, {"producers", true},
+	{"buffer", false}, {"batch", false}, {"rate", false}, {"work", false},
+}
+
+// ErrSpec wraps every --vary parse error.
+var ErrSpec = errors.New("bad --vary")
+
+// Axis is one varied parameter and its values, in order.
+type Axis struct {
+	Param    string
+	Values   []float64 // counts, msgs/s, or ns for work
+	Resource bool
+}
+
+// Label prints value i of the axis the way the user wrote units.
+func (a Axis) Label(i int) string { return FormatValue(a.Param, a.Values[i]) }
+
+// FormatValue prints a value of param.
+func FormatValue(param string, v float64) string {
+	switch param {
+	case "work":
+		return units.Duration(time.Duration(v))
+	case "rate":
+		return units.Rate(v)
+	}
+	return units.Int(int64(v))
+}
+
+// maxPoints bounds one axis, so a typo like 1..1000000 fails at once.
+const maxPoints = 64
+
+// ParseVary reads NAME=LIST: a comma list (1,2,4,8), an arithmetic range
+// (1..8, step 1; 10..50+10) or a geometric one (1..16x2). Counts take human
+// numbers (10k), rate takes msgs/s (50k), work takes durations (100us).
+func ParseVary(spec string) (Axis, error) {
+	fail := func(format string, args ...any) (Axis, error) {
+		return Axis{}, fmt.Errorf("%w %q: %s", ErrSpec, spec, fmt.Sprintf(format, args...))
+	}
+	name, list, ok := strings.Cut(strings.TrimSpace(spec), "=")
+	if !ok || list == "" {
+		return fail("want NAME=VALUES, e.g. consumers=1,2,4,8 or consumers=1..16x2")
+	}
+	ax := Axis{Param: strings.TrimSpace(name)}
+	known := false
+	for _, p := range Params {
+		if p.Name == ax.Param {
+			known, ax.Resource = true, p.Resource
+		}
+	}
+	if !known {
+		names := make([]string, len(Params))
+		for i, p := range Params {
+			names[i] = p.Name
+		}
+		return fail("cannot vary %q (want one of %s)", ax.Param, strings.Join(names, ", "))
+	}
+	parse := func(s string) (float64, error) { return parseValue(ax.Param, strings.TrimSpace(s)) }
+	if lo, rest, isRange := strings.Cut(list, ".."); isRange {
+		hiStr, factor, step := rest, 0.0, 0.0
+		if h, f, ok := strings.Cut(rest, "x"); ok {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil || v <= 1 || math.IsInf(v, 0) {
+				return fail("the factor after x must be a number above 1, e.g. 1..16x2")
+			}
+			hiStr, factor = h, v
+		} else if h, st, ok := strings.Cut(rest, "+"); ok {
+			v, err := parse(st)
+			if err != nil || v <= 0 {
+				return fail("the step after + must be positive, e.g. 10..50+10")
+			}
+			hiStr, step = h, v
+		}
+		a, err := parse(lo)
+		if err != nil {
+			return fail("%v", err)
+		}
+		b, err := parse(hiStr)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if b < a {
+			return fail("the range goes down (%s > %s)", FormatValue(ax.Param, a), FormatValue(ax.Param, b))
+		}
+		if factor == 0 && step == 0 {
+			step = 1
+			if ax.Param == "work" || ax.Param == "rate" {
+				return fail("a %s range needs a step (+100us) or a factor (x2)", ax.Param)
+			}
+		}
+		if factor > 0 && a <= 0 {
+			return fail("a geometric range must start above 0")
+		}
+		for v := a; v <= b*(1+1e-9); {
+			ax.Values = append(ax.Values, v)
+			if len(ax.Values) > maxPoints {
+				return fail("more than %d values", maxPoints)
+			}
+			if factor > 0 {
+				v *= factor
+			} else {
+				v += step
+			}
+		}
+	} else {
+		for _, s := range strings.Split(list, ",") {
+			v, err := parse(s)
+			if err != nil {
+				return fail("%v", err)
+			}
+			ax.Values = append(ax.Values, v)
+		}
+		if len(ax.Values) > maxPoints {
+			return fail("more than %d values", maxPoints)
+		}
+	}
+	return ax, nil
+}
+
+func parseValue(param, s string) (float64, error) {
+	switch param {
+	case "work":
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("%q is not a duration (want e.g. 100us, 2ms)", s)
+		}
+		return float64(d), nil
+	case "rate":
+		v, err := units.ParseFloat(strings.TrimSuffix(s, "/s"))
+		if err != nil || v <= 0 {
+			return 0, fmt.Errorf("%q is not a rate (want msgs/s such as 10k)", s)
+		}
+		return v, nil
+	}
+	n, err := units.ParseCount(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return float64(n), nil
+}
+
+// Point is one combination of axis values (one per axis).
+type Point []float64
+
+// Grid returns every combination, the last axis varying fastest.
+func Grid(axes []Axis) []Point {
+	points := []Point{{}}
+	for _, ax := range axes {
+		var next []Point
+		for _, p := range points {
+			for _, v := range ax.Values {
+				q := append(append(Point{}, p...), v)
+				next = append(next, q)
+			}
+		}
+		points = next
+	}
+	return points
+}
+
+// Apply sets a point's values into a copy of cfg.
+func Apply(cfg sim.Config, axes []Axis, p Point) sim.Config {
+	for i, ax := range axes {
+		v := p[i]
+		switch ax.Param {
+		case "consumers":
+			cfg.Consumers = int(v)
+		case "queues":
+			cfg.Queues = int(v)
+		case "producers":
+			cfg.Producers = int(v)
+		case "buffer":
+			cfg.Buffer = int(v)
+		case "batch":
+			cfg.Batch = int(v)
+		case "rate":
+			cfg.Rate = v
+		case "work":
+			cfg.Work = time.Duration(v)
+		}
+	}
+	return cfg
+}
+
+// PointResult is a point's repeats and their medians.
+type PointResult struct {
+	Point      Point
+	Config     sim.Config
+	Runs       []sim.Result
+	Throughput float64       // median deliveries/s
+	Spread     float64       // largest deviation from the median throughput, fraction
+	P50, P99   time.Duration // medians
+	Lost, Dup  int64         // totals over the repeats
+}
+
+// Result is a whole sweep.
+type Result struct {
+	Base   sim.Config
+	Axes   []Axis
+	Repeat int
+	Points []PointResult
+	// Interrupted is set when a signal stopped the sweep; Points holds what
+	// finished.
+	Interrupted bool
+}
+
+// Speedup returns point i's throughput over the first point's.
+func (r Result) Speedup(i int) float64 {
+	if len(r.Points) == 0 || r.Points[0].Throughput == 0 {
+		return 0
+	}
+	return r.Points[i].Throughput / r.Points[0].Throughput
+}
+
+// Efficiency returns speedup ÷ resource ratio (1 = perfect scaling), or NaN
+// when no varied parameter is a resource count.
+func (r Result) Efficiency(i int) float64 {
+	ratio, any := 1.0, false
+	for a, ax := range r.Axes {
+		if ax.Resource && r.Points[0].Point[a] > 0 {
+			ratio *= r.Points[i].Point[a] / r.Points[0].Point[a]
+			any = true
+		}
+	}
+	if !any {
+		return math.NaN()
+	}
+	return r.Speedup(i) / ratio
+}
+
+// Validate checks that every point of the grid is a valid config, before
+// anything runs.
+func Validate(base sim.Config, axes []Axis) error {
+	for _, p := range Grid(axes) {
+		if err := Apply(base, axes, p).Validate(); err != nil {
+			return fmt.Errorf("point %s: %w", describe(axes, p), err)
+		}
+	}
+	return nil
+}
+
+func describe(axes []Axis, p Point) string {
+	parts := make([]string, len(axes))
+	for i, ax := range axes {
+		parts[i] = ax.Param + "=" + FormatValue(ax.Param, p[i])
+	}
+	return strings.Join(parts, " ")
+}
+
+// Run runs every point repeat times in order. progress, if set, is called
+// after each run with the runs done and the total. A cancelled ctx stops
+// the sweep after the current run.
+func Run(ctx context.Context, base sim.Config, axes []Axis, repeat int, progress func(done, total int)) (Result, error) {
+	res := Result{Base: base, Axes: axes, Repeat: repeat}
+	points := Grid(axes)
+	total, done := len(points)*repeat, 0
+	if base.Seed == 0 {
+		base.Seed = uint64(time.Now().UnixNano())&(1<<53-1) | 1 // one seed for the whole sweep
+	}
+	for _, p := range points {
+		pr := PointResult{Point: p, Config: Apply(base, axes, p)}
+		for i := 0; i < repeat; i++ {
+			r, err := sim.Run(ctx, pr.Config)
+			if err != nil {
+				return res, err
+			}
+			done++
+			if progress != nil {
+				progress(done, total)
+			}
+			if r.Interrupted {
+				res.Interrupted = true
+				break
+			}
+			pr.Runs = append(pr.Runs, r)
+		}
+		if len(pr.Runs) > 0 {
+			pr.summarise()
+			res.Points = append(res.Points, pr)
+		}
+		if res.Interrupted {
+			break
+		}
+	}
+	return res, nil
+}
+
+func (pr *PointResult) summarise() {
+	var tp, p50, p99 []float64
+	for _, r := range pr.Runs {
+		tp = append(tp, r.Throughput())
+		p50 = append(p50, float64(r.Latency.P50))
+		p99 = append(p99, float64(r.Latency.P99))
+		pr.Lost += r.Lost
+		pr.Dup += r.Duplicated
+	}
+	pr.Throughput = check.Median(tp)
+	pr.P50, pr.P99 = time.Duration(check.Median(p50)), time.Duration(check.Median(p99))
+	for _, v := range tp {
+		if pr.Throughput > 0 {
+			pr.Spread = math.Max(pr.Spread, math.Abs(v-pr.Throughput)/pr.Throughput)
+		}
+	}
+}
