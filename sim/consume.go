@@ -96,8 +96,7 @@ func (t *tally) latency(v, n int64) int64 {
 func (r *run) finish(c *consumer, t *tally, last int64) {
 	t.flushBits()
 	c.progress.Store(t.n)
-	// Every payload is Size bytes, so the bytes delivered follow from the count.
-	c.delivered, c.duplicated, c.reordered, c.bytes, c.clamped, c.last = t.n, t.dups, t.reord, t.n*int64(r.cfg.Size), t.clamped, last
+	c.delivered, c.duplicated, c.reordered, c.clamped, c.last = t.n, t.dups, t.reord, t.clamped, last
 }
 
 func (r *run) trace(c *consumer, m *message, lat int64) {
@@ -124,7 +123,7 @@ func (r *run) consume(c *consumer, rec *recorder) {
 	t := r.newTally(c)
 	own := rec.own
 	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil
-	w := newWorker(r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
+	w := newWorker(&r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
 	ivl := r.series.newConsumer()
 	base, mask := r.base, r.pubMask
 	var now int64
@@ -182,7 +181,7 @@ func (r *run) work(c *consumer, w *worker, start int64) {
 func (r *run) consumeBatches(c *consumer, rec *recorder) {
 	t := r.newTally(c)
 	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil || r.cfg.Rate > 0
-	w := newWorker(r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
+	w := newWorker(&r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
 	ivl := r.series.newConsumer()
 	var now int64
 	for b := range r.batches[c.queue] {

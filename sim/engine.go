@@ -57,7 +57,6 @@ type consumer struct {
 	delivered  int64
 	duplicated int64
 	reordered  int64
-	bytes      int64
 	clamped    int64
 	last       int64 // ns since base of the last receive
 	busy       int64 // ns spent on work
@@ -65,7 +64,7 @@ type consumer struct {
 	_          [consumerPad]byte
 }
 
-const consumerPad = 4*64 - (8 + unsafe.Sizeof(recorder{}) + 8 + 8*8)
+const consumerPad = 3*64 - (8 + unsafe.Sizeof(recorder{}) + 8 + 7*8)
 
 // producer holds one producer goroutine's counters.
 type producer struct {
@@ -355,7 +354,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 			qr.Delivered += c.delivered
 			qr.Duplicated += c.duplicated
 			qr.Reordered += c.reordered
-			qr.Bytes += c.bytes
+			qr.Bytes += c.delivered * int64(cfg.Size) // every payload is Size bytes
 			clamped += c.clamped
 			if c.rec.own != nil {
 				h.Merge(c.rec.own)

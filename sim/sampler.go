@@ -157,6 +157,9 @@ func newIntervalHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(histLowest, histHighest, 2)
 }
 
+// newConsumer is not inlined, for the reason given at newWorker.
+//
+//go:noinline
 func (s *seriesRecorder) newConsumer() *intervalRecorder {
 	if s == nil {
 		return nil

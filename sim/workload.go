@@ -102,7 +102,12 @@ type worker struct {
 	late int64 // sleep: running estimate of how late nanosleep wakes, ns
 }
 
-func newWorker(cfg Config, consumer int) *worker {
+// newWorker is not inlined on purpose: inlined, its worker and generator
+// would live in every consumer's stack frame, and a million consumers whose
+// first frame no longer fits the initial 2 KB stack cost a gigabyte more.
+//
+//go:noinline
+func newWorker(cfg *Config, consumer int) *worker {
 	if cfg.Work <= 0 {
 		return nil
 	}

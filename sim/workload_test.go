@@ -66,7 +66,7 @@ func TestWorkDistributionMeans(t *testing.T) {
 		{ExpWork, 0, 1 << 62, 1},
 		{UniformWork, 0, 2 * mean, 1 / math.Sqrt(3)},
 	} {
-		w := newWorker(Config{Work: mean, WorkDist: tt.dist, WorkKind: Spin, Seed: 9}, 3)
+		w := newWorker(&Config{Work: mean, WorkDist: tt.dist, WorkKind: Spin, Seed: 9}, 3)
 		var sum, sumSq float64
 		for i := 0; i < n; i++ {
 			d := w.draw()
