@@ -54,13 +54,29 @@ func Diagram(c sim.Config) string {
 		}
 		fmt.Fprintf(&b, "%s%s──► q%-4d ══► %s\n", head, branch, q, consumersOf(q, c.Consumers))
 	}
+	if c.Duration > 0 && c.Messages >= c.UnlimitedMessages() {
+		fmt.Fprintf(&b, "\n%s producer%s sending until --duration %s", units.Int(int64(c.Producers)), plural(c.Producers), c.Duration)
+		if c.Rate > 0 {
+			fmt.Fprintf(&b, " at %s msgs/s: about %s deliveries", units.Rate(c.Rate), units.Int(int64(c.Rate*c.Duration.Seconds()*float64(perMessage(c)))))
+		}
+		fmt.Fprintf(&b, "; %s consumer goroutines in all\n", units.Int(int64(c.Queues*c.Consumers)))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "\n%s producer%s × %s messages", units.Int(int64(c.Producers)), plural(c.Producers), units.Int(c.Messages))
 	if c.Dispatch == sim.Fanout {
-		fmt.Fprintf(&b, " × %s queues", units.Int(int64(c.Queues)))
+		fmt.Fprintf(&b, " × %s queue%s", units.Int(int64(c.Queues)), plural(c.Queues))
 	}
 	fmt.Fprintf(&b, " = %s expected deliveries; %s consumer goroutines in all\n",
 		units.Int(c.Expected()), units.Int(int64(c.Queues*c.Consumers)))
 	return b.String()
+}
+
+// perMessage is the deliveries one message makes.
+func perMessage(c sim.Config) int {
+	if c.Dispatch == sim.Fanout {
+		return c.Queues
+	}
+	return 1
 }
 
 func describeDispatch(c sim.Config) string {

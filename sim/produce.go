@@ -14,10 +14,11 @@ type producerState struct {
 	keys  uint64
 	rr    int       // next round-robin queue
 	sched *schedule // open loop only
+	late  int64     // running estimate of how late nanosleep wakes, ns
 }
 
 func (r *run) newProducerState(k int) producerState {
-	st := producerState{p: &r.producers[k], k: int32(k), keys: uint64(r.cfg.Keys), rr: k % r.cfg.Queues}
+	st := producerState{p: &r.producers[k], k: int32(k), keys: uint64(r.cfg.Keys), rr: k % r.cfg.Queues, late: int64(sleepSlack)}
 	if r.cfg.Dispatch == Key {
 		st.rnd = rand.New(rand.NewPCG(r.cfg.Seed, uint64(k)))
 	}
@@ -58,11 +59,12 @@ func (r *run) route(st *producerState, m *message, i int64) int {
 // project's Linux VM: Go timers (time.Sleep) wake up to 1.1 ms late,
 // nanosleep 0.1–0.15 ms late. Lateness counts as latency in open loop, so a
 // producer sleeps on a timer while far from its send time, then in
-// nanosleep, and yields for the last 150 µs: accurate to microseconds, and
+// nanosleep (cut short by how late it has been waking), and yields for the rest: accurate to microseconds, and
 // at 1k msgs/s it spends a fifth of a core rather than all of it.
 const (
 	timerSlack = 1500 * time.Microsecond
-	sleepSlack = 150 * time.Microsecond
+	sleepSlack = 150 * time.Microsecond // first guess at nanosleep's lateness
+	minSpin    = 20 * time.Microsecond  // never nanosleep for less
 )
 
 // pace waits until the intended time t (ns since base) and returns the
@@ -77,13 +79,19 @@ func (r *run) pace(st *producerState, t int64) int64 {
 		switch {
 		case wait > int64(timerSlack+sleepSlack):
 			time.Sleep(time.Duration(wait) - timerSlack)
-		case wait > int64(sleepSlack):
+		case wait > st.late+int64(minSpin):
 			// Let goroutines this send readied (a consumer) run first:
 			// nanosleep holds the P, and the runtime may not take it
-			// back for milliseconds.
+			// back for milliseconds. Then sleep short of the send time by
+			// how late nanosleep has been waking (a clipped running
+			// average), so the yielding below stays brief.
 			runtime.Gosched()
-			if wait = t - r.now(); wait > int64(sleepSlack) {
-				preciseSleep(time.Duration(wait) - sleepSlack)
+			if wait = t - r.now(); wait > st.late+int64(minSpin) {
+				want := wait - st.late
+				t0 := r.now()
+				preciseSleep(time.Duration(want))
+				over := min(max(r.now()-t0-want, 0), int64(maxLate))
+				st.late += (over - st.late) / 16
 			}
 		default:
 			runtime.Gosched() // the last 150 µs: yield, and look again
