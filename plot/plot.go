@@ -92,7 +92,7 @@ func Save(res sweep.Result, path string) error {
 		return err
 	}
 	if len(res.Axes) == 1 {
-		tp.Legend, p99.Legend = plot.Legend{}, plot.Legend{} // one line needs no legend
+		tp.Legend, p99.Legend = plot.NewLegend(), plot.NewLegend() // one line needs no legend
 	} else {
 		tp.Legend.Top, p99.Legend.Top = true, true
 	}

@@ -1,0 +1,77 @@
+package report_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/msgsim/msgsim/report"
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/sweep"
+)
+
+// fixedSweep is a consumers sweep whose throughput rises, then falls:
+// the shape a teacher wants to show.
+func fixedSweep() sweep.Result {
+	c, _ := sweep.ParseVary("consumers=1..8x2")
+	cfg := sim.DefaultConfig()
+	cfg.Queues, cfg.Rate, cfg.Arrival, cfg.Work, cfg.WorkDist, cfg.Duration = 1, 20_000, sim.Poisson, 200*time.Microsecond, sim.ExpWork, 3*time.Second
+	cfg.Messages = cfg.UnlimitedMessages()
+	tp := []float64{5_010, 9_950, 19_800, 19_750}
+	p99 := []time.Duration{2 * time.Second, time.Second, 900 * time.Microsecond, 700 * time.Microsecond}
+	r := sweep.Result{Base: cfg, Axes: []sweep.Axis{c}, Repeat: 3}
+	for i, v := range c.Values {
+		r.Points = append(r.Points, sweep.PointResult{Point: sweep.Point{v}, Throughput: tp[i], Spread: 0.02 * float64(i),
+			P50: p99[i] / 4, P99: p99[i]})
+	}
+	return r
+}
+
+func gridSweep() sweep.Result {
+	q, _ := sweep.ParseVary("queues=1,2")
+	c, _ := sweep.ParseVary("consumers=1,2")
+	r := sweep.Result{Base: sim.DefaultConfig(), Axes: []sweep.Axis{q, c}, Repeat: 1}
+	for i, p := range sweep.Grid(r.Axes) {
+		r.Points = append(r.Points, sweep.PointResult{Point: p, Throughput: float64(3_000_000 + 500_000*i), P50: time.Microsecond, P99: 9 * time.Microsecond})
+	}
+	return r
+}
+
+func TestSweepGolden(t *testing.T) {
+	for name, res := range map[string]sweep.Result{"sweep": fixedSweep(), "grid": gridSweep()} {
+		for _, f := range []report.Format{report.Table, report.Markdown, report.JSON, report.CSV} {
+			t.Run(name+"/"+string(f), func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := report.WriteSweep(&buf, res, f, 72); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join("testdata", name+"."+ext[f])
+				if *update {
+					if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if buf.String() != string(want) {
+					t.Errorf("%s differs; got:\n%s", path, buf.String())
+				}
+			})
+		}
+	}
+}
+
+// The chart fits the width it is given.
+func TestChartIsWidthAware(t *testing.T) {
+	for _, w := range []int{40, 80, 160} {
+		for _, line := range bytes.Split([]byte(report.Chart(fixedSweep(), w)), []byte("\n")) {
+			if n := len([]rune(string(line))); n > w {
+				t.Errorf("width %d: line of %d runes: %s", w, n, line)
+			}
+		}
+	}
+}
