@@ -38,8 +38,7 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			fmt.Fprintln(stdout)
 			o.format = report.Table
-			var tail func(doc report.Document)
-			tail = func(doc report.Document) {
+			tail := func(doc report.Document) {
 				fmt.Fprintln(stdout)
 				explain.WriteComparison(stdout, doc.Result)
 				fmt.Fprintf(stdout, "\nverdict: %s\n", explain.Verdict(doc.Result))

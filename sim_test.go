@@ -228,7 +228,25 @@ func TestCLIHelpListsEveryFlag(t *testing.T) {
 // marked interrupted and exits 130. The signal is sent once the first
 // delivery has been traced, so the test does not depend on timing.
 func TestCLIInterruptExits130(t *testing.T) {
-	cmd := exec.Command(binary, "-n", "1G", "-b", "1024", "--format", "json", "--trace", "1")
+	out := interruptAfterFirstTrace(t, "-n", "1G", "-b", "1024", "--format", "json")
+	var doc struct {
+		Interrupted                     bool
+		Expected, Sent, Delivered, Lost int64
+		NotSent                         int64 `json:"not_sent"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("partial report: %v", err)
+	}
+	if !doc.Interrupted || doc.NotSent <= 0 || doc.Lost != 0 || doc.Delivered != doc.Sent || doc.Sent+doc.NotSent != doc.Expected {
+		t.Fatalf("partial report: %+v", doc)
+	}
+}
+
+// interruptAfterFirstTrace runs msgsim with --trace 1, sends SIGINT once the
+// first delivery is traced, checks the exit code is 130 and returns stdout.
+func interruptAfterFirstTrace(t *testing.T, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(binary, append(args, "--trace", "1")...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	stderr, err := cmd.StderrPipe()
@@ -261,17 +279,7 @@ func TestCLIInterruptExits130(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 		t.Fatalf("exit: %v, want code 130; stderr %q", err, rest.String())
 	}
-	var doc struct {
-		Interrupted                     bool
-		Expected, Sent, Delivered, Lost int64
-		NotSent                         int64 `json:"not_sent"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
-		t.Fatalf("partial report: %v", err)
-	}
-	if !doc.Interrupted || doc.NotSent <= 0 || doc.Lost != 0 || doc.Delivered != doc.Sent || doc.Sent+doc.NotSent != doc.Expected {
-		t.Fatalf("partial report: %+v", doc)
-	}
+	return out.Bytes()
 }
 
 // writeBaseline writes a hand-made baseline for -n 2000 -q 1 -c 1 whose
@@ -440,34 +448,76 @@ func TestCLIWorkloadFlags(t *testing.T) {
 
 // SIGINT ends an open-loop timed run like any other: partial report, 130.
 func TestCLIInterruptOpenLoop(t *testing.T) {
-	cmd := exec.Command(binary, "-d", "10m", "--rate", "2k", "--format", "json", "--trace", "1")
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	if !sc.Scan() {
-		t.Fatal("no trace line")
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	for sc.Scan() {
-	}
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit %v, want 130", err)
-	}
+	out := interruptAfterFirstTrace(t, "-d", "10m", "--rate", "2k", "--format", "json")
 	var doc struct {
 		Interrupted bool
 		EndedBy     string `json:"ended_by"`
 		Lost        int64
 	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || !doc.Interrupted || doc.EndedBy != "interrupted" || doc.Lost != 0 {
+	if err := json.Unmarshal(out, &doc); err != nil || !doc.Interrupted || doc.EndedBy != "interrupted" || doc.Lost != 0 {
 		t.Fatalf("%v %+v", err, doc)
+	}
+}
+
+func TestCLISweep(t *testing.T) {
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep"}, "--vary: give one (a line) or two (a grid)"},
+		{[]string{"sweep", "--vary", "cores=1,2"}, `--vary: "cores=1,2": cannot vary "cores"`},
+		{[]string{"sweep", "--vary", "consumers=8..1"}, "the range goes down"},
+		{[]string{"sweep", "--vary", "consumers=1,2", "--vary", "consumers=4"}, "consumers is varied twice"},
+		{[]string{"sweep", "--vary", "consumers=1,2", "--vary", "queues=1", "--vary", "buffer=0"}, "give one (a line) or two"},
+		{[]string{"sweep", "--vary", "consumers=1,20000000"}, "point consumers=20,000,000"},
+		{[]string{"sweep", "--vary", "consumers=1,2", "--plot", "out.jpg"}, `--plot: "out.jpg": want a .png or .svg file`},
+		{[]string{"sweep", "--vary", "consumers=1,2", "--format", "gobench"}, "gobench does not apply to a sweep"},
+	}
+	for _, tt := range bad {
+		r := msgsim(t, nil, tt.args...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+	png := filepath.Join(t.TempDir(), "s.png")
+	r := msgsim(t, nil, "sweep", "--vary", "consumers=1..4x2", "-q", "1", "-n", "2000", "--repeat", "2", "--format", "json", "--plot", png)
+	var doc struct {
+		Kind   string
+		Vary   []struct{ Param string }
+		Points []struct {
+			Values     []float64
+			Throughput float64 `json:"throughput_msgs_per_s"`
+			Speedup    float64
+			Runs       []json.RawMessage
+		}
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &doc) != nil {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if doc.Kind != "sweep" || len(doc.Points) != 3 || doc.Points[2].Values[0] != 4 || len(doc.Points[1].Runs) != 2 || doc.Points[0].Speedup != 1 {
+		t.Fatalf("%+v", doc)
+	}
+	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
+		t.Fatalf("plot: %v", err)
+	}
+	table := msgsim(t, nil, "sweep", "--vary", "queues=1,2", "-n", "1000", "--repeat", "1")
+	if table.code != 0 || !strings.Contains(table.stdout, "efficiency") || !strings.Contains(table.stdout, "throughput (msgs/s) by queues") {
+		t.Fatalf("exit %d:\n%s", table.code, table.stdout)
+	}
+}
+
+func TestCLIExplain(t *testing.T) {
+	r := msgsim(t, nil, "explain", "--dry-run", "-q", "1", "-c", "2", "--rate", "2.8k", "--arrival", "poisson", "--work", "500us", "--work-dist", "exp")
+	for _, want := range []string{"[ P0 ]", "c0.0 c0.1  (2 competing)", "M/M/2", "ρ = 0.70", "Wq = 480µs"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r.code != 0 || strings.Contains(r.stdout, "summary") {
+		t.Fatalf("a dry run must not run: exit %d\n%s", r.code, r.stdout)
+	}
+	run := msgsim(t, nil, "explain", "-n", "5000", "-b", "64")
+	if run.code != 0 || !strings.Contains(run.stdout, "verdict: channel-bound") || !strings.Contains(run.stdout, "no prediction") {
+		t.Fatalf("exit %d:\n%s", run.code, run.stdout)
 	}
 }

@@ -201,22 +201,6 @@ func Value(a Assertion, res sim.Result) float64 {
 		return perSec(bytes)
 	case "elapsed":
 		return float64(res.Elapsed)
-	case "p50":
-		return float64(lat.P50)
-	case "p90":
-		return float64(lat.P90)
-	case "p99":
-		return float64(lat.P99)
-	case "p999":
-		return float64(lat.P999)
-	case "max":
-		return float64(lat.Max)
-	case "mean":
-		return float64(lat.Mean)
-	case "min":
-		return float64(lat.Min)
-	case "stddev":
-		return float64(lat.StdDev)
 	case "lost":
 		return float64(lost)
 	case "duplicated":
@@ -224,7 +208,17 @@ func Value(a Assertion, res sim.Result) float64 {
 	case "delivered":
 		return float64(delivered)
 	}
+	if d, ok := latencyField(lat, a.Name); ok {
+		return float64(d)
+	}
 	return math.NaN()
+}
+
+// latencyField picks a latency statistic by its metric name.
+func latencyField(l sim.Latency, name string) (time.Duration, bool) {
+	d, ok := map[string]time.Duration{"p50": l.P50, "p90": l.P90, "p99": l.P99, "p999": l.P999,
+		"max": l.Max, "mean": l.Mean, "min": l.Min, "stddev": l.StdDev}[name]
+	return d, ok
 }
 
 // Outcome is an assertion judged against a run (or the median of repeats).

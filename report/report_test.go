@@ -159,21 +159,27 @@ func TestGolden(t *testing.T) {
 				if err := report.WriteDocument(&buf, doc, f); err != nil {
 					t.Fatal(err)
 				}
-				path := filepath.Join("testdata", name+"."+ext[f])
-				if *update {
-					if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./report -update to create it)", err)
-				}
-				if got := buf.String(); got != string(want) {
-					t.Errorf("%s differs from the golden file; got:\n%s", path, got)
-				}
+				checkGolden(t, filepath.Join("testdata", name+"."+ext[f]), buf.Bytes())
 			})
 		}
+	}
+}
+
+// checkGolden compares got with the golden file at path, rewriting it
+// first with -update.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file; got:\n%s", path, got)
 	}
 }
 

@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -47,19 +46,7 @@ func TestSweepGolden(t *testing.T) {
 				if err := report.WriteSweep(&buf, res, f, 72); err != nil {
 					t.Fatal(err)
 				}
-				path := filepath.Join("testdata", name+"."+ext[f])
-				if *update {
-					if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if buf.String() != string(want) {
-					t.Errorf("%s differs; got:\n%s", path, buf.String())
-				}
+				checkGolden(t, filepath.Join("testdata", name+"."+ext[f]), buf.Bytes())
 			})
 		}
 	}

@@ -59,3 +59,17 @@ func ExampleConfig_trace() {
 	// queue 0 consumer 0: received message 1 (producer 0)
 	// queue 0 consumer 0: received message 2 (producer 0)
 }
+
+// Round-robin with more consumers than there is work: the exactly-once
+// check still holds, and the consumers of a queue share its messages.
+func ExampleRun_competingConsumers() {
+	cfg := sim.DefaultConfig()
+	cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Dispatch, cfg.Buffer = 10_000, 1, 4, sim.RoundRobin, 64
+	res, _ := sim.Run(context.Background(), cfg)
+	var sum int64
+	for _, c := range res.Consumers {
+		sum += c.Delivered
+	}
+	fmt.Println("consumers:", len(res.Consumers), "delivered between them:", sum, "ok:", res.OK())
+	// Output: consumers: 4 delivered between them: 10000 ok: true
+}

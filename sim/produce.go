@@ -159,14 +159,7 @@ func (r *run) produce(k int) {
 			}
 		}
 	}
-	p.lastSend = r.now()
-	p.published.Store(i)
-	p.produced = i
-	if r.cfg.Dispatch == Fanout {
-		for q := range p.sent {
-			p.sent[q] = i
-		}
-	}
+	r.producerDone(p, i)
 }
 
 // produceBatches fills a batch per destination and hands it over when it
@@ -229,14 +222,7 @@ func (r *run) produceBatches(k int) {
 			r.sendBatch(b, q)
 		}
 	}
-	p.lastSend = r.now()
-	p.published.Store(i)
-	p.produced = i
-	if r.cfg.Dispatch == Fanout {
-		for q := range p.sent {
-			p.sent[q] = i
-		}
-	}
+	r.producerDone(p, i)
 }
 
 // sendBatch hands b to queue q, or to every queue when q < 0.
@@ -250,5 +236,18 @@ func (r *run) sendBatch(b *batch, q int) {
 	b.refs.Store(int32(len(r.batches)))
 	for _, ch := range r.batches {
 		ch <- b
+	}
+}
+
+// producerDone records a producer's totals after it sent n messages; in
+// fan-out every one of them went to every queue.
+func (r *run) producerDone(p *producer, n int64) {
+	p.lastSend = r.now()
+	p.published.Store(n)
+	p.produced = n
+	if r.cfg.Dispatch == Fanout {
+		for q := range p.sent {
+			p.sent[q] = n
+		}
 	}
 }
