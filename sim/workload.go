@@ -32,7 +32,7 @@ type WorkKind string
 
 // The kinds of work.
 const (
-	Spin  WorkKind = "spin"  // busy-wait on the clock for the time: CPU is used, but the
+	Spin WorkKind = "spin" // busy-wait on the clock for the time: CPU is used, but the
 	// time is wall time, so on an oversubscribed machine it does not stretch
 	// the way real processing would (calibrated loops were tried: this VM's
 	// CPU speed varies too much between runs for them to mean anything).
