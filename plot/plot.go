@@ -48,7 +48,7 @@ func Save(res sweep.Result, path string) error {
 	}
 	xAxis := res.Axes[len(res.Axes)-1]
 	tp, p99 := plot.New(), plot.New()
-	tp.Title.Text = "msgsim sweep: " + report.SweepConfigLine(res)
+	tp.Title.Text = "msgsim sweep\n" + wrap(report.SweepConfigLine(res), 80)
 	tp.Title.TextStyle.Font.Size = vg.Points(9)
 	for _, p := range []*plot.Plot{tp, p99} {
 		p.X.Label.Text = xAxis.Param
@@ -113,6 +113,20 @@ func Save(res sweep.Result, path string) error {
 	tp.Draw(canvases[0][0])
 	p99.Draw(canvases[1][0])
 	return save()
+}
+
+// wrap breaks s after commas and semicolons into lines of at most width.
+func wrap(s string, width int) string {
+	var lines []string
+	line := ""
+	for _, word := range strings.SplitAfter(s, " ") {
+		if len(line)+len(word) > width && line != "" {
+			lines = append(lines, strings.TrimSpace(line))
+			line = ""
+		}
+		line += word
+	}
+	return strings.Join(append(lines, strings.TrimSpace(line)), "\n")
 }
 
 // valueTicks labels exactly the swept values.
