@@ -135,7 +135,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// --vary consumers=1,2,4 and --assert 'p99<=2ms,lost==0' parse their
 		// own commas; the library must not split them first.
 		DisableSliceFlagSeparator: true,
-		UsageText:                 "msgsim [flags]\n   msgsim explain [flags] [--dry-run]\n   msgsim sweep --vary consumers=1,2,4,8 [flags]",
+		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]",
 		Flags:                     flags,
 		Commands:                  []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr)},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
