@@ -324,7 +324,11 @@ func Verdict(res sim.Result) string {
 		return fmt.Sprintf("producer-bound: in a closed loop the consumers were busy only %s of the time, so they waited for messages; "+
 			"the producer(s) could not feed them faster.", pct(maxUtil))
 	}
+	depth := ""
+	if res.DepthMeasured {
+		depth = fmt.Sprintf(", %.1f messages waiting on average", meanDepth)
+	}
 	return fmt.Sprintf("channel-bound: there is no work per message, so the time goes into channel hand-offs and goroutine scheduling "+
-		"(%s deliveries/s, %.1f messages waiting on average, GOMAXPROCS %d). More consumers add contention on the same channel lock "+
-		"rather than speed; fewer channel operations (--batch) or more cores help.", units.Rate(res.Throughput()), meanDepth, res.GOMAXPROCS)
+		"(%s deliveries/s%s, GOMAXPROCS %d). More consumers add contention on the same channel lock "+
+		"rather than speed; fewer channel operations (--batch) or more cores help.", units.Rate(res.Throughput()), depth, res.GOMAXPROCS)
 }

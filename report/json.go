@@ -48,6 +48,7 @@ type JSONResult struct {
 	SendRate            float64         `json:"send_rate_msgs_per_s"`
 	MaxLagNs            int64           `json:"max_lag_ns"`
 	WarmupDeliveries    int64           `json:"warmup_deliveries"`
+	DepthMeasured       bool            `json:"depth_measured"`
 	Series              []JSONInterval  `json:"series"`
 	Runs                []JSONRun       `json:"runs"`
 	Assertions          []JSONAssertion `json:"assertions,omitempty"`
@@ -229,6 +230,7 @@ func NewJSON(res sim.Result) JSONResult {
 			MeanServiceNs: int64(q.MeanService)}
 	}
 	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
+	out.DepthMeasured = res.DepthMeasured
 	out.Series = []JSONInterval{}
 	for _, iv := range res.Series {
 		out.Series = append(out.Series, JSONInterval{StartNs: int64(iv.Start), Deliveries: iv.Deliveries,

@@ -131,7 +131,7 @@ func workload() sim.Result {
 		Elapsed:  3_001_000_000,
 		Produced: 150_020, Expected: 150_020, Sent: 150_020, Delivered: 150_020, Bytes: 2_400_320,
 		Latency: lat(40*time.Microsecond, 100_010), QueueLatency: true, Histograms: sim.PerConsumer,
-		EndedBy: "duration", SendRate: 50_005, MaxLag: 2_300 * time.Microsecond, WarmupDeliveries: 50_010,
+		EndedBy: "duration", SendRate: 50_005, DepthMeasured: true, MaxLag: 2_300 * time.Microsecond, WarmupDeliveries: 50_010,
 		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 8, GCCycles: 2,
 			GCPause: 150 * time.Microsecond, PeakHeapBytes: 5 << 20, PeakRSSBytes: 15 << 20},
 		Series: []sim.Interval{

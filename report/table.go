@@ -37,7 +37,11 @@ type table struct {
 
 func writeTables(w io.Writer, d Document, markdown bool) error {
 	res := d.Result
-	tables := []table{summaryTable(res), queueTable(res), latencyTable(res), loadTable(res), consumerTable(res)}
+	tables := []table{summaryTable(res), queueTable(res), latencyTable(res)}
+	if res.DepthMeasured || res.Config.Work > 0 {
+		tables = append(tables, loadTable(res))
+	}
+	tables = append(tables, consumerTable(res))
 	if len(res.Series) > 0 {
 		tables = append(tables, seriesTable(res))
 	}
@@ -197,11 +201,18 @@ func latencyTable(res sim.Result) table {
 func loadTable(res sim.Result) table {
 	t := table{title: "queue load (depth sampled 100×/s)", header: []string{"queue", "max depth", "mean depth"}}
 	work := res.Config.Work > 0
+	if !res.DepthMeasured {
+		t.title, t.header = "queue load", []string{"queue"}
+		t.note = "depth is not sampled for unbuffered queues in a closed loop (counts are published every 1,024 messages there)"
+	}
 	if work {
 		t.header = append(t.header, "utilisation", "mean service")
 	}
 	row := func(name string, q sim.QueueResult) []string {
-		r := []string{name, countStr(q.MaxDepth), strconv.FormatFloat(q.MeanDepth, 'f', 1, 64)}
+		r := []string{name}
+		if res.DepthMeasured {
+			r = append(r, countStr(q.MaxDepth), strconv.FormatFloat(q.MeanDepth, 'f', 1, 64))
+		}
 		if work {
 			r = append(r, pctStr(int64(math.Round(q.Utilisation*1000)), 1000), durStr(q.MeanService))
 		}

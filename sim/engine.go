@@ -402,5 +402,6 @@ func (r *run) collect(res *Result) (first, last int64) {
 		}
 	}
 	res.Series = r.series.result(first, last)
+	res.DepthMeasured = r.depthMeasured()
 	return first, last
 }

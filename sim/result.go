@@ -53,6 +53,9 @@ type Result struct {
 	WarmupDeliveries int64
 	// Series is throughput and latency per interval (see Config.Interval).
 	Series []Interval
+	// DepthMeasured is false when queue depth could not be sampled
+	// (unbuffered queues in a closed loop); MaxDepth and MeanDepth are 0.
+	DepthMeasured bool
 }
 
 // QueueResult is one queue's share of a Result.

@@ -56,7 +56,17 @@ func (r *run) startSampler() (stop func()) {
 	}
 }
 
+// depthMeasured says whether depth can be sampled: always for buffered
+// queues (len), and for unbuffered ones only when consumers and producers
+// publish their counts per message (open-loop, timed or working runs); in a
+// closed loop they publish every 1,024 messages, and sent − taken would be
+// noise of that size.
+func (r *run) depthMeasured() bool { return r.cfg.Buffer > 0 || r.pubMask == 0 }
+
 func (r *run) sampleDepth() {
+	if !r.depthMeasured() {
+		return
+	}
 	var inflight []int64
 	if r.cfg.Buffer == 0 {
 		inflight = r.inflight()
