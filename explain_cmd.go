@@ -15,14 +15,12 @@ import (
 func explainCommand(stdout, stderr io.Writer) *cli.Command {
 	flags := append(runFlags(), &cli.BoolFlag{Name: "dry-run", Usage: "draw and predict only; do not run"})
 	return &cli.Command{
-		Name:        "explain",
-		Usage:       "draw the topology, predict it with queueing theory, run it and say what bounded it",
-		UsageText:   "msgsim explain [flags] [--dry-run]",
-		Description: "Example: msgsim explain -q 1 -c 2 --rate 2.8k --arrival poisson --work 500us --work-dist exp -d 10s",
-		Flags:       flags,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{rewriteFlagError(err, flags)}
-		},
+		Name:         "explain",
+		Usage:        "draw the topology, predict it with queueing theory, run it and say what bounded it",
+		UsageText:    "msgsim explain [flags] [--dry-run]",
+		Description:  "Example: msgsim explain -q 1 -c 2 --rate 2.8k --arrival poisson --work 500us --work-dist exp -d 10s",
+		Flags:        flags,
+		OnUsageError: usageHandler(flags),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError{fmt.Sprintf("unexpected argument %q (msgsim explain takes only flags)", c.Args().First())}

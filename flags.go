@@ -138,10 +138,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]",
 		Flags:                     flags,
 		Commands:                  []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr)},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{rewriteFlagError(err, flags)}
-		},
-		ExitErrHandler: func(*cli.Context, error) {}, // main decides exit codes
+		OnUsageError:              usageHandler(flags),
+		ExitErrHandler:            func(*cli.Context, error) {}, // main decides exit codes
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep; see msgsim --help)", c.Args().First())}
@@ -363,6 +361,14 @@ func checkWritable(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// usageHandler turns the flag library's parse errors into usage errors in
+// msgsim's style, for the root command and the subcommands alike.
+func usageHandler(flags []cli.Flag) cli.OnUsageErrorFunc {
+	return func(_ *cli.Context, err error, _ bool) error {
+		return usageError{rewriteFlagError(err, flags)}
+	}
 }
 
 var (

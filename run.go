@@ -125,15 +125,8 @@ func writeOutputs(doc report.Document, o options, stdout io.Writer) error {
 	if err := report.WriteDocument(&buf, doc, o.format); err != nil {
 		return runtimeError{fmt.Errorf("rendering the report: %w", err)}
 	}
-	switch {
-	case o.output != "" && o.output != "-":
-		if err := os.WriteFile(o.output, buf.Bytes(), 0o644); err != nil {
-			return runtimeError{fmt.Errorf("--output: %w", err)}
-		}
-	case !o.ci.quiet:
-		if _, err := stdout.Write(buf.Bytes()); err != nil {
-			return runtimeError{fmt.Errorf("writing the report: %w", err)}
-		}
+	if err := emit(buf.Bytes(), o, stdout); err != nil {
+		return err
 	}
 	if o.ci.saveBaseline != "" {
 		var js bytes.Buffer
@@ -142,6 +135,23 @@ func writeOutputs(doc report.Document, o options, stdout io.Writer) error {
 		}
 		if err := os.WriteFile(o.ci.saveBaseline, js.Bytes(), 0o644); err != nil {
 			return runtimeError{fmt.Errorf("--save-baseline: %w", err)}
+		}
+	}
+	return nil
+}
+
+// emit writes a rendered report where it belongs: the --output file, or
+// stdout unless --quiet. The report is complete in memory first, so stdout
+// gets all of it or nothing.
+func emit(report []byte, o options, stdout io.Writer) error {
+	switch {
+	case o.output != "" && o.output != "-":
+		if err := os.WriteFile(o.output, report, 0o644); err != nil {
+			return runtimeError{fmt.Errorf("--output: %w", err)}
+		}
+	case !o.ci.quiet:
+		if _, err := stdout.Write(report); err != nil {
+			return runtimeError{fmt.Errorf("writing the report: %w", err)}
 		}
 	}
 	return nil

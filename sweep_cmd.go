@@ -31,14 +31,12 @@ func sweepCommand(stdout, stderr io.Writer) *cli.Command {
 		}
 	}
 	return &cli.Command{
-		Name:        "sweep",
-		Usage:       "run one config over a range of values and show how throughput and latency scale",
-		UsageText:   "msgsim sweep --vary consumers=1,2,4,8,16 [flags]",
-		Description: "Example: msgsim sweep --vary consumers=1..16x2 -q 1 --rate 20k --arrival poisson --work 200us -d 3s --plot sweep.png",
-		Flags:       flags,
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{rewriteFlagError(err, flags)}
-		},
+		Name:         "sweep",
+		Usage:        "run one config over a range of values and show how throughput and latency scale",
+		UsageText:    "msgsim sweep --vary consumers=1,2,4,8,16 [flags]",
+		Description:  "Example: msgsim sweep --vary consumers=1..16x2 -q 1 --rate 20k --arrival poisson --work 200us -d 3s --plot sweep.png",
+		Flags:        flags,
+		OnUsageError: usageHandler(flags),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError{fmt.Sprintf("unexpected argument %q (msgsim sweep takes only flags)", c.Args().First())}
@@ -100,14 +98,8 @@ func sweepCommand(stdout, stderr io.Writer) *cli.Command {
 			if err := report.WriteSweep(&buf, res, o.format, terminalWidth(stdout)); err != nil {
 				return runtimeError{err}
 			}
-			if o.output != "" && o.output != "-" {
-				if err := os.WriteFile(o.output, buf.Bytes(), 0o644); err != nil {
-					return runtimeError{fmt.Errorf("--output: %w", err)}
-				}
-			} else if !o.ci.quiet {
-				if _, err := stdout.Write(buf.Bytes()); err != nil {
-					return runtimeError{err}
-				}
+			if err := emit(buf.Bytes(), o, stdout); err != nil {
+				return err
 			}
 			if plotPath != "" {
 				if err := plot.Save(res, plotPath); err != nil {
