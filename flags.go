@@ -142,7 +142,13 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:            func(*cli.Context, error) {}, // main decides exit codes
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep; see msgsim --help)", c.Args().First())}
+				arg := c.Args().First()
+				for _, cmd := range c.App.Commands {
+					if editDistance(arg, cmd.Name) <= 2 {
+						return usageError{fmt.Sprintf("unknown command %q (did you mean %s?); see msgsim --help", arg, cmd.Name)}
+					}
+				}
+				return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep; see msgsim --help)", arg)}
 			}
 			opts, err := parseOptions(c)
 			if err != nil {
@@ -361,6 +367,27 @@ func checkWritable(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// editDistance is the Levenshtein distance, for suggesting a command.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // usageHandler turns the flag library's parse errors into usage errors in

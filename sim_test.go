@@ -79,6 +79,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"unknown dispatch", nil, []string{"--dispatch", "broadcast"}, `--dispatch: unknown dispatch mode "broadcast"`},
 		{"unknown progress", nil, []string{"--progress", "sometimes"}, `--progress: "sometimes" is not a mode`},
 		{"extra argument", nil, []string{"run"}, `unexpected argument "run"`},
+		{"misspelt command", nil, []string{"swep"}, `unknown command "swep" (did you mean sweep?)`},
 		{"too many consumers", nil, []string{"-q", "10000", "-c", "10000"}, "--consumers: 10000 is out of range (want queues × consumers ≤ 10,000,000"},
 		{"too many messages", nil, []string{"-n", "1T", "-q", "3"}, "--messages: 1000000000000 is out of range (want at most 1,000,000,000,000 deliveries"},
 		{"buffer too large", nil, []string{"-b", "1G"}, "--buffer: 1000000000 is out of range (want 0..16,777,216)"},
