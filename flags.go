@@ -90,6 +90,16 @@ func runFlags() []cli.Flag {
 			Usage: "leave the deliveries of the first `DURATION` out of latency and throughput (e.g. --warmup 2s)"},
 		&cli.StringFlag{Name: "interval", Value: "0", EnvVars: []string{envName("interval")},
 			Usage: "report throughput, p50 and p99 every `DURATION`; default 1s for runs planned longer than 2s (e.g. --interval 500ms)"},
+		&cli.StringFlag{Name: "transport", Value: "chan", EnvVars: []string{envName("transport")},
+			Usage: "`NAME`: chan (Go channels in this process) or nats (a NATS server: embedded unless --nats-url)"},
+		&cli.StringFlag{Name: "nats-url", EnvVars: []string{envName("nats-url")},
+			Usage: "external NATS server or cluster `URL`s, comma-separated (e.g. nats://host:4222)"},
+		&cli.StringFlag{Name: "nats-token", EnvVars: []string{envName("nats-token")}, Usage: "NATS auth `TOKEN` (never printed)"},
+		&cli.StringFlag{Name: "nats-creds", EnvVars: []string{envName("nats-creds")}, TakesFile: true, Usage: "NATS credentials `FILE`"},
+		&cli.StringFlag{Name: "drain-timeout", Value: "5s", EnvVars: []string{envName("drain-timeout")},
+			Usage: "over NATS, how long consumers wait for missing messages after the producers flush, a `DURATION`"},
+		&cli.StringFlag{Name: "run-id", EnvVars: []string{envName("run-id")},
+			Usage: "subject prefix `ID` for NATS, so runs sharing a server do not mix (default: from the seed)"},
 		countFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		countFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
 		countFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (e.g. --trace 10)"),
@@ -274,6 +284,19 @@ func parseWorkload(c *cli.Context, cfg *sim.Config) error {
 	if cfg.WorkKind, err = sim.ParseWorkKind(c.String("work-kind")); err != nil {
 		return usageError{err.Error()}
 	}
+	cfg.Transport = strings.ToLower(c.String("transport"))
+	if cfg.Transport != "chan" && cfg.Transport != "nats" {
+		return usageError{fmt.Sprintf("--transport: unknown transport %q (want chan, nats)", c.String("transport"))}
+	}
+	cfg.NATSURL, cfg.NATSToken, cfg.NATSCreds, cfg.RunID = c.String("nats-url"), c.String("nats-token"), c.String("nats-creds"), c.String("run-id")
+	if cfg.NATSURL != "" && cfg.Transport != "nats" {
+		return usageError{"--nats-url: needs --transport nats"}
+	}
+	dt, err := time.ParseDuration(c.String("drain-timeout"))
+	if err != nil || dt < 0 {
+		return usageError{fmt.Sprintf("--drain-timeout: %q is not a duration (want e.g. 5s)", c.String("drain-timeout"))}
+	}
+	cfg.DrainTimeout = dt
 	if cfg.Duration > 0 && !c.IsSet("messages") {
 		cfg.Messages = cfg.UnlimitedMessages() // the duration decides
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,8 +53,11 @@ func executeWith(parent context.Context, o options, stdout, stderr io.Writer, af
 	if perr := stopProfiles(); perr != nil {
 		return runtimeError{perr}
 	}
+	if errors.Is(err, sim.ErrTransport) {
+		return runtimeError{err} // the broker: unreachable, refused
+	}
 	if err != nil {
-		return usageError{err.Error()} // Run fails only on an invalid config
+		return usageError{err.Error()} // otherwise Run fails only on an invalid config
 	}
 
 	doc := report.Document{Result: runs[medianRun(runs)], Assertions: check.Judge(o.ci.assertions, runs)}
@@ -167,6 +171,12 @@ func verdict(doc report.Document, runs []sim.Result) error {
 		}
 	}
 	var problems []string
+	for _, r := range runs {
+		if r.TransportError != "" {
+			problems = append(problems, "the transport failed mid-run: "+r.TransportError)
+			break
+		}
+	}
 	for i, r := range runs {
 		if !r.OK() {
 			v := report.Verdict(r)

@@ -132,6 +132,7 @@ func ConfigDiff(baseline, current sim.Config) []string {
 		add("work-kind", orDefault(baseline.WorkKind, sim.Spin), orDefault(current.WorkKind, sim.Spin))
 	}
 	add("duration", baseline.Duration, current.Duration)
+	add("transport", orDefault(baseline.Transport, "chan"), orDefault(current.Transport, "chan"))
 	add("warmup", baseline.Warmup, current.Warmup)
 	return diffs
 }

@@ -49,6 +49,8 @@ type JSONResult struct {
 	MaxLagNs            int64           `json:"max_lag_ns"`
 	WarmupDeliveries    int64           `json:"warmup_deliveries"`
 	DepthMeasured       bool            `json:"depth_measured"`
+	SlowConsumers       int64           `json:"slow_consumers"`
+	TransportError      string          `json:"transport_error"`
 	Series              []JSONInterval  `json:"series"`
 	Runs                []JSONRun       `json:"runs"`
 	Assertions          []JSONAssertion `json:"assertions,omitempty"`
@@ -135,6 +137,8 @@ type JSONConfig struct {
 	DurationNs int64   `json:"duration_ns"`
 	WarmupNs   int64   `json:"warmup_ns"`
 	IntervalNs int64   `json:"interval_ns"`
+	Transport  string  `json:"transport"`
+	NATSURL    string  `json:"nats_url"`
 }
 
 // JSONLatency is a latency distribution in nanoseconds.
@@ -193,7 +197,8 @@ func NewJSON(res sim.Result) JSONResult {
 		Config: JSONConfig{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
 			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
 			Rate: c.Rate, Arrival: string(c.Arrival), WorkNs: int64(c.Work), WorkDist: string(c.WorkDist), WorkKind: string(c.WorkKind),
-			DurationNs: int64(c.Duration), WarmupNs: int64(c.Warmup), IntervalNs: int64(c.Interval)},
+			DurationNs: int64(c.Duration), WarmupNs: int64(c.Warmup), IntervalNs: int64(c.Interval),
+			Transport: orChan(c.Transport), NATSURL: c.NATSURL},
 		Start:               res.Start.UTC(),
 		ElapsedNs:           int64(res.Elapsed),
 		Produced:            res.Produced,
@@ -231,6 +236,7 @@ func NewJSON(res sim.Result) JSONResult {
 	}
 	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
 	out.DepthMeasured = res.DepthMeasured
+	out.SlowConsumers, out.TransportError = res.SlowConsumers, res.TransportError
 	out.Series = []JSONInterval{}
 	for _, iv := range res.Series {
 		out.Series = append(out.Series, JSONInterval{StartNs: int64(iv.Start), Deliveries: iv.Deliveries,
@@ -292,7 +298,8 @@ func ReadBaseline(r io.Reader) (sim.Config, []check.Sample, error) {
 	cfg := sim.Config{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
 		Dispatch: sim.Dispatch(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
 		Rate: c.Rate, Arrival: sim.Arrival(c.Arrival), Work: time.Duration(c.WorkNs), WorkDist: sim.WorkDist(c.WorkDist),
-		WorkKind: sim.WorkKind(c.WorkKind), Duration: time.Duration(c.DurationNs), Warmup: time.Duration(c.WarmupNs)}
+		WorkKind: sim.WorkKind(c.WorkKind), Duration: time.Duration(c.DurationNs), Warmup: time.Duration(c.WarmupNs),
+		Transport: orChan(c.Transport)}
 	var samples []check.Sample
 	for _, r := range doc.Runs {
 		samples = append(samples, check.Sample{Throughput: r.ThroughputMsgsPerS, P50: float64(r.P50Ns), P99: float64(r.P99Ns)})
@@ -301,4 +308,11 @@ func ReadBaseline(r io.Reader) (sim.Config, []check.Sample, error) {
 		samples = []check.Sample{{Throughput: doc.ThroughputMsgsPerS, P50: float64(doc.Latency.P50Ns), P99: float64(doc.Latency.P99Ns)}}
 	}
 	return cfg, samples, nil
+}
+
+func orChan(t string) string {
+	if t == "" {
+		return "chan"
+	}
+	return t
 }

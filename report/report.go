@@ -133,6 +133,16 @@ func WorkloadLine(res sim.Result) string {
 	if res.EndedBy == "duration" {
 		parts = append(parts, fmt.Sprintf("ended by --duration %s after %s messages", res.Config.Duration, countStr(res.Produced)))
 	}
+	if res.Config.Transport == "nats" {
+		where := "embedded nats-server"
+		if res.Config.NATSURL != "" {
+			where = "nats-server at " + res.Config.NATSURL
+		}
+		parts = append(parts, fmt.Sprintf("transport: %s, %s slow-consumer events", where, countStr(res.SlowConsumers)))
+	}
+	if res.TransportError != "" {
+		parts = append(parts, "transport FAILED mid-run: "+res.TransportError)
+	}
 	if res.WarmupDeliveries > 0 {
 		parts = append(parts, fmt.Sprintf("%s deliveries in the %s warm-up left out of latency and throughput",
 			countStr(res.WarmupDeliveries), res.Config.Warmup))

@@ -107,6 +107,16 @@ type Config struct {
 	// Interval > 0 reports throughput and latency per interval (Result.Series).
 	Interval time.Duration
 
+	// Transport is "chan" (default: Go channels in this process) or "nats".
+	// Over NATS, an empty NATSURL starts an embedded server; DrainTimeout
+	// bounds the wait for messages still missing after the producers flush.
+	Transport    string
+	NATSURL      string
+	NATSToken    string
+	NATSCreds    string
+	DrainTimeout time.Duration
+	RunID        string // subject prefix, so runs sharing a server do not mix
+
 	// TraceN deliveries are passed to Trace as they happen, then tracing
 	// stops. Trace is called from consumer goroutines and must be safe for
 	// concurrent use.
@@ -130,17 +140,19 @@ type Delivery struct {
 // consumers, fan-out, unbuffered, 1M messages of 16 bytes.
 func DefaultConfig() Config {
 	return Config{
-		Messages:  DefaultMessages,
-		Producers: DefaultProducers,
-		Queues:    DefaultQueues,
-		Consumers: DefaultConsumers,
-		Dispatch:  Fanout,
-		Batch:     1,
-		Keys:      DefaultKeys,
-		Arrival:   Uniform,
-		WorkDist:  FixedWork,
-		WorkKind:  Spin,
-		Size:      DefaultPayloadSize,
+		Messages:     DefaultMessages,
+		Producers:    DefaultProducers,
+		Queues:       DefaultQueues,
+		Consumers:    DefaultConsumers,
+		Dispatch:     Fanout,
+		Batch:        1,
+		Keys:         DefaultKeys,
+		Arrival:      Uniform,
+		Transport:    "chan",
+		DrainTimeout: DefaultDrainTimeout,
+		WorkDist:     FixedWork,
+		WorkKind:     Spin,
+		Size:         DefaultPayloadSize,
 	}
 }
 
@@ -221,6 +233,24 @@ func (c Config) Validate() error {
 	}
 	if c.Duration > 0 && c.Warmup >= c.Duration {
 		return &FieldError{"warmup", c.Warmup, "less than --duration " + c.Duration.String()}
+	}
+	switch c.Transport {
+	case "", "chan":
+	case "nats":
+		if c.Queues*c.Consumers > MaxNATSConsumers {
+			return &FieldError{"consumers", c.Consumers, fmt.Sprintf("queues × consumers ≤ %s subscriptions over NATS", units.Int(MaxNATSConsumers))}
+		}
+		if c.Batch > 1 {
+			return &FieldError{"batch", c.Batch, "1 over NATS (every message is its own publish)"}
+		}
+		if c.Size > MaxSize {
+			return &FieldError{"size", c.Size, "at most " + units.Int(MaxSize)}
+		}
+	default:
+		return &FieldError{"transport", fmt.Sprintf("%q", c.Transport), "chan, nats"}
+	}
+	if c.DrainTimeout < 0 || c.DrainTimeout > MaxDuration {
+		return &FieldError{"drain-timeout", c.DrainTimeout, "0.." + MaxDuration.String()}
 	}
 	if _, err := ParseArrival(string(c.Arrival)); err != nil && c.Arrival != "" {
 		return &FieldError{"arrival", fmt.Sprintf("%q", c.Arrival), "uniform, poisson"}

@@ -97,7 +97,11 @@ type run struct {
 	series    *seriesRecorder
 	depth     []depthStat // per queue, written by the sampler only
 	traceLeft atomic.Int64
-	fault     func(q, producer int, seq int64) int // test hook: how many copies arrive
+	// NATS only: slow-consumer events the client reported, and the error
+	// that ended publishing early, if any.
+	slowConsumers int64
+	transportErr  string
+	fault         func(q, producer int, seq int64) int // test hook: how many copies arrive
 }
 
 // Run executes cfg and returns what it measured. It returns an error only
@@ -132,6 +136,12 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 	if cfg.WorkKind == "" {
 		cfg.WorkKind = Spin
 	}
+	if cfg.Transport == "" {
+		cfg.Transport = "chan"
+	}
+	if cfg.Transport == "nats" && cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = DefaultDrainTimeout
+	}
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
 	}
@@ -150,9 +160,18 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 		Histograms: r.layout,
 	}
 	stopWatching := context.AfterFunc(ctx, func() { r.halt.CompareAndSwap(running, haltInterrupted) })
-	r.execute(mon)
+	if cfg.Transport == "nats" {
+		if err := runNATS(r, mon); err != nil {
+			stopWatching()
+			mon.stop()
+			return Result{}, err
+		}
+	} else {
+		r.execute(mon)
+	}
 	stopWatching()
 	first, last := r.collect(&res)
+	res.SlowConsumers, res.TransportError = r.slowConsumers, r.transportErr
 	switch r.halt.Load() {
 	case haltInterrupted:
 		res.EndedBy = "interrupted"

@@ -53,6 +53,10 @@ type Result struct {
 	WarmupDeliveries int64
 	// Series is throughput and latency per interval (see Config.Interval).
 	Series []Interval
+	// SlowConsumers counts the NATS client's slow-consumer events (messages
+	// it dropped); TransportError is why publishing ended early, if it did.
+	SlowConsumers  int64
+	TransportError string
 	// DepthMeasured is false when queue depth could not be sampled
 	// (unbuffered queues in a closed loop); MaxDepth and MeanDepth are 0.
 	DepthMeasured bool

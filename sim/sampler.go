@@ -60,8 +60,11 @@ func (r *run) startSampler() (stop func()) {
 // queues (len), and for unbuffered ones only when consumers and producers
 // publish their counts per message (open-loop, timed or working runs); in a
 // closed loop they publish every 1,024 messages, and sent − taken would be
-// noise of that size.
-func (r *run) depthMeasured() bool { return r.cfg.Buffer > 0 || r.pubMask == 0 }
+// noise of that size. Over NATS the waiting messages are in the server and
+// the client, out of msgsim's sight.
+func (r *run) depthMeasured() bool {
+	return r.cfg.Transport != "nats" && (r.cfg.Buffer > 0 || r.pubMask == 0)
+}
 
 func (r *run) sampleDepth() {
 	if !r.depthMeasured() {

@@ -1,0 +1,307 @@
+package sim
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// The NATS transport runs the same topology over a real broker. Its queue
+// groups are msgsim's model: every queue group receives each message once
+// (fan-out across groups) and its members share them (competing consumers).
+// Fan-out publishes to one subject with Q queue groups; round-robin and key
+// dispatch publish to one subject per queue with one group each. Core NATS
+// is at-most-once, so loss is real here: after the producers flush,
+// consumers wait until every delivery has arrived or DrainTimeout passes,
+// then the same bitsets count lost and duplicated.
+
+// Transports lists the accepted transports, default first.
+var Transports = []string{"chan", "nats"}
+
+// MaxNATSConsumers bounds consumers over NATS: each is a subscription with
+// its own goroutine in the client.
+const MaxNATSConsumers = 10_000
+
+// DefaultDrainTimeout is how long NATS consumers wait for missing messages.
+const DefaultDrainTimeout = 5 * time.Second
+
+// ErrTransport wraps failures of the broker (unreachable, gone mid-run):
+// a runtime error, not a usage error.
+var ErrTransport = errors.New("transport")
+
+// header is the wire prefix of a message: producer, key, slot, send time.
+const header = 4 + 4 + 8 + 8
+
+func encode(buf []byte, m message) {
+	binary.LittleEndian.PutUint32(buf[0:], uint32(m.producer))
+	binary.LittleEndian.PutUint32(buf[4:], m.key)
+	binary.LittleEndian.PutUint64(buf[8:], uint64(m.slot))
+	binary.LittleEndian.PutUint64(buf[16:], uint64(m.sent))
+}
+
+func decode(buf []byte) (message, bool) {
+	if len(buf) < header {
+		return message{}, false
+	}
+	return message{producer: int32(binary.LittleEndian.Uint32(buf[0:])), key: binary.LittleEndian.Uint32(buf[4:]),
+		slot: int64(binary.LittleEndian.Uint64(buf[8:])), sent: int64(binary.LittleEndian.Uint64(buf[16:]))}, true
+}
+
+// natsTransport owns the server (when embedded) and the connections.
+type natsTransport struct {
+	server  *server.Server // nil with an external URL
+	opts    []nats.Option
+	url     string
+	subject func(q int) string
+	group   func(q int) string
+	slow    atomic.Int64 // slow-consumer events reported by the client
+	mu      sync.Mutex
+	conns   []*nats.Conn
+}
+
+func newNATSTransport(cfg Config) (*natsTransport, error) {
+	t := &natsTransport{url: cfg.NATSURL}
+	runID := cfg.RunID
+	if runID == "" {
+		runID = strconv.FormatUint(cfg.Seed, 36)
+	}
+	if cfg.Dispatch == Fanout {
+		t.subject = func(int) string { return "msgsim." + runID + ".fanout" }
+	} else {
+		t.subject = func(q int) string { return "msgsim." + runID + ".q" + strconv.Itoa(q) }
+	}
+	t.group = func(q int) string { return "q" + strconv.Itoa(q) }
+	t.opts = []nats.Option{
+		nats.Name("msgsim"),
+		nats.Timeout(2 * time.Second),
+		nats.NoReconnect(), // a server that goes away ends the run; its losses are counted
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				t.slow.Add(1)
+			}
+		}),
+	}
+	if cfg.NATSToken != "" {
+		t.opts = append(t.opts, nats.Token(cfg.NATSToken))
+	}
+	if cfg.NATSCreds != "" {
+		t.opts = append(t.opts, nats.UserCredentials(cfg.NATSCreds))
+	}
+	if t.url == "" {
+		ns, err := server.NewServer(&server.Options{DontListen: true, NoSigs: true, NoLog: true, MaxPayload: 8 << 20})
+		if err != nil {
+			return nil, fmt.Errorf("%w: embedded nats-server: %v", ErrTransport, err)
+		}
+		go ns.Start()
+		if !ns.ReadyForConnections(5 * time.Second) {
+			ns.Shutdown()
+			return nil, fmt.Errorf("%w: embedded nats-server did not start", ErrTransport)
+		}
+		t.server = ns
+		t.opts = append(t.opts, nats.InProcessServer(ns))
+	}
+	return t, nil
+}
+
+func (t *natsTransport) connect() (*nats.Conn, error) {
+	nc, err := nats.Connect(t.url, t.opts...)
+	if err != nil {
+		where := t.url
+		if where == "" {
+			where = "the embedded server"
+		}
+		return nil, fmt.Errorf("%w: cannot connect to %s: %v", ErrTransport, where, err)
+	}
+	t.mu.Lock()
+	t.conns = append(t.conns, nc)
+	t.mu.Unlock()
+	return nc, nil
+}
+
+// close drains and closes every connection, then stops an embedded server.
+func (t *natsTransport) close() {
+	t.mu.Lock()
+	conns := t.conns
+	t.conns = nil
+	t.mu.Unlock()
+	for _, nc := range conns {
+		nc.Close()
+	}
+	if t.server != nil {
+		t.server.Shutdown()
+		t.server.WaitForShutdown()
+	}
+}
+
+// runNATS is Run over NATS. It shares the channel engine's accounting:
+// the same seen sets, tallies, recorders and collect.
+func runNATS(r *run, mon *runtimeMonitor) error {
+	t, err := newNATSTransport(r.cfg)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	r.base = time.Now()
+	if r.cfg.Duration > 0 {
+		timer := time.AfterFunc(r.cfg.Duration, func() { r.halt.CompareAndSwap(running, haltDuration) })
+		defer timer.Stop()
+	}
+	stopSampling := r.startSampler()
+	defer stopSampling()
+
+	// Consumers: one connection and one queue subscription each. The
+	// client calls a subscription's handler from one goroutine, so each
+	// consumer's tally needs no lock.
+	type sub struct {
+		c   *consumer
+		t   tally
+		s   *nats.Subscription
+		now int64
+	}
+	subs := make([]*sub, len(r.consumers))
+	for i := range r.consumers {
+		c := &r.consumers[i]
+		nc, err := t.connect()
+		if err != nil {
+			return err
+		}
+		sb := &sub{c: c, t: r.newTally(c)}
+		q := int(c.queue)
+		w := newWorker(&r.cfg, i)
+		handler := func(msg *nats.Msg) {
+			m, ok := decode(msg.Data)
+			now := r.now()
+			if !ok {
+				sb.t.dups++ // not a msgsim message: counted, never trusted
+				return
+			}
+			lat := sb.t.latency(now-m.sent, 1)
+			if now < int64(r.cfg.Warmup) {
+				c.warm++
+			} else {
+				c.rec.record(lat)
+			}
+			sb.t.add(&m)
+			r.trace(c, &m, lat)
+			sb.now = now
+			c.progress.Store(sb.t.n)
+			r.work(c, w, now)
+		}
+		s, err := nc.QueueSubscribe(t.subject(q), t.group(q), handler)
+		if err != nil {
+			return fmt.Errorf("%w: subscribe: %v", ErrTransport, err)
+		}
+		// No pending limits: a fast publisher must not make the client drop
+		// messages silently; if the server drops them, they count as lost.
+		_ = s.SetPendingLimits(-1, -1)
+		sb.s = s
+		subs[i] = sb
+		if err := nc.Flush(); err != nil {
+			return fmt.Errorf("%w: %v", ErrTransport, err)
+		}
+	}
+	mon.sampleGoroutines()
+
+	// Producers: one connection each, publishing with the same routing,
+	// pacing and stop flag as the channel engine.
+	var pwg sync.WaitGroup
+	perr := make(chan error, len(r.producers))
+	for k := range r.producers {
+		nc, err := t.connect()
+		if err != nil {
+			return err
+		}
+		pwg.Add(1)
+		go func(k int, nc *nats.Conn) {
+			defer pwg.Done()
+			if err := r.produceNATS(k, nc, t); err != nil {
+				perr <- err
+			}
+		}(k, nc)
+	}
+	pwg.Wait()
+	close(perr)
+	var transportErr error
+	for err := range perr {
+		if transportErr == nil {
+			transportErr = err
+		}
+	}
+
+	// Wait, without spinning, for every delivery or the drain timeout.
+	expected := int64(0)
+	for i := range r.producers {
+		for _, n := range r.producers[i].sent {
+			expected += n
+		}
+	}
+	if r.cfg.Dispatch == Fanout {
+		expected = 0
+		for i := range r.producers {
+			expected += r.producers[i].produced * int64(len(r.queues))
+		}
+	}
+	deadline := time.Now().Add(r.cfg.DrainTimeout)
+	tk := time.NewTicker(5 * time.Millisecond)
+	defer tk.Stop()
+	for {
+		var got int64
+		for i := range r.consumers {
+			got += r.consumers[i].progress.Load()
+		}
+		if got >= expected || time.Now().After(deadline) {
+			break
+		}
+		<-tk.C
+	}
+	for _, sb := range subs {
+		_ = sb.s.Unsubscribe()
+	}
+	t.close() // stops the handlers; reading the tallies is safe after this
+	for _, sb := range subs {
+		r.finish(sb.c, &sb.t, sb.now)
+	}
+	r.slowConsumers = t.slow.Load()
+	if transportErr != nil {
+		r.transportErr = transportErr.Error()
+	}
+	return nil
+}
+
+// produceNATS publishes producer k's messages.
+func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
+	st := r.newProducerState(k)
+	p := st.p
+	n := r.cfg.Messages
+	buf := make([]byte, header+r.cfg.Size)
+	p.first = -1
+	var i int64
+	var err error
+	for ; i < n && r.halt.Load() == 0; i++ {
+		m := message{producer: st.k}
+		q := r.route(&st, &m, i)
+		m.sent = r.stamp(&st)
+		if p.first < 0 {
+			p.first = m.sent
+		}
+		encode(buf, m)
+		if err = nc.Publish(t.subject(max(q, 0)), buf); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = nc.Flush()
+	}
+	r.producerDone(p, i)
+	if err != nil {
+		return fmt.Errorf("%w: publish: %v", ErrTransport, err)
+	}
+	return nil
+}

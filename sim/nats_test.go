@@ -1,0 +1,113 @@
+package sim_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/msgsim/msgsim/sim"
+)
+
+func natsConfig(d sim.Dispatch, producers, queues, consumers int) sim.Config {
+	cfg := sim.DefaultConfig()
+	cfg.Transport, cfg.Dispatch = "nats", d
+	cfg.Messages, cfg.Producers, cfg.Queues, cfg.Consumers, cfg.Seed = 2000, producers, queues, consumers, 3
+	return cfg
+}
+
+// Over an embedded server every dispatch mode delivers exactly once.
+func TestNATSExactlyOnce(t *testing.T) {
+	for _, d := range sim.Dispatches {
+		for _, p := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/p=%d", d, p), func(t *testing.T) {
+				cfg := natsConfig(d, p, 3, 2)
+				res, err := sim.Run(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkExact(t, cfg, res)
+				if res.SlowConsumers != 0 || res.TransportError != "" {
+					t.Fatalf("slow consumers %d, transport error %q", res.SlowConsumers, res.TransportError)
+				}
+			})
+		}
+	}
+}
+
+// startServer runs a nats-server on a random loopback port, as an external
+// server would be.
+func startServer(t *testing.T) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(5 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	return ns
+}
+
+func TestNATSExternalURL(t *testing.T) {
+	ns := startServer(t)
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	cfg := natsConfig(sim.RoundRobin, 2, 2, 2)
+	cfg.NATSURL = ns.ClientURL()
+	res, err := sim.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, cfg, res)
+}
+
+func TestNATSUnreachable(t *testing.T) {
+	cfg := natsConfig(sim.Fanout, 1, 1, 1)
+	cfg.NATSURL = "nats://127.0.0.1:1"
+	_, err := sim.Run(context.Background(), cfg)
+	if !errors.Is(err, sim.ErrTransport) {
+		t.Fatalf("got %v, want a transport error", err)
+	}
+}
+
+// A server that dies mid-run ends the run: no hang, a partial result with
+// the transport error, the losses counted, and no goroutine left behind.
+func TestNATSServerDiesMidRun(t *testing.T) {
+	ns := startServer(t)
+	cfg := natsConfig(sim.Fanout, 1, 1, 1)
+	cfg.NATSURL, cfg.Messages, cfg.Rate, cfg.DrainTimeout = ns.ClientURL(), 1_000_000, 20_000, 200*time.Millisecond
+	var once sync.Once
+	cfg.TraceN = 1000
+	cfg.Trace = func(d sim.Delivery) {
+		if d.Seq >= 500 {
+			once.Do(func() { go ns.Shutdown() })
+		}
+	}
+	done := make(chan struct{})
+	var res sim.Result
+	var err error
+	go func() {
+		defer close(done)
+		res, err = sim.Run(context.Background(), cfg)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second): // a hang guard
+		t.Fatal("run did not end after the server died")
+	}
+	ns.WaitForShutdown()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TransportError == "" || res.Produced >= cfg.Messages || res.Delivered < 500 {
+		t.Fatalf("transport error %q, produced %d, delivered %d", res.TransportError, res.Produced, res.Delivered)
+	}
+	if res.Sent != res.Delivered+res.Lost-res.Duplicated {
+		t.Fatalf("accounting: sent %d delivered %d lost %d", res.Sent, res.Delivered, res.Lost)
+	}
+}
