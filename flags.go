@@ -98,6 +98,8 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "nats-creds", EnvVars: []string{envName("nats-creds")}, TakesFile: true, Usage: "NATS credentials `FILE`"},
 		&cli.StringFlag{Name: "drain-timeout", Value: "5s", EnvVars: []string{envName("drain-timeout")},
 			Usage: "over NATS, how long consumers wait for missing messages after the producers flush, a `DURATION`"},
+		&cli.StringFlag{Name: "role", Value: "all", EnvVars: []string{envName("role")},
+			Usage: "over NATS, what this process runs, `ROLE`: all, producer or consumer (split roles need the same --run-id, --seed and flags everywhere)"},
 		&cli.StringFlag{Name: "run-id", EnvVars: []string{envName("run-id")},
 			Usage: "subject prefix `ID` for NATS, so runs sharing a server do not mix (default: from the seed)"},
 		countFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
@@ -289,6 +291,7 @@ func parseWorkload(c *cli.Context, cfg *sim.Config) error {
 		return usageError{fmt.Sprintf("--transport: unknown transport %q (want chan, nats)", c.String("transport"))}
 	}
 	cfg.NATSURL, cfg.NATSToken, cfg.NATSCreds, cfg.RunID = c.String("nats-url"), c.String("nats-token"), c.String("nats-creds"), c.String("run-id")
+	cfg.Role = strings.ToLower(c.String("role"))
 	if cfg.NATSURL != "" && cfg.Transport != "nats" {
 		return usageError{"--nats-url: needs --transport nats"}
 	}

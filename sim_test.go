@@ -540,6 +540,10 @@ func TestCLINATS(t *testing.T) {
 	if down.code != 3 || down.stdout != "" || !strings.Contains(down.stderr, "cannot connect to nats://127.0.0.1:1") || strings.Count(down.stderr, "\n") != 1 {
 		t.Fatalf("unreachable server: exit %d, stderr %q", down.code, down.stderr)
 	}
+	role := msgsim(t, nil, "--transport", "nats", "--role", "consumer")
+	if role.code != 2 || !strings.Contains(role.stderr, "--role: consumer is not allowed here (want --run-id and --seed set") {
+		t.Fatalf("exit %d, stderr %q", role.code, role.stderr)
+	}
 	bad := msgsim(t, nil, "--nats-url", "nats://x:1")
 	if bad.code != 2 || !strings.Contains(bad.stderr, "--nats-url: needs --transport nats") {
 		t.Fatalf("exit %d, stderr %q", bad.code, bad.stderr)

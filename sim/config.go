@@ -116,6 +116,9 @@ type Config struct {
 	NATSCreds    string
 	DrainTimeout time.Duration
 	RunID        string // subject prefix, so runs sharing a server do not mix
+	// Role splits a NATS run over processes: "all" (default), "producer"
+	// or "consumer"; split roles need the same RunID, Seed and flags.
+	Role string
 
 	// TraceN deliveries are passed to Trace as they happen, then tracing
 	// stops. Trace is called from consumer goroutines and must be safe for
@@ -165,6 +168,9 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
+	if _, word := e.Value.(string); word {
+		return fmt.Sprintf("--%s: %v is not allowed here (want %s)", e.Field, e.Value, e.Want)
+	}
 	return fmt.Sprintf("--%s: %v is out of range (want %s)", e.Field, e.Value, e.Want)
 }
 
@@ -248,6 +254,18 @@ func (c Config) Validate() error {
 		}
 	default:
 		return &FieldError{"transport", fmt.Sprintf("%q", c.Transport), "chan, nats"}
+	}
+	switch c.Role {
+	case "", "all":
+	case "producer", "consumer":
+		if c.Transport != "nats" {
+			return &FieldError{"role", c.Role, "all, unless --transport nats"}
+		}
+		if c.RunID == "" || c.Seed == 0 {
+			return &FieldError{"role", c.Role, "--run-id and --seed set, the same in every process of the run"}
+		}
+	default:
+		return &FieldError{"role", fmt.Sprintf("%q", c.Role), "all, producer, consumer"}
 	}
 	if c.DrainTimeout < 0 || c.DrainTimeout > MaxDuration {
 		return &FieldError{"drain-timeout", c.DrainTimeout, "0.." + MaxDuration.String()}

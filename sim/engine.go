@@ -101,6 +101,7 @@ type run struct {
 	// that ended publishing early, if any.
 	slowConsumers int64
 	transportErr  string
+	firstRecv     int64                                // consumer role: ns since base of the first message
 	fault         func(q, producer int, seq int64) int // test hook: how many copies arrive
 }
 
@@ -171,7 +172,21 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 	}
 	stopWatching()
 	first, last := r.collect(&res)
-	res.SlowConsumers, res.TransportError = r.slowConsumers, r.transportErr
+	res.SlowConsumers, res.TransportError, res.Role = r.slowConsumers, r.transportErr, cfg.Role
+	switch cfg.Role {
+	case RoleProducer:
+		// Deliveries are counted by the consumer-role processes.
+		res.Lost, res.Delivered = 0, 0
+		for i := range res.Queues {
+			res.Queues[i].Lost = 0
+		}
+	case RoleConsumer:
+		// The producers' clocks started elsewhere: measure from the first
+		// message received here.
+		if r.firstRecv >= 0 && last > r.firstRecv {
+			res.Elapsed = time.Duration(last - r.firstRecv)
+		}
+	}
 	switch r.halt.Load() {
 	case haltInterrupted:
 		res.EndedBy = "interrupted"

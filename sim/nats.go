@@ -61,6 +61,7 @@ type natsTransport struct {
 	url     string
 	subject func(q int) string
 	group   func(q int) string
+	ready   string       // consumer-role processes announce themselves here
 	slow    atomic.Int64 // slow-consumer events reported by the client
 	mu      sync.Mutex
 	conns   []*nats.Conn
@@ -78,6 +79,7 @@ func newNATSTransport(cfg Config) (*natsTransport, error) {
 		t.subject = func(q int) string { return "msgsim." + runID + ".q" + strconv.Itoa(q) }
 	}
 	t.group = func(q int) string { return "q" + strconv.Itoa(q) }
+	t.ready = "msgsim." + runID + ".ready"
 	t.opts = []nats.Option{
 		nats.Name("msgsim"),
 		nats.Timeout(2 * time.Second),
@@ -140,6 +142,19 @@ func (t *natsTransport) close() {
 	}
 }
 
+// Roles split a NATS run over processes or machines: producers here,
+// consumers there, sharing --run-id and --seed.
+const (
+	RoleAll      = "all"
+	RoleProducer = "producer"
+	RoleConsumer = "consumer"
+)
+
+// readyEvery is how often a consumer-role process announces it is
+// subscribed, until its first message arrives; producers wait for it, so
+// nothing is published into the void (core NATS keeps no messages).
+const readyEvery = 100 * time.Millisecond
+
 // runNATS is Run over NATS. It shares the channel engine's accounting:
 // the same seen sets, tallies, recorders and collect.
 func runNATS(r *run, mon *runtimeMonitor) error {
@@ -155,33 +170,83 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 	}
 	stopSampling := r.startSampler()
 	defer stopSampling()
-
-	// Consumers: one connection and one queue subscription each. The
-	// client calls a subscription's handler from one goroutine, so each
-	// consumer's tally needs no lock.
-	type sub struct {
-		c   *consumer
-		t   tally
-		s   *nats.Subscription
-		now int64
+	role := r.cfg.Role
+	if role == "" {
+		role = RoleAll
 	}
-	subs := make([]*sub, len(r.consumers))
+	var subs []*natsSub
+	if role != RoleProducer {
+		if subs, err = r.subscribeNATS(t); err != nil {
+			return err
+		}
+	}
+	mon.sampleGoroutines()
+	if role == RoleConsumer {
+		r.planNATS() // what the producers elsewhere will send, from the shared flags
+		stopReady := r.announceReady(t, subs)
+		r.awaitDeliveries(subs)
+		stopReady()
+	} else {
+		if role == RoleProducer {
+			if err := r.awaitConsumers(t); err != nil {
+				return err
+			}
+		}
+		r.publishNATS(t)
+		if role == RoleAll {
+			r.awaitDeliveries(subs)
+		}
+	}
+	for _, sb := range subs {
+		_ = sb.s.Unsubscribe()
+	}
+	t.close() // stops the handlers; reading the tallies is safe after this
+	r.firstRecv = -1
+	for _, sb := range subs {
+		r.finish(sb.c, &sb.t, sb.now)
+		if sb.first >= 0 && (r.firstRecv < 0 || sb.first < r.firstRecv) {
+			r.firstRecv = sb.first
+		}
+	}
+	r.slowConsumers = t.slow.Load()
+	return nil
+}
+
+// natsSub is one consumer: its subscription and its tally, written only by
+// the client's goroutine for that subscription.
+type natsSub struct {
+	c     *consumer
+	t     tally
+	s     *nats.Subscription
+	now   int64
+	first int64 // ns since base of the first message; -1 before it
+	got   atomic.Bool
+}
+
+func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
+	subs := make([]*natsSub, len(r.consumers))
+	baseWall := r.base.UnixNano()
 	for i := range r.consumers {
 		c := &r.consumers[i]
 		nc, err := t.connect()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		sb := &sub{c: c, t: r.newTally(c)}
+		sb := &natsSub{c: c, t: r.newTally(c), first: -1}
 		q := int(c.queue)
 		w := newWorker(&r.cfg, i)
 		handler := func(msg *nats.Msg) {
 			m, ok := decode(msg.Data)
 			now := r.now()
+			if sb.first < 0 {
+				sb.first = now
+				sb.got.Store(true)
+			}
 			if !ok {
 				sb.t.dups++ // not a msgsim message: counted, never trusted
 				return
 			}
+			m.sent -= baseWall // wall clock on the wire, so other machines can send
 			lat := sb.t.latency(now-m.sent, 1)
 			if now < int64(r.cfg.Warmup) {
 				c.warm++
@@ -196,7 +261,7 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 		}
 		s, err := nc.QueueSubscribe(t.subject(q), t.group(q), handler)
 		if err != nil {
-			return fmt.Errorf("%w: subscribe: %v", ErrTransport, err)
+			return nil, fmt.Errorf("%w: subscribe: %v", ErrTransport, err)
 		}
 		// No pending limits: a fast publisher must not make the client drop
 		// messages silently; if the server drops them, they count as lost.
@@ -204,19 +269,22 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 		sb.s = s
 		subs[i] = sb
 		if err := nc.Flush(); err != nil {
-			return fmt.Errorf("%w: %v", ErrTransport, err)
+			return nil, fmt.Errorf("%w: %v", ErrTransport, err)
 		}
 	}
-	mon.sampleGoroutines()
+	return subs, nil
+}
 
-	// Producers: one connection each, publishing with the same routing,
-	// pacing and stop flag as the channel engine.
+// publishNATS runs every producer on its own connection and records the
+// first publish error, if any, as the run's transport error.
+func (r *run) publishNATS(t *natsTransport) {
 	var pwg sync.WaitGroup
 	perr := make(chan error, len(r.producers))
 	for k := range r.producers {
 		nc, err := t.connect()
 		if err != nil {
-			return err
+			perr <- err
+			continue
 		}
 		pwg.Add(1)
 		go func(k int, nc *nats.Conn) {
@@ -228,51 +296,122 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 	}
 	pwg.Wait()
 	close(perr)
-	var transportErr error
 	for err := range perr {
-		if transportErr == nil {
-			transportErr = err
+		if r.transportErr == "" {
+			r.transportErr = err.Error()
 		}
 	}
+}
 
-	// Wait, without spinning, for every delivery or the drain timeout.
-	expected := int64(0)
+// planNATS fills in, for a consumer-only process, what its producers send:
+// the same routing over the same seed, without sending.
+func (r *run) planNATS() {
+	for k := range r.producers {
+		st := r.newProducerState(k)
+		st.sched = nil
+		for i := int64(0); i < r.cfg.Messages; i++ {
+			var m message
+			r.route(&st, &m, i)
+		}
+		r.producerDone(st.p, r.cfg.Messages)
+		st.p.first = 0
+	}
+}
+
+// expectedNATS is the deliveries the consumers wait for.
+func (r *run) expectedNATS() int64 {
+	var n int64
 	for i := range r.producers {
-		for _, n := range r.producers[i].sent {
-			expected += n
+		for _, s := range r.producers[i].sent {
+			n += s
 		}
 	}
-	if r.cfg.Dispatch == Fanout {
-		expected = 0
-		for i := range r.producers {
-			expected += r.producers[i].produced * int64(len(r.queues))
-		}
-	}
-	deadline := time.Now().Add(r.cfg.DrainTimeout)
+	return n
+}
+
+// awaitDeliveries waits, on a ticker rather than spinning, until every
+// expected delivery arrived, or nothing new arrived for DrainTimeout after
+// the producers finished (here) or after the last message (consumer role),
+// or a signal or --duration stopped the run.
+func (r *run) awaitDeliveries(subs []*natsSub) {
+	expected := r.expectedNATS()
 	tk := time.NewTicker(5 * time.Millisecond)
 	defer tk.Stop()
+	last, lastChange := int64(-1), time.Now()
 	for {
 		var got int64
 		for i := range r.consumers {
 			got += r.consumers[i].progress.Load()
 		}
-		if got >= expected || time.Now().After(deadline) {
-			break
+		if got != last {
+			last, lastChange = got, time.Now()
+		}
+		waitingForFirst := r.cfg.Role == RoleConsumer && got == 0
+		if got >= expected || (!waitingForFirst && time.Since(lastChange) > r.cfg.DrainTimeout) ||
+			(r.cfg.Role == RoleConsumer && r.halt.Load() != 0) {
+			return
 		}
 		<-tk.C
 	}
-	for _, sb := range subs {
-		_ = sb.s.Unsubscribe()
+}
+
+// announceReady publishes on the run's ready subject until the first
+// message arrives, so producer-role processes know someone is listening.
+func (r *run) announceReady(t *natsTransport, subs []*natsSub) (stop func()) {
+	nc, err := t.connect()
+	if err != nil {
+		return func() {}
 	}
-	t.close() // stops the handlers; reading the tallies is safe after this
-	for _, sb := range subs {
-		r.finish(sb.c, &sb.t, sb.now)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tk := time.NewTicker(readyEvery)
+		defer tk.Stop()
+		for {
+			_ = nc.Publish(t.ready, nil)
+			_ = nc.Flush()
+			select {
+			case <-tk.C:
+				for _, sb := range subs {
+					if sb.got.Load() {
+						return
+					}
+				}
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() { close(quit); wg.Wait() }
+}
+
+// awaitConsumers blocks a producer-role process until a consumer-role one
+// announces itself, or a signal stops the run.
+func (r *run) awaitConsumers(t *natsTransport) error {
+	nc, err := t.connect()
+	if err != nil {
+		return err
 	}
-	r.slowConsumers = t.slow.Load()
-	if transportErr != nil {
-		r.transportErr = transportErr.Error()
+	ready := make(chan *nats.Msg, 1)
+	sub, err := nc.ChanSubscribe(t.ready, ready)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrTransport, err)
 	}
-	return nil
+	defer func() { _ = sub.Unsubscribe() }()
+	tk := time.NewTicker(readyEvery)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ready:
+			return nil
+		case <-tk.C:
+			if r.halt.Load() != 0 {
+				return nil
+			}
+		}
+	}
 }
 
 // produceNATS publishes producer k's messages.
@@ -281,6 +420,7 @@ func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
 	p := st.p
 	n := r.cfg.Messages
 	buf := make([]byte, header+r.cfg.Size)
+	baseWall := r.base.UnixNano()
 	p.first = -1
 	var i int64
 	var err error
@@ -291,7 +431,9 @@ func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
 		if p.first < 0 {
 			p.first = m.sent
 		}
-		encode(buf, m)
+		wire := m
+		wire.sent += baseWall
+		encode(buf, wire)
 		if err = nc.Publish(t.subject(max(q, 0)), buf); err != nil {
 			break
 		}

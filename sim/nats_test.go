@@ -111,3 +111,38 @@ func TestNATSServerDiesMidRun(t *testing.T) {
 		t.Fatalf("accounting: sent %d delivered %d lost %d", res.Sent, res.Delivered, res.Lost)
 	}
 }
+
+// A producer-role run and a consumer-role run, as on two machines, share a
+// server, a run id and a seed; the consumer side checks exactly-once.
+func TestNATSRoles(t *testing.T) {
+	ns := startServer(t)
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	for _, d := range sim.Dispatches {
+		t.Run(string(d), func(t *testing.T) {
+			base := natsConfig(d, 2, 3, 2)
+			base.NATSURL, base.RunID, base.Seed = ns.ClientURL(), "roles-"+string(d), 77
+			cons, prod := base, base
+			cons.Role, prod.Role = sim.RoleConsumer, sim.RoleProducer
+			var consRes sim.Result
+			var consErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				consRes, consErr = sim.Run(context.Background(), cons)
+			}()
+			// The producer waits for the consumer's ready announcement.
+			prodRes, err := sim.Run(context.Background(), prod)
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-done
+			if consErr != nil {
+				t.Fatal(consErr)
+			}
+			if !prodRes.OK() || prodRes.Sent != base.Expected() || prodRes.Delivered != 0 {
+				t.Fatalf("producer side: sent %d of %d, delivered %d", prodRes.Sent, base.Expected(), prodRes.Delivered)
+			}
+			checkExact(t, base, consRes)
+		})
+	}
+}

@@ -57,6 +57,10 @@ type Result struct {
 	// it dropped); TransportError is why publishing ended early, if it did.
 	SlowConsumers  int64
 	TransportError string
+	// Role is the NATS role this process played: "", "all", "producer"
+	// (nothing received here; Lost is not judged) or "consumer" (sent
+	// counts are the plan the producers elsewhere follow).
+	Role string
 	// DepthMeasured is false when queue depth could not be sampled
 	// (unbuffered queues in a closed loop); MaxDepth and MeanDepth are 0.
 	DepthMeasured bool
