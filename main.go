@@ -17,7 +17,7 @@ func main() {
 // The kinds of failure, each with its exit code.
 type (
 	usageError       struct{ msg string } // 2: bad flags; nothing ran
-	runtimeError     struct{ err error }  // 3: the run or its output failed
+	runtimeError     struct{ err error }  // 3: the broker or the output failed
 	checkFailedError struct{ msg string } // 1: lost or duplicated deliveries
 	interruptedError struct{}             // 130: SIGINT/SIGTERM, partial report written
 )
