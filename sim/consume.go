@@ -135,18 +135,21 @@ func (r *run) consume(c *consumer, rec *recorder) {
 		}
 		if slow {
 			r.deliverSlow(c, rec, &t, ivl, &m, now, lat)
-		} else {
-			if own != nil {
-				_ = own.RecordValue(lat)
-			} else {
-				rec.record(lat)
+			if uint64(t.n)&mask == 0 {
+				c.progress.Store(t.n) // before the work: depth counts waiting messages only
 			}
-			t.add(&m)
+			r.work(c, w, now)
+			continue
 		}
+		if own != nil {
+			_ = own.RecordValue(lat)
+		} else {
+			rec.record(lat)
+		}
+		t.add(&m)
 		if uint64(t.n)&mask == 0 {
 			c.progress.Store(t.n)
 		}
-		r.work(c, w, now)
 	}
 	ivl.flush()
 	r.finish(c, &t, now)
