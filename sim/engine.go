@@ -272,16 +272,27 @@ func newRun(cfg Config, fault func(q, producer int, seq int64) int) *run {
 // now returns nanoseconds since the run's base on the monotonic clock.
 func (r *run) now() int64 { return int64(time.Since(r.base)) }
 
+// start sets the run's base time and starts the duration timer and the
+// depth sampler; the returned function stops both.
+func (r *run) start() (stop func()) {
+	r.base = time.Now()
+	var timer *time.Timer
+	if r.cfg.Duration > 0 {
+		timer = time.AfterFunc(r.cfg.Duration, func() { r.halt.CompareAndSwap(running, haltDuration) })
+	}
+	stopSampling := r.startSampler()
+	return func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		stopSampling()
+	}
+}
+
 // execute starts consumers, then producers; when every producer is done it
 // closes the queues (the one closer) and waits for consumers to drain them.
 func (r *run) execute(mon *runtimeMonitor) {
-	r.base = time.Now()
-	if r.cfg.Duration > 0 {
-		timer := time.AfterFunc(r.cfg.Duration, func() { r.halt.CompareAndSwap(running, haltDuration) })
-		defer timer.Stop()
-	}
-	stopSampling := r.startSampler()
-	defer stopSampling()
+	defer r.start()()
 	var cwg, pwg sync.WaitGroup
 	cwg.Add(len(r.consumers))
 	for i := range r.consumers {

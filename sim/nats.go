@@ -163,13 +163,7 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 		return err
 	}
 	defer t.close()
-	r.base = time.Now()
-	if r.cfg.Duration > 0 {
-		timer := time.AfterFunc(r.cfg.Duration, func() { r.halt.CompareAndSwap(running, haltDuration) })
-		defer timer.Stop()
-	}
-	stopSampling := r.startSampler()
-	defer stopSampling()
+	defer r.start()()
 	role := r.cfg.Role
 	if role == "" {
 		role = RoleAll
@@ -425,12 +419,7 @@ func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
 	var i int64
 	var err error
 	for ; i < n && r.halt.Load() == 0; i++ {
-		m := message{producer: st.k}
-		q := r.route(&st, &m, i)
-		m.sent = r.stamp(&st)
-		if p.first < 0 {
-			p.first = m.sent
-		}
+		m, q := r.next(&st, i)
 		wire := m
 		wire.sent += baseWall
 		encode(buf, wire)

@@ -115,6 +115,18 @@ func (r *run) stamp(st *producerState) int64 {
 	return t
 }
 
+// next makes message i: routed, stamped (paced in open loop), and noted as
+// the producer's first send if it is. q < 0 means every queue.
+func (r *run) next(st *producerState, i int64) (message, int) {
+	m := message{producer: st.k}
+	q := r.route(st, &m, i)
+	m.sent = r.stamp(st)
+	if st.p.first < 0 {
+		st.p.first = m.sent
+	}
+	return m, q
+}
+
 // produce sends Messages messages one channel operation each. The halt flag
 // is checked between messages, so a fan-out message always reaches every
 // queue. Closed-loop fan-out, the default, has its own loop with nothing to
@@ -141,12 +153,7 @@ func (r *run) produce(k int) {
 			p.first = -1
 		}
 		for ; i < n && r.halt.Load() == 0; i++ {
-			m := message{producer: st.k}
-			q := r.route(&st, &m, i)
-			m.sent = r.stamp(&st)
-			if p.first < 0 {
-				p.first = m.sent
-			}
+			m, q := r.next(&st, i)
 			if q < 0 {
 				for _, ch := range r.queues {
 					ch <- m
