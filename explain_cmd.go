@@ -29,6 +29,13 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			// explain is prose for a reader; say so rather than ignore the flags.
+			if o.format != report.Table {
+				return usageError{fmt.Sprintf("--format: %s does not apply to explain (it prints text; run msgsim --format %s for the data)", o.format, o.format)}
+			}
+			if o.output != "" && o.output != "-" {
+				return usageError{"--output: does not apply to explain (it prints to stdout; redirect it instead)"}
+			}
 			fmt.Fprintln(stdout, explain.Diagram(o.cfg))
 			explain.WritePrediction(stdout, o.cfg)
 			if c.Bool("dry-run") {

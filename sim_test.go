@@ -517,6 +517,11 @@ func TestCLIExplain(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stdout, "summary") {
 		t.Fatalf("a dry run must not run: exit %d\n%s", r.code, r.stdout)
 	}
+	for _, args := range [][]string{{"explain", "--format", "json"}, {"explain", "-o", filepath.Join(t.TempDir(), "x.txt")}} {
+		if r := msgsim(t, nil, args...); r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "does not apply to explain") {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
 	run := msgsim(t, nil, "explain", "-n", "5000", "-b", "64")
 	if run.code != 0 || !strings.Contains(run.stdout, "verdict: channel-bound") || !strings.Contains(run.stdout, "no prediction") {
 		t.Fatalf("exit %d:\n%s", run.code, run.stdout)
