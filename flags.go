@@ -104,6 +104,8 @@ func runFlags() []cli.Flag {
 			Usage: "subject prefix `ID` for NATS, so runs sharing a server do not mix (default: from the seed)"},
 		countFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		countFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
+		&cli.BoolFlag{Name: "prefault", Value: true, EnvVars: []string{envName("prefault")},
+			Usage: "before starting 65,536 or more consumers, make the memory their goroutines need resident as transparent huge pages (Linux; halves start-up where page faults are dear); --prefault=false to start without"},
 		countFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (e.g. --trace 10)"),
 		&cli.StringFlag{Name: "format", Value: "table", EnvVars: []string{envName("format")},
 			Usage: "report `FORMAT`: table, json, csv, markdown (e.g. --format json)"},
@@ -216,6 +218,7 @@ func parseOptions(c *cli.Context) (options, error) {
 	o.cfg.Size = int(count("size"))
 	o.cfg.Seed = uint64(count("seed"))
 	o.cfg.Procs = int(count("procs"))
+	o.cfg.NoPrefault = !c.Bool("prefault")
 	o.cfg.TraceN = count("trace")
 	if err != nil {
 		return o, err
@@ -427,6 +430,8 @@ func usageHandler(flags []cli.Flag) cli.OnUsageErrorFunc {
 var (
 	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
 	needsArg      = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
+	badBool       = regexp.MustCompile(`^invalid boolean value (".*") for -+(\S+): parse error$`)
+	badEnvBool    = regexp.MustCompile(`^could not parse (".*") as bool value from environment variable "(\S+)" for flag (\S+):`)
 )
 
 // rewriteFlagError turns the flag package's messages into msgsim's style:
@@ -444,6 +449,12 @@ func rewriteFlagError(err error, flags []cli.Flag) string {
 	}
 	if m := needsArg.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s needs a value", dashed(longName(m[1], flags)))
+	}
+	if m := badBool.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s is not a boolean (want true or false, e.g. %s=false)", dashed(longName(m[2], flags)), m[1], dashed(longName(m[2], flags)))
+	}
+	if m := badEnvBool.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s (from $%s) is not a boolean (want true, false, 1 or 0)", dashed(longName(m[3], flags)), m[1], m[2])
 	}
 	return msg
 }

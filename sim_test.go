@@ -85,6 +85,8 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"buffer too large", nil, []string{"-b", "1G"}, "--buffer: 1000000000 is out of range (want 0..16,777,216)"},
 		{"output directory missing", nil, []string{"-o", "/nonexistent/dir/out.json"}, `--output: "/nonexistent/dir/out.json" cannot be written`},
 		{"bad environment value", []string{"MSGSIM_QUEUES=lots"}, nil, `--queues: "lots" (from $MSGSIM_QUEUES) is not a number`},
+		{"bad boolean", nil, []string{"--prefault=maybe"}, `--prefault: "maybe" is not a boolean (want true or false`},
+		{"bad environment boolean", []string{"MSGSIM_QUIET=maybe"}, nil, `--quiet: "maybe" (from $MSGSIM_QUIET) is not a boolean`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -114,6 +114,8 @@ type JSONRuntime struct {
 	PeakRSSBytes   uint64 `json:"peak_rss_bytes"`
 	StartupNs      int64  `json:"startup_ns"`
 	ShutdownNs     int64  `json:"shutdown_ns"`
+	PrefaultBytes  uint64 `json:"prefault_bytes"`
+	PrefaultNs     int64  `json:"prefault_ns"`
 }
 
 // JSONConfig is the run's configuration.
@@ -226,7 +228,8 @@ func NewJSON(res sim.Result) JSONResult {
 		Runtime: JSONRuntime{GOMAXPROCS: res.Runtime.GOMAXPROCS, NumCPU: res.Runtime.NumCPU, GoVersion: res.Runtime.GoVersion,
 			PeakGoroutines: res.Runtime.PeakGoroutines, GCCycles: res.Runtime.GCCycles, GCPauseNs: int64(res.Runtime.GCPause),
 			PeakHeapBytes: res.Runtime.PeakHeapBytes, PeakRSSBytes: res.Runtime.PeakRSSBytes,
-			StartupNs: int64(res.Runtime.Startup), ShutdownNs: int64(res.Runtime.Shutdown)},
+			StartupNs: int64(res.Runtime.Startup), ShutdownNs: int64(res.Runtime.Shutdown),
+			PrefaultBytes: res.Runtime.PrefaultBytes, PrefaultNs: int64(res.Runtime.Prefault)},
 	}
 	for i, q := range res.Queues {
 		out.Queues[i] = JSONQueue{Queue: q.Queue, Consumers: q.Consumers, Sent: q.Sent, Delivered: q.Delivered, Lost: q.Lost,

@@ -189,7 +189,11 @@ func RuntimeLine(res sim.Result) string {
 	if rt.PeakRSSBytes > 0 {
 		fmt.Fprintf(&b, ", peak RSS %s", units.Bytes(float64(rt.PeakRSSBytes)))
 	}
-	fmt.Fprintf(&b, "; start-up %s, shutdown %s; latency histograms %s", units.Duration(rt.Startup), units.Duration(rt.Shutdown), res.Histograms)
+	fmt.Fprintf(&b, "; start-up %s", units.Duration(rt.Startup))
+	if rt.PrefaultBytes > 0 {
+		fmt.Fprintf(&b, " (%s of it pre-faulting %s as huge pages)", units.Duration(rt.Prefault), units.Bytes(float64(rt.PrefaultBytes)))
+	}
+	fmt.Fprintf(&b, ", shutdown %s; latency histograms %s", units.Duration(rt.Shutdown), res.Histograms)
 	return b.String()
 }
 

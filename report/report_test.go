@@ -78,24 +78,27 @@ func broken() sim.Result {
 // histograms sharded, one queue with a loss.
 func huge() sim.Result {
 	cfg := sim.DefaultConfig()
-	cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Batch, cfg.Seed = 1000, 1100, 2, 16, 64, 3
+	cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Batch, cfg.Seed = 1000, 1100, 64, 16, 64, 3
 	r := sim.Result{
 		Config: cfg, GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2,
 		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
 		Elapsed:  3 * time.Second,
 		Produced: 1000, Expected: 1_100_000, Sent: 1_100_000, Delivered: 1_099_999, Lost: 1, Bytes: 17_599_984,
 		Latency: lat(900*time.Millisecond, 999_999), Histograms: sim.Sharded, EndedBy: "messages",
-		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 2_204, GCCycles: 9,
-			GCPause: 12 * time.Millisecond, PeakHeapBytes: 900 << 20, PeakRSSBytes: 2900 << 20},
+		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 70_404, GCCycles: 9,
+			GCPause: 12 * time.Millisecond, PeakHeapBytes: 900 << 20, PeakRSSBytes: 2900 << 20,
+			Startup: 310 * time.Millisecond, Shutdown: 120 * time.Millisecond, PrefaultBytes: 216 << 20, Prefault: 95 * time.Millisecond},
 	}
 	for q := 0; q < 1100; q++ {
-		qr := sim.QueueResult{Queue: q, Consumers: 2, Sent: 1000, Delivered: 1000, Bytes: 16_000}
+		qr := sim.QueueResult{Queue: q, Consumers: 64, Sent: 1000, Delivered: 1000, Bytes: 16_000}
 		if q == 417 {
 			qr.Delivered, qr.Lost, qr.Bytes = 999, 1, 15_984
 		}
 		r.Queues = append(r.Queues, qr)
-		r.Consumers = append(r.Consumers, sim.ConsumerResult{Queue: q, Consumer: 0, Delivered: qr.Delivered - 400},
-			sim.ConsumerResult{Queue: q, Consumer: 1, Delivered: 400})
+		r.Consumers = append(r.Consumers, sim.ConsumerResult{Queue: q, Consumer: 0, Delivered: qr.Delivered - 63*15})
+		for c := 1; c < 64; c++ {
+			r.Consumers = append(r.Consumers, sim.ConsumerResult{Queue: q, Consumer: c, Delivered: 15})
+		}
 	}
 	return r
 }

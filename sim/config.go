@@ -86,6 +86,9 @@ type Config struct {
 	Size      int      // payload bytes carried by each message
 	Seed      uint64   // seeds every random choice; 0 picks one and records it in the Result
 	Procs     int      // GOMAXPROCS during the run; 0 keeps the current setting
+	// NoPrefault turns off pre-faulting the memory of big runs' consumer
+	// goroutines with huge pages before they start (see Runtime.Prefault).
+	NoPrefault bool
 
 	// Open loop: Rate > 0 is the total target arrival rate (msgs/s over all
 	// producers). Each message has an intended send time from the schedule

@@ -146,10 +146,18 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
 	}
+	// Start from a collected heap: an earlier run's garbage (a --repeat, a
+	// sweep point) is then neither collected inside this run's measurement
+	// nor left beside it.
+	runtime.GC()
 	mon := startRuntimeMonitor()
+	prefaultStart := time.Now()
+	prefaulted := prefaultFor(cfg)
+	prefaultTook := time.Since(prefaultStart)
 	r := newRun(cfg, fault)
 	if cfg.Progress != nil {
 		cfg.Progress.attach(r)
+		defer cfg.Progress.detach()
 	}
 	res := Result{
 		Config:     cfg,
@@ -197,6 +205,9 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 		res.EndedBy = "messages"
 	}
 	res.Runtime = mon.stop()
+	if prefaulted > 0 {
+		res.Runtime.PrefaultBytes, res.Runtime.Prefault = prefaulted, prefaultTook
+	}
 	if first >= 0 {
 		res.Runtime.Startup = r.base.Add(time.Duration(first)).Sub(called)
 		res.Runtime.Shutdown = time.Since(r.base.Add(time.Duration(max(last, first))))

@@ -7,7 +7,8 @@ import "sync/atomic"
 // Snapshot sums them. The zero value is ready to use; pass a pointer in
 // Config.Progress.
 type Progress struct {
-	run atomic.Pointer[run]
+	run  atomic.Pointer[run]
+	last atomic.Pointer[ProgressSnapshot] // a finished run's final counts
 }
 
 // ProgressSnapshot is how far a run has got.
@@ -18,11 +19,23 @@ type ProgressSnapshot struct {
 
 func (p *Progress) attach(r *run) { p.run.Store(r) }
 
+// detach keeps the finished run's final counts and lets go of the run, so
+// its consumers, histograms and bitsets (a GiB at a million consumers) can
+// be collected before the next run of a --repeat starts.
+func (p *Progress) detach() {
+	s := p.Snapshot()
+	p.last.Store(&s)
+	p.run.Store(nil)
+}
+
 // Snapshot reads the current counts. It is safe to call at any time from any
 // goroutine; it costs one atomic load per consumer.
 func (p *Progress) Snapshot() ProgressSnapshot {
 	r := p.run.Load()
 	if r == nil {
+		if last := p.last.Load(); last != nil {
+			return *last
+		}
 		return ProgressSnapshot{}
 	}
 	s := ProgressSnapshot{Expected: r.cfg.Expected()}

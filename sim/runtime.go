@@ -20,6 +20,11 @@ type Runtime struct {
 	PeakRSSBytes   uint64        // the process's peak resident set (0 where unknown)
 	Startup        time.Duration // Run called → first message sent (allocation, goroutines)
 	Shutdown       time.Duration // last message received → Run returns (drain, merge)
+	// PrefaultBytes of heap were made resident as huge pages before the
+	// consumers started, taking Prefault (part of Startup); 0 when the run
+	// was too small, NoPrefault was set or the system has no huge pages.
+	PrefaultBytes uint64
+	Prefault      time.Duration
 }
 
 // runtimeMonitor samples goroutines and heap on a ticker in its own
