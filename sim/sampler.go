@@ -213,18 +213,30 @@ func (ir *intervalRecorder) flush() {
 // result turns the interval histograms into the series, with times since
 // the first send. The last interval's rate is over the part of it the run
 // covered (up to last, the last receive); a sliver under a tenth of an
-// interval, the drain after the producers stopped, is left out.
+// interval (the drain after the producers stopped) is folded into the
+// interval before it rather than reported with a meaningless rate, so the
+// series still adds up to every timed delivery.
 func (s *seriesRecorder) result(first, last int64) []Interval {
 	if s == nil {
 		return nil
 	}
-	var out []Interval
 	every := int64(s.every)
-	for i, h := range s.hists {
+	hists := s.hists
+	if n := len(hists); n >= 2 && last-int64(n-1)*every < every/10 {
+		if sliver := hists[n-1]; sliver != nil {
+			if hists[n-2] == nil {
+				hists[n-2] = newIntervalHistogram()
+			}
+			hists[n-2].Merge(sliver)
+		}
+		hists = hists[:n-1]
+	}
+	var out []Interval
+	for i, h := range hists {
 		start := int64(i) * every
-		span := min(every, last-start)
-		if span < every/10 {
-			break
+		span := every
+		if i == len(hists)-1 {
+			span = max(last-start, 1)
 		}
 		iv := Interval{Start: time.Duration(start - max(first, 0))}
 		if h != nil {

@@ -2,8 +2,11 @@ package sim
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // A consumer that takes 5 ms per message against arrivals every 0.5 ms
@@ -131,5 +134,50 @@ func TestDepthSeesAFullBuffer(t *testing.T) {
 	}
 	if q := res.Queues[0]; q.MaxDepth < 50 || q.MeanDepth <= 0 || q.MaxDepth > 100 {
 		t.Fatalf("max depth %d, mean %.1f; want a buffer of 100 seen well filled", q.MaxDepth, q.MeanDepth)
+	}
+}
+
+// The drain after the producers stop leaves a sliver of an interval; it is
+// folded into the interval before it, rate over the longer span, so the
+// series still sums to every delivery.
+func TestSeriesFoldsTheFinalSliver(t *testing.T) {
+	const every = 50 * time.Millisecond
+	hist := func(n int) *hdrhistogram.Histogram {
+		h := newIntervalHistogram()
+		for range n {
+			_ = h.RecordValue(1000)
+		}
+		return h
+	}
+	tests := []struct {
+		name       string
+		last       time.Duration
+		counts     []int
+		wantCounts []int64
+		wantRate   float64 // of the last interval
+	}{
+		{"sliver folded", 2*every + 2*time.Millisecond, []int{10, 10, 3}, []int64{10, 13}, 13 / 0.052},
+		{"tenth kept", 2*every + 5*time.Millisecond, []int{10, 10, 3}, []int64{10, 10, 3}, 3 / 0.005},
+		{"only a sliver", 2 * time.Millisecond, []int{4}, []int64{4}, 4 / 0.002},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &seriesRecorder{every: every}
+			for _, n := range tt.counts {
+				s.hists = append(s.hists, hist(n))
+			}
+			got := s.result(0, int64(tt.last))
+			if len(got) != len(tt.wantCounts) {
+				t.Fatalf("%d intervals, want %d: %+v", len(got), len(tt.wantCounts), got)
+			}
+			for i, iv := range got {
+				if iv.Deliveries != tt.wantCounts[i] {
+					t.Errorf("interval %d: %d deliveries, want %d", i, iv.Deliveries, tt.wantCounts[i])
+				}
+			}
+			if r := got[len(got)-1].Throughput; math.Abs(r-tt.wantRate) > 1e-6*tt.wantRate {
+				t.Errorf("last interval's rate %g, want %g", r, tt.wantRate)
+			}
+		})
 	}
 }
