@@ -307,6 +307,14 @@ func (r *run) execute(mon *runtimeMonitor) {
 	var cwg, pwg sync.WaitGroup
 	cwg.Add(len(r.consumers))
 	for i := range r.consumers {
+		if i == stackCalibration && len(r.consumers) >= prefaultThreshold {
+			// The runtime starts goroutines with the average stack its last
+			// GC scanned (GODEBUG adaptivestackstart). Run's forced GCs saw
+			// only main's deep stack and chose 4 KiB, which would double a
+			// million consumers' stacks; a GC that sees consumers brings it
+			// back to 2 KiB for the rest.
+			runtime.GC()
+		}
 		go func(i int) {
 			defer cwg.Done()
 			c := &r.consumers[i]

@@ -15,6 +15,10 @@ import (
 // already resident — the JVM's AlwaysPreTouch, applied to goroutine stacks.
 var prefaultThreshold = 1 << 16 // a variable so tests can start fewer goroutines
 
+// stackCalibration is how many consumers a big run starts before the GC
+// that re-bases the runtime's starting stack size on theirs.
+const stackCalibration = 1024
+
 // Per consumer: a 2 KiB stack, its g (~450 B), a sudog and the closure;
 // a 1000×1000 run peaks at ~3.0 GiB RSS, ~3.1 KiB per consumer.
 const prefaultPerConsumer = 3 << 10
