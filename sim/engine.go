@@ -150,10 +150,12 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 	// sweep point) is then neither collected inside this run's measurement
 	// nor left beside it.
 	runtime.GC()
-	mon := startRuntimeMonitor()
 	prefaultStart := time.Now()
 	prefaulted := prefaultFor(cfg)
 	prefaultTook := time.Since(prefaultStart)
+	// Watch the runtime from here: the pre-faulting buffer is not the run's
+	// heap, and its GC not the run's.
+	mon := startRuntimeMonitor()
 	r := newRun(cfg, fault)
 	if cfg.Progress != nil {
 		cfg.Progress.attach(r)
