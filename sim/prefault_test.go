@@ -58,8 +58,8 @@ func TestRunPrefaultsBigRuns(t *testing.T) {
 		t.Skip("transparent huge pages are off here")
 	}
 	want := uint64(cfg.Queues * cfg.Consumers * prefaultPerConsumer)
-	if rt.PrefaultBytes < want || rt.PrefaultBytes > want+hugePage {
-		t.Errorf("pre-faulted %d bytes, want %d rounded to huge pages", rt.PrefaultBytes, want)
+	if rt.PrefaultBytes != want {
+		t.Errorf("pre-faulted %d bytes, want %d", rt.PrefaultBytes, want)
 	}
 	if rt.Prefault <= 0 || rt.Prefault > rt.Startup {
 		t.Errorf("pre-faulting took %v of a %v start-up", rt.Prefault, rt.Startup)
@@ -67,7 +67,7 @@ func TestRunPrefaultsBigRuns(t *testing.T) {
 }
 
 // populateHuge makes the buffer resident: the process's resident set grows
-// by (nearly) all of it, before anything writes to it.
+// by (nearly) all of it before anything writes to it, mostly as huge pages.
 func TestPopulateHugeMakesMemoryResident(t *testing.T) {
 	if !thpAvailable() {
 		t.Skip("transparent huge pages are off here")
@@ -75,17 +75,13 @@ func TestPopulateHugeMakesMemoryResident(t *testing.T) {
 	const size = 64 << 20
 	before := residentBytes(t)
 	b := make([]byte, size)
-	n, err := populateHuge(b)
-	if err != nil {
+	if err := populateHuge(b); err != nil {
 		t.Fatal(err)
 	}
 	grew := residentBytes(t) - before
 	runtime.KeepAlive(b)
-	if n < size-2*hugePage || n > size {
-		t.Fatalf("populated %d of %d bytes", n, size)
-	}
-	if grew < int64(n)*9/10 {
-		t.Fatalf("resident set grew %d bytes for %d populated", grew, n)
+	if grew < size*9/10 {
+		t.Fatalf("resident set grew %d bytes for %d populated", grew, size)
 	}
 }
 
