@@ -8,3 +8,5 @@ import "errors"
 func prefaultHeap(int) (uint64, error) {
 	return 0, errors.New("pre-faulting is implemented on Linux only")
 }
+
+func thpAvailable() bool { return false }
