@@ -48,3 +48,50 @@ func TestSeenSetSharedIsExact(t *testing.T) {
 		t.Fatalf("%d first sets, want %d", total, n)
 	}
 }
+
+// FuzzTallyMatchesModel feeds a consumer's tally any sequence of messages
+// (slots in and out of range, repeats, several producers, out of order) and
+// checks its counts against a plain model: a set of seen slots and the last
+// slot per producer. add's inlined fast path must not change any count.
+func FuzzTallyMatchesModel(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7}, uint16(100), true)
+	f.Add([]byte{0, 1, 1, 2, 0, 3, 200, 4, 64, 65, 63, 66}, uint16(130), true)
+	f.Add([]byte{9, 8, 7, 70, 71, 72, 140, 141, 5, 6}, uint16(150), false)
+	f.Fuzz(func(t *testing.T, data []byte, size uint16, checkOrder bool) {
+		const producers = 3
+		tl := tally{seen: newSeenSet(int64(size), false), size: uint64(size), chunkAt: -1, word: -1, prev: noRun}
+		if checkOrder {
+			tl.lastSlot = []int64{-1, -1, -1}
+		}
+		seen := map[int64]bool{}
+		last := []int64{-1, -1, -1}
+		var n, dups, reord int64
+		for i := 0; i+1 < len(data); i += 2 {
+			m := message{producer: int32(data[i] % producers), slot: int64(data[i+1]) * int64(1+data[i]/producers%3)}
+			if data[i]&0x80 != 0 {
+				m.slot = -m.slot - 1 // never a valid slot
+			}
+			tl.add(&m)
+			n++
+			if uint64(m.slot) >= uint64(size) {
+				dups++
+				continue
+			}
+			if seen[m.slot] {
+				dups++
+			}
+			seen[m.slot] = true
+			if checkOrder {
+				if m.slot <= last[m.producer] {
+					reord++
+				} else {
+					last[m.producer] = m.slot
+				}
+			}
+		}
+		tl.flushBits()
+		if tl.n != n || tl.dups != dups || tl.reord != reord {
+			t.Fatalf("tally n=%d dups=%d reordered=%d, model n=%d dups=%d reordered=%d", tl.n, tl.dups, tl.reord, n, dups, reord)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"math/bits"
 	"time"
 )
@@ -13,6 +14,8 @@ type tally struct {
 	chunkAt  int64
 	word     int64   // slot>>6 of the bits gathered in mask
 	mask     uint64  // bits of word received but not yet written to the set
+	prev     int64   // the current run's last slot (noRun: none); see add
+	runProd  int32   // the current run's producer
 	lastSlot []int64 // per producer, when order is checked
 	n, dups  int64
 	reord    int64
@@ -20,7 +23,7 @@ type tally struct {
 }
 
 func (r *run) newTally(c *consumer) tally {
-	t := tally{seen: r.seen[c.queue], chunkAt: -1, word: -1}
+	t := tally{seen: r.seen[c.queue], chunkAt: -1, word: -1, prev: noRun}
 	t.size = t.seen.n
 	if r.orderChecked() {
 		t.lastSlot = make([]int64, r.cfg.Producers)
@@ -31,10 +34,40 @@ func (r *run) newTally(c *consumer) tally {
 	return t
 }
 
-// add accounts for one delivery: exactly-once bit and order. It is kept
-// small enough to be inlined into the consumer loops.
+// add accounts for one delivery: exactly-once bit and order.
 func (t *tally) add(m *message) {
+	if !t.addFast(m) {
+		t.addSlow(m)
+	}
+}
+
+// addFast accounts for m when it continues the current run (the same
+// 64-slot word as the previous message, from the same producer, a later
+// slot: in order by construction) and reports whether it did. It is small
+// enough to be inlined, so the consumer loops call it directly and fall
+// back to addSlow.
+func (t *tally) addFast(m *message) bool {
+	if m.slot>>6 != t.word || m.slot <= t.prev || m.producer != t.runProd {
+		return false
+	}
 	t.n++
+	t.prev = m.slot
+	bit := uint64(1) << (m.slot & 63)
+	t.dups += int64((t.mask & bit) >> (m.slot & 63)) // a second copy within the word
+	t.mask |= bit
+	return true
+}
+
+// noRun makes add's fast path fail: no message is later than it.
+const noRun = math.MaxInt64
+
+// addSlow accounts for m, ending the current run and starting one at m.
+func (t *tally) addSlow(m *message) {
+	t.n++
+	if t.lastSlot != nil && t.prev != noRun {
+		t.lastSlot[t.runProd] = t.prev // the run's messages were in order
+	}
+	t.prev = noRun
 	if uint64(m.slot) >= t.size {
 		t.dups++ // a message that was never sent
 		return
@@ -47,23 +80,28 @@ func (t *tally) add(m *message) {
 		t.word = w
 	}
 	bit := uint64(1) << (m.slot & 63)
-	t.dups += int64((t.mask & bit) >> (m.slot & 63)) // a second copy within the run
+	t.dups += int64((t.mask & bit) >> (m.slot & 63))
 	t.mask |= bit
-	if t.lastSlot != nil {
-		t.order(m)
+	if t.lastSlot != nil && !t.order(m) {
+		return // out of order: the next message starts afresh
+	}
+	if uint64(t.word+1)<<6 <= t.size { // a word that ends past the last slot stays on this path
+		t.prev, t.runProd = m.slot, m.producer
 	}
 }
 
 // order counts m as out of order when its producer already delivered a
 // later message here: slots grow with sequence within a producer and a queue.
-func (t *tally) order(m *message) {
+func (t *tally) order(m *message) (inOrder bool) {
 	if p := m.producer; int(p) < len(t.lastSlot) {
 		if m.slot <= t.lastSlot[p] {
 			t.reord++
-		} else {
-			t.lastSlot[p] = m.slot
+			return false
 		}
+		t.lastSlot[p] = m.slot
+		return true
 	}
+	return false
 }
 
 // flushBits writes the gathered bits to the seen set; any that were
@@ -142,11 +180,13 @@ func (r *run) consume(c *consumer, rec *recorder) {
 			continue
 		}
 		if own != nil {
-			_ = own.RecordValue(lat)
+			own.record(lat)
 		} else {
 			rec.record(lat)
 		}
-		t.add(&m)
+		if !t.addFast(&m) {
+			t.addSlow(&m)
+		}
 		if uint64(t.n)&mask == 0 {
 			c.progress.Store(t.n)
 		}
@@ -207,7 +247,9 @@ func (r *run) consumeBatches(c *consumer, rec *recorder) {
 		} else {
 			lat := t.latency(now-b.sent, int64(len(b.msgs)))
 			for i := range b.msgs {
-				t.add(&b.msgs[i])
+				if m := &b.msgs[i]; !t.addFast(m) {
+					t.addSlow(m)
+				}
 			}
 			rec.recordN(lat, t.n-before)
 		}

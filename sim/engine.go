@@ -423,7 +423,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 			qr.Bytes += c.delivered * int64(cfg.Size) // every payload is Size bytes
 			clamped += c.clamped
 			if c.rec.own != nil {
-				h.Merge(c.rec.own)
+				h.Merge(c.rec.own.histogram())
 			}
 			if c.delivered > 0 && c.last > last {
 				last = c.last
