@@ -146,10 +146,7 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
 	}
-	// Start from a collected heap: an earlier run's garbage (a --repeat, a
-	// sweep point) is then neither collected inside this run's measurement
-	// nor left beside it.
-	runtime.GC()
+	collectIfLarge()
 	prefaultStart := time.Now()
 	prefaulted := prefaultFor(cfg)
 	prefaultTook := time.Since(prefaultStart)
@@ -402,6 +399,10 @@ func (r *run) collect(res *Result) (first, last int64) {
 		res.SendRate = float64(res.Produced) / time.Duration(lastSend-first).Seconds()
 	}
 	total := newHistogram()
+	// Per-consumer layout: a queue's consumers are summed into its first
+	// consumer's counts, and the queues into queue 0's once it is imported,
+	// so no new 270 KB arrays are faulted in.
+	var totalCounts *hdrCounts
 	var totalClamped int64
 	res.Queues = make([]QueueResult, cfg.Queues)
 	res.Consumers = make([]ConsumerResult, len(r.consumers))
@@ -412,7 +413,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 			qr.Sent += r.producers[i].sent[q]
 		}
 		var clamped, busy int64
-		h := newHistogram()
+		var qCounts *hdrCounts
 		for i := q * cfg.Consumers; i < (q+1)*cfg.Consumers; i++ {
 			c := &r.consumers[i]
 			busy += c.busy
@@ -422,17 +423,17 @@ func (r *run) collect(res *Result) (first, last int64) {
 			qr.Reordered += c.reordered
 			qr.Bytes += c.delivered * int64(cfg.Size) // every payload is Size bytes
 			clamped += c.clamped
-			if c.rec.own != nil {
-				h.Merge(c.rec.own.histogram())
+			if qCounts == nil {
+				qCounts = c.rec.own
+			} else if c.rec.own != nil {
+				qCounts.add(c.rec.own)
 			}
 			if c.delivered > 0 && c.last > last {
 				last = c.last
 			}
 			res.Consumers[i] = ConsumerResult{Queue: q, Consumer: int(c.id), Delivered: c.delivered}
 		}
-		if r.layout == PerQueue {
-			h = r.shared[q].h
-		}
+
 		// A duplicate is an extra delivery, so the first copies of what was
 		// sent number Delivered − Duplicated; the rest of Sent never came.
 		qr.Lost = qr.Sent - (qr.Delivered - qr.Duplicated)
@@ -441,9 +442,17 @@ func (r *run) collect(res *Result) (first, last int64) {
 			qr.MeanService = time.Duration(busy / max(qr.Delivered, 1))
 			qr.busy = time.Duration(busy)
 		}
-		if r.layout != Sharded {
-			qr.Latency = summarize(h, clamped)
-			total.Merge(h)
+		switch r.layout {
+		case PerConsumer:
+			qr.Latency = summarize(qCounts.histogram(), clamped)
+			if totalCounts == nil {
+				totalCounts = qCounts
+			} else {
+				totalCounts.add(qCounts)
+			}
+		case PerQueue:
+			qr.Latency = summarize(r.shared[q].h, clamped)
+			total.Merge(r.shared[q].h)
 		}
 		totalClamped += clamped
 		res.Sent += qr.Sent
@@ -453,7 +462,12 @@ func (r *run) collect(res *Result) (first, last int64) {
 		res.Lost += qr.Lost
 		res.Bytes += qr.Bytes
 	}
-	if r.layout == Sharded {
+	switch r.layout {
+	case PerConsumer:
+		if totalCounts != nil {
+			total = totalCounts.histogram()
+		}
+	case Sharded:
 		for _, s := range r.shared {
 			total.Merge(s.h)
 		}

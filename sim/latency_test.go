@@ -47,8 +47,29 @@ func TestHDRCountsLayout(t *testing.T) {
 		t.Fatalf("%d buckets, hdrhistogram has %d", len(fast.counts), len(want))
 	}
 	got := fast.histogram()
+	if !slices.Equal(got.Export().Counts, lib.Export().Counts) {
+		t.Fatal("the histogram rebuilt from the counts differs from hdrhistogram's")
+	}
 	if got.TotalCount() != lib.TotalCount() || got.ValueAtQuantile(99) != lib.ValueAtQuantile(99) || got.Max() != lib.Max() {
 		t.Fatalf("imported: %d values, p99 %d, max %d; hdrhistogram: %d, %d, %d",
 			got.TotalCount(), got.ValueAtQuantile(99), got.Max(), lib.TotalCount(), lib.ValueAtQuantile(99), lib.Max())
+	}
+}
+
+// Summing counts is merging: a queue's consumers add up to what one
+// histogram fed all their samples holds.
+func TestHDRCountsAddIsMerge(t *testing.T) {
+	a, b, sum, lib := newHDRCounts(), newHDRCounts(), newHDRCounts(), newHistogram()
+	for v := int64(1); v < histHighest; v = v*3 + 1 {
+		a.record(v)
+		b.recordN(v/2, 2)
+		_ = lib.RecordValue(v)
+		_ = lib.RecordValues(v/2, 2)
+	}
+	sum.add(a)
+	sum.add(b)
+	if got, want := sum.histogram(), lib; got.TotalCount() != want.TotalCount() || got.Mean() != want.Mean() || got.ValueAtQuantile(90) != want.ValueAtQuantile(90) {
+		t.Fatalf("summed: %d values, mean %g, p90 %d; one histogram: %d, %g, %d",
+			got.TotalCount(), got.Mean(), got.ValueAtQuantile(90), want.TotalCount(), want.Mean(), want.ValueAtQuantile(90))
 	}
 }
