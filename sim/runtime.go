@@ -27,37 +27,31 @@ type Runtime struct {
 	Prefault      time.Duration
 }
 
-// runtimeMonitor samples goroutines and heap on a ticker in its own
-// goroutine; it never touches the run's hot path.
+// runtimeMonitor samples goroutines and heap every 50 ms in its own
+// goroutine (paced by a waiter, not a ticker; see pollWaiter); it never
+// touches the run's hot path.
 type runtimeMonitor struct {
 	start   runtime.MemStats
 	samples []metrics.Sample
 	mu      sync.Mutex
 	peakG   int
 	peakH   uint64
-	quit    chan struct{}
+	w       waiter
 	done    sync.WaitGroup
 }
 
 func startRuntimeMonitor() *runtimeMonitor {
 	m := &runtimeMonitor{
 		samples: []metrics.Sample{{Name: "/sched/goroutines:goroutines"}, {Name: "/memory/classes/heap/objects:bytes"}},
-		quit:    make(chan struct{}),
+		w:       newWaiter(),
 	}
 	runtime.ReadMemStats(&m.start)
 	m.sample()
 	m.done.Add(1)
 	go func() {
 		defer m.done.Done()
-		tk := time.NewTicker(50 * time.Millisecond)
-		defer tk.Stop()
-		for {
-			select {
-			case <-tk.C:
-				m.sample()
-			case <-m.quit:
-				return
-			}
+		for !m.w.wait(50 * time.Millisecond) {
+			m.sample()
 		}
 	}()
 	return m
@@ -80,8 +74,9 @@ func (m *runtimeMonitor) sample() {
 func (m *runtimeMonitor) sampleGoroutines() { m.sample() }
 
 func (m *runtimeMonitor) stop() Runtime {
-	close(m.quit)
+	m.w.stop()
 	m.done.Wait()
+	m.w.close()
 	m.sample()
 	var end runtime.MemStats
 	runtime.ReadMemStats(&end)

@@ -27,32 +27,31 @@ func (r *run) sampleEvery() time.Duration {
 	return 10 * time.Millisecond * time.Duration(max(1, work/10_000))
 }
 
-// startSampler reads every queue's depth on a ticker until the returned
+// startSampler reads every queue's depth every sampleEvery until the returned
 // function is called. A buffered queue's depth is len(ch), exact. An
 // unbuffered channel holds nothing, so its depth is the messages sent to
 // it and not yet received, from the counters producers and consumers
 // publish (exact in open-loop and timed runs, to within a thousand
 // messages per goroutine in closed loop).
+//
+// A run whose depth cannot be measured starts no sampler at all, and the
+// sampler is paced by a waiter rather than a ticker (see pollWaiter).
 func (r *run) startSampler() (stop func()) {
-	quit := make(chan struct{})
+	if !r.depthMeasured() {
+		return func() {}
+	}
+	w := newWaiter()
+	every := r.sampleEvery()
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tk := time.NewTicker(r.sampleEvery())
-		defer tk.Stop()
-		for {
-			select {
-			case <-tk.C:
-				r.sampleDepth()
-			case <-quit:
-				return
-			}
+	wg.Go(func() {
+		for !w.wait(every) {
+			r.sampleDepth()
 		}
-	}()
+	})
 	return func() {
-		close(quit)
+		w.stop()
 		wg.Wait()
+		w.close()
 	}
 }
 
@@ -67,9 +66,6 @@ func (r *run) depthMeasured() bool {
 }
 
 func (r *run) sampleDepth() {
-	if !r.depthMeasured() {
-		return
-	}
 	var inflight []int64
 	if r.cfg.Buffer == 0 {
 		inflight = r.inflight()
