@@ -31,17 +31,20 @@ func prefaultFor(cfg Config) uint64 {
 	}
 	// A repeated run finds the previous run's memory still resident in the
 	// page heap; only the shortfall is worth faulting in.
-	need := uint64(cfg.Queues*cfg.Consumers*prefaultPerConsumer) - min(residentFree(), uint64(cfg.Queues*cfg.Consumers*prefaultPerConsumer))
+	want := uint64(cfg.Queues * cfg.Consumers * prefaultPerConsumer)
+	need := want - min(residentFree(), want)
 	if need < uint64(prefaultThreshold*prefaultPerConsumer) {
 		return 0
 	}
-	n, err := prefaultHeap(int(need))
-	if err != nil {
-		return 0 // no huge pages here: the goroutines fault their own pages
+	// Where it fails (no huge pages, a kernel before 5.14) the goroutines
+	// fault their own pages, as without it; chunks populated before a
+	// failure still count.
+	n, _ := prefaultHeap(int(need))
+	if n > 0 {
+		// The chunks are garbage now; collect them so their pages go back
+		// to the page heap, where stack allocation finds them resident.
+		runtime.GC()
 	}
-	// The buffer is garbage now; collect it so its pages go back to the
-	// page heap, where stack allocation finds them still resident.
-	runtime.GC()
 	return n
 }
 
