@@ -27,31 +27,37 @@ type Runtime struct {
 	Prefault      time.Duration
 }
 
-// runtimeMonitor samples goroutines and heap every 50 ms in its own
-// goroutine (paced by a waiter, not a ticker; see pollWaiter); it never
-// touches the run's hot path.
+// runtimeMonitor samples goroutines and heap on a ticker in its own
+// goroutine; it never touches the run's hot path.
 type runtimeMonitor struct {
 	start   runtime.MemStats
 	samples []metrics.Sample
 	mu      sync.Mutex
 	peakG   int
 	peakH   uint64
-	w       waiter
+	quit    chan struct{}
 	done    sync.WaitGroup
 }
 
 func startRuntimeMonitor() *runtimeMonitor {
 	m := &runtimeMonitor{
 		samples: []metrics.Sample{{Name: "/sched/goroutines:goroutines"}, {Name: "/memory/classes/heap/objects:bytes"}},
-		w:       newWaiter(),
+		quit:    make(chan struct{}),
 	}
 	runtime.ReadMemStats(&m.start)
 	m.sample()
 	m.done.Add(1)
 	go func() {
 		defer m.done.Done()
-		for !m.w.wait(50 * time.Millisecond) {
-			m.sample()
+		tk := time.NewTicker(50 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-tk.C:
+				m.sample()
+			case <-m.quit:
+				return
+			}
 		}
 	}()
 	return m
@@ -74,9 +80,8 @@ func (m *runtimeMonitor) sample() {
 func (m *runtimeMonitor) sampleGoroutines() { m.sample() }
 
 func (m *runtimeMonitor) stop() Runtime {
-	m.w.stop()
+	close(m.quit)
 	m.done.Wait()
-	m.w.close()
 	m.sample()
 	var end runtime.MemStats
 	runtime.ReadMemStats(&end)

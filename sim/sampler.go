@@ -34,24 +34,33 @@ func (r *run) sampleEvery() time.Duration {
 // publish (exact in open-loop and timed runs, to within a thousand
 // messages per goroutine in closed loop).
 //
-// A run whose depth cannot be measured starts no sampler at all, and the
-// sampler is paced by a waiter rather than a ticker (see pollWaiter).
+// A run whose depth cannot be measured starts no sampler at all: while a
+// timer is pending on a P, every scheduling decision there reads the clock
+// (runtime.(*timers).check), and an unbuffered queue schedules on every
+// message. (Pacing the samplers with poll(2) instead of timers was tried:
+// the syscall holds its P until sysmon retakes it, and --procs 1 runs went
+// at half speed.)
 func (r *run) startSampler() (stop func()) {
 	if !r.depthMeasured() {
 		return func() {}
 	}
-	w := newWaiter()
-	every := r.sampleEvery()
+	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for !w.wait(every) {
-			r.sampleDepth()
+		tk := time.NewTicker(r.sampleEvery())
+		defer tk.Stop()
+		for {
+			select {
+			case <-tk.C:
+				r.sampleDepth()
+			case <-quit:
+				return
+			}
 		}
 	})
 	return func() {
-		w.stop()
+		close(quit)
 		wg.Wait()
-		w.close()
 	}
 }
 
