@@ -95,7 +95,8 @@ type run struct {
 	halt      atomic.Int32 // running, or why producers must stop
 	pubMask   uint64       // publish progress when count&pubMask == 0
 	series    *seriesRecorder
-	depth     []depthStat // per queue, written by the sampler only
+	mon       *runtimeMonitor // sampled by producers as they publish
+	depth     []depthStat     // per queue, written by the sampler only
 	traceLeft atomic.Int64
 	// NATS only: slow-consumer events the client reported, and the error
 	// that ended publishing early, if any.
@@ -154,6 +155,7 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 	// heap, and its GC not the run's.
 	mon := startRuntimeMonitor()
 	r := newRun(cfg, fault)
+	r.mon = mon
 	if cfg.Progress != nil {
 		cfg.Progress.attach(r)
 		defer cfg.Progress.detach()

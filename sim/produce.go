@@ -145,7 +145,7 @@ func (r *run) produce(k int) {
 				ch <- m
 			}
 			if uint64(i)&r.pubMask == 0 {
-				p.published.Store(i + 1)
+				r.publish(p, i+1)
 			}
 		}
 	} else {
@@ -162,7 +162,7 @@ func (r *run) produce(k int) {
 				r.queues[q] <- m
 			}
 			if uint64(i)&r.pubMask == 0 {
-				p.published.Store(i + 1)
+				r.publish(p, i+1)
 			}
 		}
 	}
@@ -192,7 +192,7 @@ func (r *run) produceBatches(k int) {
 			if len(b.msgs) == size {
 				r.sendBatch(b, -1)
 				pending[0] = nil
-				p.published.Store(i + 1)
+				r.publish(p, i+1)
 			}
 		}
 	}
@@ -218,7 +218,7 @@ func (r *run) produceBatches(k int) {
 		if len(b.msgs) == size {
 			r.sendBatch(b, q)
 			pending[slot] = nil
-			p.published.Store(i + 1)
+			r.publish(p, i+1)
 		}
 	}
 	for q, b := range pending {
@@ -230,6 +230,16 @@ func (r *run) produceBatches(k int) {
 		}
 	}
 	r.producerDone(p, i)
+}
+
+// publish makes a producer's count of messages sent visible (to the depth
+// sampler and progress), and lets the runtime monitor sample about every
+// thousand messages: with a batch, or every 1,024th call.
+func (r *run) publish(p *producer, n int64) {
+	p.published.Store(n)
+	if r.mon != nil && (r.batches != nil || (n-1)&(progressEvery-1) == 0) {
+		r.mon.maybeSample()
+	}
 }
 
 // sendBatch hands b to queue q, or to every queue when q < 0.
