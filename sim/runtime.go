@@ -17,7 +17,7 @@ type Runtime struct {
 	PeakGoroutines int
 	GCCycles       uint32
 	GCPause        time.Duration // total stop-the-world pause
-	PeakHeapBytes  uint64        // sampled every 50 ms and at the end
+	PeakHeapBytes  uint64        // sampled at most every 50 ms while producers progress, and at the end
 	PeakRSSBytes   uint64        // the process's peak resident set (0 where unknown)
 	Startup        time.Duration // Run called → first message sent (allocation, goroutines)
 	Shutdown       time.Duration // last message received → Run returns (drain, merge)
