@@ -164,6 +164,11 @@ func (r *run) consume(c *consumer, rec *recorder) {
 	w := newWorker(&r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
 	ivl := r.series.newConsumer()
 	base, mask := r.base, r.pubMask
+	var pend *[pendingLen]int64
+	np := 0
+	if own != nil {
+		pend = own.pending
+	}
 	var now int64
 	for m := range r.queues[c.queue] {
 		now = int64(time.Since(base))
@@ -180,7 +185,11 @@ func (r *run) consume(c *consumer, rec *recorder) {
 			continue
 		}
 		if own != nil {
-			own.record(lat)
+			pend[np&(pendingLen-1)] = lat
+			if np++; np == pendingLen {
+				own.recordAll(pend[:])
+				np = 0
+			}
 		} else {
 			rec.record(lat)
 		}
@@ -190,6 +199,9 @@ func (r *run) consume(c *consumer, rec *recorder) {
 		if uint64(t.n)&mask == 0 {
 			c.progress.Store(t.n)
 		}
+	}
+	if own != nil {
+		own.recordAll(pend[:np])
 	}
 	ivl.flush()
 	r.finish(c, &t, now)
