@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
 	"sync"
@@ -24,42 +25,68 @@ var benchTopologies = []struct {
 	{"q=1/c=8/buf=1024/roundrobin", 1, 8, 1024, sim.RoundRobin},
 }
 
+var benchRounds = flag.Int("rounds", 1, "BenchmarkRun: rounds in which the implementations take turns")
+
 // BenchmarkRun runs the engine (unbatched, and with --batch 256) and a bare
 // channel loop of the same topology side by side; b.N is messages per
-// producer. Compare the columns with
+// producer. msgs/s counts deliveries over the whole call, set-up and
+// shutdown included, for both implementations.
 //
-//	go test -run '^$' -bench Run -count 6 ./sim | tee new.txt
-//	benchstat -col /impl new.txt
+// On a small VM the same loop's speed can double or halve from one second
+// to the next (whether the hypervisor and Go's scheduler put producer and
+// consumer on one core or two), which -count alone lands on one
+// implementation at a time. With -rounds N the implementations take turns
+// N times, in alternating order, so each round compares them under the
+// same conditions; the round is a name key for benchstat to ignore:
 //
-// msgs/s counts deliveries over the whole call, set-up and shutdown included,
-// for both implementations.
+//	go test -run '^$' -bench Run -benchtime 1000000x -rounds 10 ./sim | tee new.txt
+//	benchstat -col /impl -ignore /round new.txt
 func BenchmarkRun(b *testing.B) {
-	for _, tp := range benchTopologies {
-		b.Run(tp.name+"/impl=bare", func(b *testing.B) {
-			settle(b)
-			b.ReportAllocs()
-			delivered := bareLoop(int64(b.N), tp.q, tp.c, tp.buffer, tp.dispatch == sim.Fanout)
-			b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "msgs/s")
-		})
-		for _, batch := range []int{1, 256} {
-			impl := "engine"
-			if batch > 1 {
-				impl = fmt.Sprintf("engine-batch%d", batch)
-			}
-			b.Run(tp.name+"/impl="+impl, func(b *testing.B) {
-				settle(b)
-				b.ReportAllocs()
-				cfg := sim.DefaultConfig()
-				cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch = int64(b.N), tp.q, tp.c, tp.buffer, tp.dispatch
-				cfg.Batch = batch
-				res, err := sim.Run(context.Background(), cfg)
-				if err != nil || !res.OK() {
-					b.Fatalf("%v %+v", err, res)
+	impls := []int{0, 1, 256} // 0: the bare loop; otherwise the engine's batch size
+	for round := range *benchRounds {
+		for _, tp := range benchTopologies {
+			for i := range impls {
+				if round%2 == 1 {
+					i = len(impls) - 1 - i
 				}
-				b.ReportMetric(float64(res.Delivered)/b.Elapsed().Seconds(), "msgs/s")
-			})
+				name := tp.name + "/impl=" + implName(impls[i])
+				if *benchRounds > 1 {
+					name += fmt.Sprintf("/round=%d", round)
+				}
+				b.Run(name, func(b *testing.B) { benchImpl(b, tp.q, tp.c, tp.buffer, tp.dispatch, impls[i]) })
+			}
 		}
 	}
+}
+
+func implName(batch int) string {
+	switch batch {
+	case 0:
+		return "bare"
+	case 1:
+		return "engine"
+	}
+	return fmt.Sprintf("engine-batch%d", batch)
+}
+
+// benchImpl runs b.N messages per producer through the bare loop (batch 0)
+// or the engine.
+func benchImpl(b *testing.B, q, c, buffer int, dispatch sim.Dispatch, batch int) {
+	settle(b)
+	b.ReportAllocs()
+	if batch == 0 {
+		delivered := bareLoop(int64(b.N), q, c, buffer, dispatch == sim.Fanout)
+		b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "msgs/s")
+		return
+	}
+	cfg := sim.DefaultConfig()
+	cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Dispatch = int64(b.N), q, c, buffer, dispatch
+	cfg.Batch = batch
+	res, err := sim.Run(context.Background(), cfg)
+	if err != nil || !res.OK() {
+		b.Fatalf("%v %+v", err, res)
+	}
+	b.ReportMetric(float64(res.Delivered)/b.Elapsed().Seconds(), "msgs/s")
 }
 
 // settle collects the garbage earlier sub-benchmarks left (the batched runs
