@@ -154,44 +154,41 @@ func (r *run) copies(q int, m *message) int {
 }
 
 // consume receives single messages until its queue is closed and drained.
-// The loop is the engine's hottest code: tracing, the test hook, warm-up,
-// work and interval series live behind one predictable branch, and a
-// consumer's own histogram is written directly.
+// The loops are the engine's hottest code, so each case has its own and
+// none tests per message what is fixed for the run: tracing, the test hook,
+// warm-up, work and interval series take the slow loop; otherwise a
+// consumer's own histogram (up to OwnHistogramsUpTo consumers) or a shared
+// one decides between the other two.
 func (r *run) consume(c *consumer, rec *recorder) {
 	t := r.newTally(c)
-	own := rec.own
-	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil
-	w := newWorker(&r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
-	ivl := r.series.newConsumer()
-	base, mask := r.base, r.pubMask
-	var pend *[pendingLen]int64
-	np := 0
-	if own != nil {
-		pend = own.pending
-	}
 	var now int64
+	switch {
+	case r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil:
+		now = r.consumeSlow(c, rec, &t)
+	case rec.own != nil:
+		now = r.consumeOwn(c, rec.own, &t)
+	default:
+		now = r.consumeShared(c, rec, &t)
+	}
+	r.finish(c, &t, now)
+}
+
+// consumeOwn is consume's loop for a consumer with its own histogram. It
+// gathers latencies in the histogram's pending buffer and files them
+// pendingLen at a time (see hdrCounts.pending).
+func (r *run) consumeOwn(c *consumer, own *hdrCounts, t *tally) (now int64) {
+	base, mask := r.base, r.pubMask
+	pend, np := own.pending, 0
 	for m := range r.queues[c.queue] {
 		now = int64(time.Since(base))
 		lat := now - m.sent
 		if uint64(lat) > uint64(histHighest) {
 			lat = t.latency(lat, 1)
 		}
-		if slow {
-			r.deliverSlow(c, rec, &t, ivl, &m, now, lat)
-			if uint64(t.n)&mask == 0 {
-				c.progress.Store(t.n) // before the work: depth counts waiting messages only
-			}
-			r.work(c, w, now)
-			continue
-		}
-		if own != nil {
-			pend[np&(pendingLen-1)] = lat
-			if np++; np == pendingLen {
-				own.recordAll(pend[:])
-				np = 0
-			}
-		} else {
-			rec.record(lat)
+		pend[np&(pendingLen-1)] = lat // the mask spares a bounds check: np < pendingLen
+		if np++; np == pendingLen {
+			own.recordAll(pend[:])
+			np = 0
 		}
 		if !t.addFast(&m) {
 			t.addSlow(&m)
@@ -200,11 +197,46 @@ func (r *run) consume(c *consumer, rec *recorder) {
 			c.progress.Store(t.n)
 		}
 	}
-	if own != nil {
-		own.recordAll(pend[:np])
+	own.recordAll(pend[:np])
+	return now
+}
+
+// consumeShared is consume's loop for a consumer writing a shared histogram
+// through its recorder's small buffer.
+func (r *run) consumeShared(c *consumer, rec *recorder, t *tally) (now int64) {
+	base, mask := r.base, r.pubMask
+	for m := range r.queues[c.queue] {
+		now = int64(time.Since(base))
+		lat := now - m.sent
+		if uint64(lat) > uint64(histHighest) {
+			lat = t.latency(lat, 1)
+		}
+		rec.record(lat)
+		if !t.addFast(&m) {
+			t.addSlow(&m)
+		}
+		if uint64(t.n)&mask == 0 {
+			c.progress.Store(t.n)
+		}
+	}
+	return now // the caller flushes rec
+}
+
+// consumeSlow is consume's loop with everything optional switched on.
+func (r *run) consumeSlow(c *consumer, rec *recorder, t *tally) (now int64) {
+	w := newWorker(&r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
+	ivl := r.series.newConsumer()
+	for m := range r.queues[c.queue] {
+		now = r.now()
+		lat := t.latency(now-m.sent, 1)
+		r.deliverSlow(c, rec, t, ivl, &m, now, lat)
+		if uint64(t.n)&r.pubMask == 0 {
+			c.progress.Store(t.n) // before the work: depth counts waiting messages only
+		}
+		r.work(c, w, now)
 	}
 	ivl.flush()
-	r.finish(c, &t, now)
+	return now
 }
 
 // deliverSlow is one delivery with everything optional switched on.
