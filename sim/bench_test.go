@@ -39,7 +39,7 @@ var benchRounds = flag.Int("rounds", 1, "BenchmarkRun: rounds in which the imple
 // N times, in alternating order, so each round compares them under the
 // same conditions; the round is a name key for benchstat to ignore:
 //
-//	go test -run '^$' -bench Run -benchtime 1000000x -rounds 10 ./sim | tee new.txt
+//	go test -run '^$' -bench Run -benchtime 3000000x ./sim -rounds 10 | tee new.txt
 //	benchstat -col /impl -ignore /round new.txt
 func BenchmarkRun(b *testing.B) {
 	impls := []int{0, 1, 256} // 0: the bare loop; otherwise the engine's batch size
