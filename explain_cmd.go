@@ -13,7 +13,7 @@ import (
 // explainCommand draws the topology, predicts it, runs it (unless
 // --dry-run) and sets prediction beside measurement.
 func explainCommand(stdout, stderr io.Writer) *cli.Command {
-	flags := append(runFlags(), &cli.BoolFlag{Name: "dry-run", Usage: "draw and predict only; do not run"})
+	flags := append(runFlags(), &cli.BoolFlag{Name: "dry-run", EnvVars: []string{envName("dry-run")}, Usage: "draw and predict only; do not run"})
 	return &cli.Command{
 		Name:         "explain",
 		Usage:        "draw the topology, predict it with queueing theory, run it and say what bounded it",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,13 +48,21 @@ type profiles struct {
 	cpu, mem, exec string
 }
 
-// count flags are strings so that one parser (units.ParseCount) accepts
-// 10k, 2.5M, 1e6 and 1_000_000 everywhere, and 010 means ten.
-func countFlag(name, alias, def, usage string) *cli.StringFlag {
+// stringFlag is a flag that MSGSIM_<NAME> can also set. Count flags are
+// strings too, so that one parser (units.ParseCount) accepts 10k, 2.5M, 1e6
+// and 1_000_000 everywhere, and 010 means ten.
+func stringFlag(name, alias, def, usage string) *cli.StringFlag {
 	f := &cli.StringFlag{Name: name, Value: def, Usage: usage, EnvVars: []string{envName(name)}}
 	if alias != "" {
 		f.Aliases = []string{alias}
 	}
+	return f
+}
+
+// fileFlag is a stringFlag naming a file, so shells complete paths.
+func fileFlag(name, alias, usage string) *cli.StringFlag {
+	f := stringFlag(name, alias, "", usage)
+	f.TakesFile = true
 	return f
 }
 
@@ -64,80 +73,58 @@ func envName(flag string) string {
 // runFlags are the flags that describe a run.
 func runFlags() []cli.Flag {
 	return []cli.Flag{
-		countFlag("messages", "n", "1M", "`N` messages per producer; human numbers: 1000, 10k, 2.5M, 1e6, 1_000_000 (e.g. -n 500k)"),
-		countFlag("producers", "p", "1", "`N` producer goroutines (e.g. -p 4)"),
-		countFlag("queues", "q", "3", "`N` queues, one channel each (e.g. -q 3)"),
-		countFlag("consumers", "c", "2", "`N` competing consumers per queue (e.g. -c 2)"),
-		&cli.StringFlag{Name: "dispatch", Value: "fanout", EnvVars: []string{envName("dispatch")},
-			Usage: "dispatch `MODE`: fanout: every message to every queue; roundrobin: each message to one queue in turn; key: a seeded random key per message hashed to one queue (e.g. --dispatch key)"},
-		countFlag("keys", "", "1024", "`N` distinct keys for --dispatch key (e.g. --keys 100)"),
-		countFlag("buffer", "b", "0", "channel capacity `N` per queue; 0 is unbuffered (e.g. -b 1024)"),
-		countFlag("batch", "", "1", "hand `K` messages per channel operation; every message is still checked and timed (e.g. --batch 256)"),
-		countFlag("size", "", "16", "payload `BYTES` per message (e.g. --size 1k)"),
-		&cli.StringFlag{Name: "rate", Value: "0", EnvVars: []string{envName("rate")},
-			Usage: "open loop: total target arrival `RATE` in msgs/s over all producers; latency counts from each message's intended send time; 0 is closed loop (e.g. --rate 50k)"},
-		&cli.StringFlag{Name: "arrival", Value: "uniform", EnvVars: []string{envName("arrival")},
-			Usage: "open-loop arrivals `MODE`: uniform (fixed spacing) or poisson (exponential gaps, seeded)"},
-		&cli.StringFlag{Name: "work", Value: "0", EnvVars: []string{envName("work")},
-			Usage: "mean work per message in each consumer, a `DURATION` (e.g. --work 50us)"},
-		&cli.StringFlag{Name: "work-dist", Value: "fixed", EnvVars: []string{envName("work-dist")},
-			Usage: "work `DIST`ribution: fixed, exp (exponential) or uniform (0 to 2× the mean)"},
-		&cli.StringFlag{Name: "work-kind", Value: "spin", EnvVars: []string{envName("work-kind")},
-			Usage: "how work is spent, `KIND`: spin (burn CPU) or sleep (wait, like I/O)"},
-		&cli.StringFlag{Name: "duration", Aliases: []string{"d"}, Value: "0", EnvVars: []string{envName("duration")},
-			Usage: "stop producing after `DURATION` (capped by -n when given) (e.g. -d 10s)"},
-		&cli.StringFlag{Name: "warmup", Value: "0", EnvVars: []string{envName("warmup")},
-			Usage: "leave the deliveries of the first `DURATION` out of latency and throughput (e.g. --warmup 2s)"},
-		&cli.StringFlag{Name: "interval", Value: "0", EnvVars: []string{envName("interval")},
-			Usage: "report throughput, p50 and p99 every `DURATION`; default 1s for runs planned longer than 2s (e.g. --interval 500ms)"},
-		&cli.StringFlag{Name: "transport", Value: "chan", EnvVars: []string{envName("transport")},
-			Usage: "`NAME`: chan (Go channels in this process) or nats (a NATS server: embedded unless --nats-url)"},
-		&cli.StringFlag{Name: "nats-url", EnvVars: []string{envName("nats-url")},
-			Usage: "external NATS server or cluster `URL`s, comma-separated (e.g. nats://host:4222)"},
-		&cli.StringFlag{Name: "nats-token", EnvVars: []string{envName("nats-token")}, Usage: "NATS auth `TOKEN` (never printed)"},
-		&cli.StringFlag{Name: "nats-creds", EnvVars: []string{envName("nats-creds")}, TakesFile: true, Usage: "NATS credentials `FILE`"},
-		&cli.StringFlag{Name: "drain-timeout", Value: "5s", EnvVars: []string{envName("drain-timeout")},
-			Usage: "over NATS, how long consumers wait for missing messages after the producers flush, a `DURATION`"},
-		&cli.StringFlag{Name: "role", Value: "all", EnvVars: []string{envName("role")},
-			Usage: "over NATS, what this process runs, `ROLE`: all, producer or consumer (split roles need the same --run-id, --seed and flags everywhere)"},
-		&cli.StringFlag{Name: "run-id", EnvVars: []string{envName("run-id")},
-			Usage: "subject prefix `ID` for NATS, so runs sharing a server do not mix (default: from the seed)"},
-		countFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
-		countFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
+		stringFlag("messages", "n", "1M", "`N` messages per producer; human numbers: 1000, 10k, 2.5M, 1e6, 1_000_000 (e.g. -n 500k)"),
+		stringFlag("producers", "p", "1", "`N` producer goroutines (e.g. -p 4)"),
+		stringFlag("queues", "q", "3", "`N` queues, one channel each (e.g. -q 3)"),
+		stringFlag("consumers", "c", "2", "`N` competing consumers per queue (e.g. -c 2)"),
+		stringFlag("dispatch", "", "fanout", "dispatch `MODE`: fanout: every message to every queue; roundrobin: each message to one queue in turn; key: a seeded random key per message hashed to one queue (e.g. --dispatch key)"),
+		stringFlag("keys", "", "1024", "`N` distinct keys for --dispatch key (e.g. --keys 100)"),
+		stringFlag("buffer", "b", "0", "channel capacity `N` per queue; 0 is unbuffered (e.g. -b 1024)"),
+		stringFlag("batch", "", "1", "hand `K` messages per channel operation; every message is still checked and timed (e.g. --batch 256)"),
+		stringFlag("size", "", "16", "payload `BYTES` per message (e.g. --size 1k)"),
+		stringFlag("rate", "", "0", "open loop: total target arrival `RATE` in msgs/s over all producers; latency counts from each message's intended send time; 0 is closed loop (e.g. --rate 50k)"),
+		stringFlag("arrival", "", "uniform", "open-loop arrivals `MODE`: uniform (fixed spacing) or poisson (exponential gaps, seeded)"),
+		stringFlag("work", "", "0", "mean work per message in each consumer, a `DURATION` (e.g. --work 50us)"),
+		stringFlag("work-dist", "", "fixed", "work `DIST`ribution: fixed, exp (exponential) or uniform (0 to 2× the mean)"),
+		stringFlag("work-kind", "", "spin", "how work is spent, `KIND`: spin (burn CPU) or sleep (wait, like I/O)"),
+		stringFlag("duration", "d", "0", "stop producing after `DURATION` (capped by -n when given) (e.g. -d 10s)"),
+		stringFlag("warmup", "", "0", "leave the deliveries of the first `DURATION` out of latency and throughput (e.g. --warmup 2s)"),
+		stringFlag("interval", "", "0", "report throughput, p50 and p99 every `DURATION`; default 1s for runs planned longer than 2s (e.g. --interval 500ms)"),
+		stringFlag("transport", "", "chan", "`NAME`: chan (Go channels in this process) or nats (a NATS server: embedded unless --nats-url)"),
+		stringFlag("nats-url", "", "", "external NATS server or cluster `URL`s, comma-separated (e.g. nats://host:4222)"),
+		stringFlag("nats-token", "", "", "NATS auth `TOKEN` (never printed)"),
+		fileFlag("nats-creds", "", "NATS credentials `FILE`"),
+		stringFlag("drain-timeout", "", "5s", "over NATS, how long consumers wait for missing messages after the producers flush, a `DURATION`"),
+		stringFlag("role", "", "all", "over NATS, what this process runs, `ROLE`: all, producer or consumer (split roles need the same --run-id, --seed and flags everywhere)"),
+		stringFlag("run-id", "", "", "subject prefix `ID` for NATS, so runs sharing a server do not mix (default: from the seed)"),
+		stringFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
+		stringFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
 		&cli.BoolFlag{Name: "prefault", Value: true, EnvVars: []string{envName("prefault")},
 			Usage: "before starting 65,536 or more consumers, make the memory their goroutines need resident as transparent huge pages (Linux; halves start-up where page faults are dear); --prefault=false to start without"},
-		countFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (e.g. --trace 10)"),
-		&cli.StringFlag{Name: "format", Value: "table", EnvVars: []string{envName("format")},
-			Usage: "report `FORMAT`: table, json, csv, markdown (e.g. --format json)"},
-		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, EnvVars: []string{envName("output")},
-			Usage: "write the report to `FILE` instead of stdout (e.g. -o result.json)"},
-		&cli.StringFlag{Name: "progress", Value: "auto", EnvVars: []string{envName("progress")},
-			Usage: "progress bar `MODE` on stderr: auto (when stderr is a terminal), always, never"},
+		stringFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (e.g. --trace 10)"),
+		stringFlag("format", "", "table", "report `FORMAT`: table, json, csv, markdown (e.g. --format json)"),
+		stringFlag("output", "o", "", "write the report to `FILE` instead of stdout (e.g. -o result.json)"),
+		stringFlag("progress", "", "auto", "progress bar `MODE` on stderr: auto (when stderr is a terminal), always, never"),
 		&cli.StringSliceFlag{Name: "assert", EnvVars: []string{envName("assert")},
 			Usage: "fail (exit 1) unless `EXPR` holds, e.g. --assert 'throughput>=2M' --assert 'p99<=2ms,lost==0'; metrics: " +
 				strings.Join(check.MetricNames(), " ") + "; q2.p99 for one queue; operators < <= > >= == !="},
-		countFlag("repeat", "", "1", "run the same config `N` times; assertions and --baseline use the medians (e.g. --repeat 5)"),
-		&cli.StringFlag{Name: "save-baseline", EnvVars: []string{envName("save-baseline")}, TakesFile: true,
-			Usage: "write the json result to `FILE` for a later --baseline (e.g. --save-baseline base.json)"},
-		&cli.StringFlag{Name: "baseline", EnvVars: []string{envName("baseline")}, TakesFile: true,
-			Usage: "compare throughput, p50 and p99 with a saved json result in `FILE`; exit 1 on a regression (e.g. --baseline base.json)"},
-		&cli.StringFlag{Name: "max-regression", Value: "10%", EnvVars: []string{envName("max-regression")},
-			Usage: "how much worse than --baseline a metric may get, as a `PERCENT` (e.g. --max-regression 5%)"},
+		stringFlag("repeat", "", "1", "run the same config `N` times; assertions and --baseline use the medians (e.g. --repeat 5)"),
+		fileFlag("save-baseline", "", "write the json result to `FILE` for a later --baseline (e.g. --save-baseline base.json)"),
+		fileFlag("baseline", "", "compare throughput, p50 and p99 with a saved json result in `FILE`; exit 1 on a regression (e.g. --baseline base.json)"),
+		stringFlag("max-regression", "", "10%", "how much worse than --baseline a metric may get, as a `PERCENT` (e.g. --max-regression 5%)"),
 		&cli.BoolFlag{Name: "baseline-any-config", EnvVars: []string{envName("baseline-any-config")},
 			Usage: "compare with --baseline even when its config differs"},
 		&cli.BoolFlag{Name: "quiet", EnvVars: []string{envName("quiet")},
 			Usage: "print no report; only failures on stderr and the exit code (-o still writes the file)"},
-		&cli.StringFlag{Name: "cpuprofile", EnvVars: []string{envName("cpuprofile")}, TakesFile: true,
-			Usage: "write a CPU profile of the run to `FILE` for go tool pprof (e.g. --cpuprofile cpu.out)"},
-		&cli.StringFlag{Name: "memprofile", EnvVars: []string{envName("memprofile")}, TakesFile: true,
-			Usage: "write a heap profile at the end of the run to `FILE` (e.g. --memprofile mem.out)"},
-		&cli.StringFlag{Name: "exectrace", EnvVars: []string{envName("exectrace")}, TakesFile: true,
-			Usage: "write a runtime/trace execution trace to `FILE` for go tool trace (e.g. --exectrace trace.out)"},
+		fileFlag("cpuprofile", "", "write a CPU profile of the run to `FILE` for go tool pprof (e.g. --cpuprofile cpu.out)"),
+		fileFlag("memprofile", "", "write a heap profile at the end of the run to `FILE` (e.g. --memprofile mem.out)"),
+		fileFlag("exectrace", "", "write a runtime/trace execution trace to `FILE` for go tool trace (e.g. --exectrace trace.out)"),
 	}
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	flags := runFlags()
+	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr)}
 	return &cli.App{
 		Name:            "msgsim",
 		Usage:           "simulate producers → queues → consumers over Go channels and measure it",
@@ -151,8 +138,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		DisableSliceFlagSeparator: true,
 		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]",
 		Flags:                     flags,
-		Commands:                  []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr)},
-		OnUsageError:              usageHandler(flags),
+		Commands:                  commands,
+		OnUsageError:              usageHandler(flags, commands...),
 		ExitErrHandler:            func(*cli.Context, error) {}, // main decides exit codes
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -420,10 +407,11 @@ func editDistance(a, b string) int {
 }
 
 // usageHandler turns the flag library's parse errors into usage errors in
-// msgsim's style, for the root command and the subcommands alike.
-func usageHandler(flags []cli.Flag) cli.OnUsageErrorFunc {
+// msgsim's style. commands are the subcommands, so that a flag only one of
+// them has is pointed to it rather than matched against a typo.
+func usageHandler(flags []cli.Flag, commands ...*cli.Command) cli.OnUsageErrorFunc {
 	return func(_ *cli.Context, err error, _ bool) error {
-		return usageError{rewriteFlagError(err, flags)}
+		return usageError{rewriteFlagError(err, flags, commands)}
 	}
 }
 
@@ -436,10 +424,13 @@ var (
 
 // rewriteFlagError turns the flag package's messages into msgsim's style:
 // the flag spelled as the user typed it (--name), and a suggestion for typos.
-func rewriteFlagError(err error, flags []cli.Flag) string {
+func rewriteFlagError(err error, flags []cli.Flag, commands []*cli.Command) string {
 	msg := err.Error()
 	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
 		s := fmt.Sprintf("unknown flag %s", dashed(m[1]))
+		if cmd := commandWithFlag(commands, m[1]); cmd != "" {
+			return fmt.Sprintf("%s (it belongs to msgsim %s; see msgsim %s --help)", s, cmd, cmd)
+		}
 		if cli.SuggestFlag != nil {
 			if sug := cli.SuggestFlag(flags, m[1], true); sug != "" {
 				s += fmt.Sprintf(" (did you mean %s?)", sug)
@@ -457,6 +448,18 @@ func rewriteFlagError(err error, flags []cli.Flag) string {
 		return fmt.Sprintf("%s: %s (from $%s) is not a boolean (want true, false, 1 or 0)", dashed(longName(m[3], flags)), m[1], m[2])
 	}
 	return msg
+}
+
+// commandWithFlag names the first of commands that defines the flag name.
+func commandWithFlag(commands []*cli.Command, name string) string {
+	for _, cmd := range commands {
+		for _, f := range cmd.Flags {
+			if slices.Contains(f.Names(), name) {
+				return cmd.Name
+			}
+		}
+	}
+	return ""
 }
 
 func dashed(name string) string {

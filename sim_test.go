@@ -75,6 +75,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"overflow", nil, []string{"-n", "99999999999999999999"}, `--messages: "99999999999999999999" is out of range`},
 		{"typo in flag name", nil, []string{"--qeues", "3"}, "unknown flag --qeues (did you mean --queues?)"},
 		{"missing value", nil, []string{"-q"}, "--queues needs a value"},
+		{"a subcommand's flag", nil, []string{"--plot", "x.png"}, "unknown flag --plot (it belongs to msgsim sweep; see msgsim sweep --help)"},
 		{"unknown format", nil, []string{"--format", "xml"}, `--format: unknown format "xml" (want table, json, csv, markdown, gobench)`},
 		{"unknown dispatch", nil, []string{"--dispatch", "broadcast"}, `--dispatch: unknown dispatch mode "broadcast"`},
 		{"unknown progress", nil, []string{"--progress", "sometimes"}, `--progress: "sometimes" is not a mode`},

@@ -21,9 +21,9 @@ import (
 // sweepCommand runs one config over ranges of one or two parameters.
 func sweepCommand(stdout, stderr io.Writer) *cli.Command {
 	flags := append(runFlags(),
-		&cli.StringSliceFlag{Name: "vary", Usage: "`NAME=VALUES` to vary: consumers, queues, producers, buffer, batch, rate, work; " +
+		&cli.StringSliceFlag{Name: "vary", EnvVars: []string{envName("vary")}, Usage: "`NAME=VALUES` to vary: consumers, queues, producers, buffer, batch, rate, work; " +
 			"values 1,2,4,8 or 1..16x2 (doubling) or 1..8 (step 1) or 100us..500us+100us; twice for a grid"},
-		&cli.StringFlag{Name: "plot", TakesFile: true, Usage: "also draw throughput and p99 to `FILE`.png or .svg"},
+		fileFlag("plot", "", "also draw throughput and p99 to `FILE`.png or .svg"),
 	)
 	for _, f := range flags {
 		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "repeat" {
