@@ -211,7 +211,7 @@ func (r *run) consumeShared(c *consumer, rec *recorder, t *tally) (now int64) {
 		if uint64(lat) > uint64(histHighest) {
 			lat = t.latency(lat, 1)
 		}
-		rec.record(lat)
+		rec.recordShared(lat)
 		if !t.addFast(&m) {
 			t.addSlow(&m)
 		}

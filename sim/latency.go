@@ -182,6 +182,12 @@ func (r *recorder) record(v int64) {
 		r.own.record(v) // v is clamped into range by the caller
 		return
 	}
+	r.recordShared(v)
+}
+
+// recordShared buffers v for the shared histogram; consumeShared calls it
+// directly, as it knows there is no own histogram.
+func (r *recorder) recordShared(v int64) {
 	r.buf[r.n] = v
 	if r.n++; r.n == len(r.buf) {
 		r.flush()
