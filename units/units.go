@@ -7,7 +7,6 @@ package units
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -216,43 +215,50 @@ func Int(n int64) string {
 }
 
 // Rate formats a per-second figure with an SI prefix and three significant
-// digits: 8123456 → "8.12M".
+// digits: 8123456 → "8.12M". The value is rounded before the prefix is
+// chosen, so 999,960 reads "1.00M", never "1000k".
 func Rate(v float64) string {
-	switch a := math.Abs(v); {
-	case a >= 1e12:
-		return sig3(v/1e12) + "T"
-	case a >= 1e9:
-		return sig3(v/1e9) + "G"
-	case a >= 1e6:
-		return sig3(v/1e6) + "M"
-	case a >= 1e3:
-		return sig3(v/1e3) + "k"
-	default:
-		return sig3(v)
-	}
+	return scaled(v, 1000, []string{"", "k", "M", "G", "T"})
 }
 
 // Bytes formats a byte count or rate in binary units: 1536 → "1.50 KiB".
+// Like Rate it rounds first: 1,048,575 bytes read "1.00 MiB", not "1024 KiB".
 func Bytes(v float64) string {
-	const unit = 1024
-	if math.Abs(v) < unit {
+	if r := round3(v); math.Abs(r) < 1000 && math.Abs(v) < 1024 {
 		return strconv.FormatFloat(v, 'f', 0, 64) + " B"
 	}
-	exp := 0
-	for a := math.Abs(v); a >= unit && exp < 6; a /= unit {
-		exp++
+	return scaled(v, 1024, []string{" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB"})
+}
+
+// scaled divides v by base until its three-significant-digit rounding is
+// below 1000, and prints it with the matching unit.
+func scaled(v, base float64, names []string) string {
+	i := 0
+	for i < len(names)-1 && math.Abs(round3(v/math.Pow(base, float64(i)))) >= 1000 {
+		i++
 	}
-	return fmt.Sprintf("%s %ciB", sig3(v/math.Pow(unit, float64(exp))), "KMGTPE"[exp-1])
+	return sig3(v/math.Pow(base, float64(i))) + names[i]
+}
+
+// round3 rounds v to three significant digits, the precision sig3 prints.
+func round3(v float64) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	scale := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*scale) / scale
 }
 
 // Duration formats a latency or elapsed time with three significant digits
-// and the unit that keeps the number short: 0 → "0", 950ns, 12.3µs, 1.05ms, 2.50s.
+// and the unit that keeps the number short: 0 → "0", 950ns, 12.3µs, 1.05ms,
+// 2.50s; from ten minutes on, Go's 1h2m3s. The value is rounded before the
+// unit is chosen, so 999.96µs reads "1.00ms".
 func Duration(d time.Duration) string {
 	v := float64(d)
-	switch a := math.Abs(v); {
-	case a == 0:
+	switch a := math.Abs(round3(v)); {
+	case v == 0:
 		return "0"
-	case a < 1e3:
+	case math.Abs(v) < 1e3:
 		return strconv.FormatInt(int64(d), 10) + "ns"
 	case a < 1e6:
 		return sig3(v/1e3) + "µs"

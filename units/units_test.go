@@ -123,18 +123,39 @@ func TestInt(t *testing.T) {
 	}
 }
 
+// Each unit boundary, from just below to just above: the value is rounded
+// to the three digits shown before the unit is chosen.
 func TestDuration(t *testing.T) {
 	tests := []struct {
 		in   time.Duration
 		want string
 	}{
 		{0, "0"},
+		{1, "1ns"},
 		{950, "950ns"},
+		{999, "999ns"},
+		{1_000, "1.00µs"},
+		{1_004, "1.00µs"},
+		{1_006, "1.01µs"},
+		{9_994, "9.99µs"},
+		{9_995, "10.0µs"},
 		{12_345, "12.3µs"},
-		{999_999, "1000µs"},
+		{99_949, "99.9µs"},
+		{99_950, "100µs"},
+		{999_499, "999µs"},
+		{999_500, "1.00ms"},
+		{999_960, "1.00ms"},
+		{999_999, "1.00ms"},
+		{1_000_000, "1.00ms"},
 		{1_050_000, "1.05ms"},
+		{999_499_999, "999ms"},
+		{999_500_000, "1.00s"},
 		{2_500_000_000, "2.50s"},
+		{599_400_000_000, "599s"},
+		{599_500_000_000, "10m0s"},
+		{600 * time.Second, "10m0s"},
 		{3600 * time.Second, "1h0m0s"},
+		{-1_500_000, "-1.50ms"},
 	}
 	for _, tt := range tests {
 		if got := Duration(tt.in); got != tt.want {
@@ -143,17 +164,55 @@ func TestDuration(t *testing.T) {
 	}
 }
 
-func TestRateAndBytes(t *testing.T) {
-	if got := Rate(8_123_456); got != "8.12M" {
-		t.Errorf("Rate = %q", got)
+func TestRate(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0"},
+		{0.5, "0.50"},
+		{512, "512"},
+		{999.4, "999"},
+		{999.5, "1.00k"},
+		{1_000, "1.00k"},
+		{9_994, "9.99k"},
+		{9_995, "10.0k"},
+		{999_499, "999k"},
+		{999_960, "1.00M"},
+		{1_000_000, "1.00M"},
+		{8_123_456, "8.12M"},
+		{999_500_000, "1.00G"},
+		{999.6e9, "1.00T"},
+		{2e15, "2000T"},
+		{-999_960, "-1.00M"},
 	}
-	if got := Rate(512); got != "512" {
-		t.Errorf("Rate = %q", got)
+	for _, tt := range tests {
+		if got := Rate(tt.in); got != tt.want {
+			t.Errorf("Rate(%g) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
-	if got := Bytes(1536); got != "1.50 KiB" {
-		t.Errorf("Bytes = %q", got)
+}
+
+func TestBytes(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0 B"},
+		{999, "999 B"},
+		{1_000, "0.98 KiB"},
+		{1_023, "1.00 KiB"},
+		{1_024, "1.00 KiB"},
+		{1_536, "1.50 KiB"},
+		{1_023_487, "999 KiB"},
+		{1_048_575, "1.00 MiB"},
+		{1 << 20, "1.00 MiB"},
+		{3 << 30, "3.00 GiB"},
+		{(1 << 40) - 1, "1.00 TiB"},
 	}
-	if got := Bytes(3 << 30); got != "3.00 GiB" {
-		t.Errorf("Bytes = %q", got)
+	for _, tt := range tests {
+		if got := Bytes(tt.in); got != tt.want {
+			t.Errorf("Bytes(%g) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
