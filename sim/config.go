@@ -62,6 +62,7 @@ const (
 	MaxBatch           = 1 << 16
 	MaxRate            = 1_000_000_000
 	MaxDuration        = 7 * 24 * time.Hour
+	MaxGap             = time.Hour // between one producer's messages in open loop
 	MinInterval        = 10 * time.Millisecond
 	MaxProcs           = 4096
 	DefaultKeys        = 1024
@@ -206,14 +207,14 @@ func (c Config) Validate() error {
 		v, lo, h int64
 	}
 	for _, r := range []rng{
-		{"messages", c.Messages, 0, MaxExpected},
+		{"messages", c.Messages, 1, MaxExpected}, // a run that delivers nothing checks nothing
 		{"producers", int64(c.Producers), 1, MaxProducers},
 		{"queues", int64(c.Queues), 1, MaxQueues},
 		{"consumers", int64(c.Consumers), 1, MaxConsumers},
 		{"buffer", int64(c.Buffer), 0, MaxBuffer},
 		{"size", int64(c.Size), 0, MaxSize},
 		{"keys", int64(c.Keys), 1, MaxKeys},
-		{"batch", int64(c.Batch), 0, MaxBatch},
+		{"batch", int64(c.Batch), 1, MaxBatch}, // 1 sends messages one by one
 		{"procs", int64(c.Procs), 0, MaxProcs},
 		{"trace", c.TraceN, 0, math.MaxInt64},
 	} {
@@ -226,8 +227,11 @@ func (c Config) Validate() error {
 	default:
 		return &FieldError{"dispatch", fmt.Sprintf("%q", c.Dispatch), joinDispatches()}
 	}
-	if c.Rate < 0 || c.Rate > MaxRate || c.Rate != c.Rate {
-		return &FieldError{"rate", c.Rate, "0 (closed loop) or up to " + units.Int(MaxRate) + " msgs/s"}
+	// A producer sends every Producers/Rate seconds; a gap longer than any
+	// sane run is a typo (1e-300 would sleep 292 years per message).
+	if c.Rate < 0 || c.Rate > MaxRate || c.Rate != c.Rate || (c.Rate > 0 && float64(c.Producers)/c.Rate > MaxGap.Seconds()) {
+		return &FieldError{"rate", c.Rate, fmt.Sprintf("0 for a closed loop, or %.3g to %s msgs/s: at least a message an hour from each of %s",
+			float64(c.Producers)/MaxGap.Seconds(), units.Int(MaxRate), plural(c.Producers, "producer"))}
 	}
 	for _, d := range []struct {
 		field string
@@ -300,4 +304,11 @@ func (c Config) Validate() error {
 			"at most " + units.Int(MaxExpected) + " deliveries per run (messages × producers, × queues for fanout)"}
 	}
 	return nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return units.Int(int64(n)) + " " + word + "s"
 }

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/msgsim/msgsim/sim"
@@ -14,7 +15,15 @@ func TestValidate(t *testing.T) {
 		field string // "" means valid
 	}{
 		{"default is valid", func(*sim.Config) {}, ""},
-		{"zero messages is valid", func(c *sim.Config) { c.Messages = 0 }, ""},
+		{"zero messages would check nothing", func(c *sim.Config) { c.Messages = 0 }, "messages"},
+		{"one message is valid", func(c *sim.Config) { c.Messages = 1 }, ""},
+		{"zero batch", func(c *sim.Config) { c.Batch = 0 }, "batch"},
+		{"batch of one is valid", func(c *sim.Config) { c.Batch = 1 }, ""},
+		{"a rate whose gap is centuries", func(c *sim.Config) { c.Rate = 1e-300 }, "rate"},
+		{"a message an hour is the slowest rate", func(c *sim.Config) { c.Rate = 1.0 / 3600 }, ""},
+		{"just under a message an hour", func(c *sim.Config) { c.Rate = 0.99 / 3600 }, "rate"},
+		{"the slowest rate is per producer", func(c *sim.Config) { c.Rate, c.Producers = 1.0/3600, 2 }, "rate"},
+		{"NaN rate", func(c *sim.Config) { c.Rate = math.NaN() }, "rate"},
 		{"negative messages", func(c *sim.Config) { c.Messages = -1 }, "messages"},
 		{"zero queues", func(c *sim.Config) { c.Queues = 0 }, "queues"},
 		{"zero consumers", func(c *sim.Config) { c.Consumers = 0 }, "consumers"},

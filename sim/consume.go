@@ -256,8 +256,8 @@ func (r *run) deliverSlow(c *consumer, rec *recorder, t *tally, ivl *intervalRec
 // work performs one message's service time, after the consumer has
 // published that it took the message (so depth counts only waiting ones).
 func (r *run) work(c *consumer, w *worker, start int64) {
-	if w != nil {
-		w.do(w.draw(), r.now)
+	if w != nil && !r.intr.Load() { // interrupted: drain without the work
+		w.do(w.draw(), r.now, r.interrupted)
 		c.busy += r.now() - start
 	}
 }

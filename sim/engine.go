@@ -44,6 +44,7 @@ const (
 	running int32 = iota
 	haltInterrupted
 	haltDuration
+	haltDone // every producer finished its messages; a later signal only cuts the drain short
 )
 
 // consumer holds one consumer goroutine's counters. Each consumer writes only
@@ -93,6 +94,12 @@ type run struct {
 	producers []producer
 	payloads  [][]byte     // per producer, read-only once the run starts
 	halt      atomic.Int32 // running, or why producers must stop
+	// halted is closed when halt leaves running, interrupted when the
+	// context is cancelled (even after the producers finished): every
+	// wait of the run selects on one of them, so no sleep outlasts a stop.
+	halted, interrupted chan struct{}
+	haltOnce, intrOnce  sync.Once
+	intr                atomic.Bool // interrupted is closed: consumers skip their work
 	pubMask   uint64       // publish progress when count&pubMask == 0
 	series    *seriesRecorder
 	mon       *runtimeMonitor // sampled by producers as they publish
@@ -169,7 +176,7 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 		Expected:   cfg.Expected(),
 		Histograms: r.layout,
 	}
-	stopWatching := context.AfterFunc(ctx, func() { r.halt.CompareAndSwap(running, haltInterrupted) })
+	stopWatching := context.AfterFunc(ctx, r.interrupt)
 	if cfg.Transport == "nats" {
 		if err := runNATS(r, mon); err != nil {
 			stopWatching()
@@ -196,9 +203,20 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 			res.Elapsed = time.Duration(last - r.firstRecv)
 		}
 	}
+	res.Measured = res.Elapsed
+	if cfg.Warmup > 0 {
+		from := first
+		if cfg.Role == RoleConsumer {
+			from = r.firstRecv
+		}
+		res.Measured = time.Duration(max(last-max(from, int64(cfg.Warmup)), 0))
+	}
 	switch r.halt.Load() {
 	case haltInterrupted:
 		res.EndedBy = "interrupted"
+		if res.Produced == cfg.Messages*int64(cfg.Producers) {
+			res.EndedBy = "messages" // the signal came in the drain, after the last send
+		}
 	case haltDuration:
 		res.EndedBy = "duration"
 		res.Expected = res.Sent // the duration, not a signal, cut the plan short
@@ -213,12 +231,45 @@ func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq in
 		res.Runtime.Startup = r.base.Add(time.Duration(first)).Sub(called)
 		res.Runtime.Shutdown = time.Since(r.base.Add(time.Duration(max(last, first))))
 	}
-	res.Interrupted = r.halt.Load() == haltInterrupted && res.Sent < res.Expected
+	// A signal at any moment of the run, even while the consumers drained
+	// what was already sent, cuts it short: the report must say so.
+	res.Interrupted = r.intr.Load()
 	return res, nil
 }
 
+// interrupt stops the producers, wakes every wait and tells consumers to
+// drain what is queued without doing its work: a user who pressed Ctrl-C
+// wants the report now, not after the work of a full buffer.
+func (r *run) interrupt() {
+	r.stop(haltInterrupted)
+	r.intrOnce.Do(func() {
+		r.intr.Store(true)
+		close(r.interrupted)
+	})
+}
+
+// stop halts the producers for reason, unless they were halted already.
+func (r *run) stop(reason int32) {
+	if r.halt.CompareAndSwap(running, reason) {
+		r.haltOnce.Do(func() { close(r.halted) })
+	}
+}
+
+// sleep waits for d or until the producers are halted, whichever is first,
+// and reports whether the whole d passed.
+func (r *run) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.halted:
+		return false
+	}
+}
+
 func newRun(cfg Config, fault func(q, producer int, seq int64) int) *run {
-	r := &run{cfg: cfg, fault: fault, pubMask: progressEvery - 1}
+	r := &run{cfg: cfg, fault: fault, pubMask: progressEvery - 1, halted: make(chan struct{}), interrupted: make(chan struct{})}
 	if cfg.Rate > 0 || cfg.Work > 0 || cfg.Duration > 0 || cfg.Interval > 0 {
 		r.pubMask = 0
 	}
@@ -290,7 +341,7 @@ func (r *run) start() (stop func()) {
 	r.base = time.Now()
 	var timer *time.Timer
 	if r.cfg.Duration > 0 {
-		timer = time.AfterFunc(r.cfg.Duration, func() { r.halt.CompareAndSwap(running, haltDuration) })
+		timer = time.AfterFunc(r.cfg.Duration, func() { r.stop(haltDuration) })
 	}
 	stopSampling := r.startSampler()
 	return func() {
@@ -340,6 +391,7 @@ func (r *run) execute(mon *runtimeMonitor) {
 	}
 	mon.sampleGoroutines() // every goroutine of the run exists now
 	pwg.Wait()
+	r.halt.CompareAndSwap(running, haltDone)
 	for _, q := range r.queues {
 		close(q)
 	}
@@ -419,7 +471,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 		for i := q * cfg.Consumers; i < (q+1)*cfg.Consumers; i++ {
 			c := &r.consumers[i]
 			busy += c.busy
-			res.WarmupDeliveries += c.warm
+			qr.WarmupDeliveries += c.warm
 			qr.Delivered += c.delivered
 			qr.Duplicated += c.duplicated
 			qr.Reordered += c.reordered
@@ -463,6 +515,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 		res.Reordered += qr.Reordered
 		res.Lost += qr.Lost
 		res.Bytes += qr.Bytes
+		res.WarmupDeliveries += qr.WarmupDeliveries
 	}
 	switch r.layout {
 	case PerConsumer:

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -161,15 +162,12 @@ func b2i(b bool) int {
 	return 0
 }
 
-func TestRunZeroMessages(t *testing.T) {
+func TestRunRefusesZeroMessages(t *testing.T) {
 	cfg := sim.DefaultConfig()
 	cfg.Messages = 0
-	res, err := sim.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Expected != 0 || res.Delivered != 0 || !res.OK() || res.Interrupted || res.Elapsed != 0 || res.Throughput() != 0 {
-		t.Fatalf("%+v", res)
+	var fe *sim.FieldError
+	if _, err := sim.Run(context.Background(), cfg); !errors.As(err, &fe) || fe.Field != "messages" {
+		t.Fatalf("a run that delivers nothing checks nothing and must be refused; got %v", err)
 	}
 }
 

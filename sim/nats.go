@@ -187,6 +187,7 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 			}
 		}
 		r.publishNATS(t)
+		r.halt.CompareAndSwap(running, haltDone)
 		if role == RoleAll {
 			r.awaitDeliveries(subs)
 		}
@@ -394,18 +395,11 @@ func (r *run) awaitConsumers(t *natsTransport) error {
 		return fmt.Errorf("%w: %v", ErrTransport, err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	tk := time.NewTicker(readyEvery)
-	defer tk.Stop()
-	for {
-		select {
-		case <-ready:
-			return nil
-		case <-tk.C:
-			if r.halt.Load() != 0 {
-				return nil
-			}
-		}
+	select {
+	case <-ready:
+	case <-r.halted:
 	}
+	return nil
 }
 
 // produceNATS publishes producer k's messages.
@@ -419,7 +413,10 @@ func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
 	var i int64
 	var err error
 	for ; i < n && r.halt.Load() == 0; i++ {
-		m, q := r.next(&st, i)
+		m, q, ok := r.next(&st, i)
+		if !ok {
+			break
+		}
 		wire := m
 		wire.sent += baseWall
 		encode(buf, wire)

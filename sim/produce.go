@@ -67,18 +67,24 @@ const (
 	minSpin    = 20 * time.Microsecond  // never nanosleep for less
 )
 
-// pace waits until the intended time t (ns since base) and returns the
-// clock then. A producer behind schedule does not wait: it sends the late
-// messages back to back, and their lateness is measured as latency.
-func (r *run) pace(st *producerState, t int64) int64 {
+// pace waits until the intended time t (ns since base) and reports whether
+// it got there: false means the producers were halted while it waited, and
+// the message must not be sent. A producer behind schedule does not wait:
+// it sends the late messages back to back, and their lateness is measured
+// as latency.
+func (r *run) pace(st *producerState, t int64) bool {
 	now := r.now()
 	for wait := t - now; wait > 0; wait = t - now {
 		if r.halt.Load() != 0 {
-			return now
+			return false
 		}
 		switch {
 		case wait > int64(timerSlack+sleepSlack):
-			time.Sleep(time.Duration(wait) - timerSlack)
+			// The long gaps of a slow rate: a timer that a halt (signal
+			// or --duration) cuts short.
+			if !r.sleep(time.Duration(wait) - timerSlack) {
+				return false
+			}
 		case wait > st.late+int64(minSpin):
 			// Let goroutines this send readied (a consumer) run first:
 			// nanosleep holds the P, and the runtime may not take it
@@ -101,30 +107,34 @@ func (r *run) pace(st *producerState, t int64) int64 {
 	if lag := now - t; lag > st.p.maxLag {
 		st.p.maxLag = lag
 	}
-	return now
+	return true
 }
 
-// stamp gives m its send time: the schedule's intended time in open loop
-// (after waiting for it), the clock otherwise.
-func (r *run) stamp(st *producerState) int64 {
+// stamp returns the send time of the next message: the schedule's intended
+// time in open loop (after waiting for it), the clock otherwise. ok is
+// false when the producers were halted during the wait.
+func (r *run) stamp(st *producerState) (t int64, ok bool) {
 	if st.sched == nil {
-		return r.now()
+		return r.now(), true
 	}
-	t := st.sched.Next()
-	r.pace(st, t)
-	return t
+	t = st.sched.Next()
+	return t, r.pace(st, t)
 }
 
-// next makes message i: routed, stamped (paced in open loop), and noted as
-// the producer's first send if it is. q < 0 means every queue.
-func (r *run) next(st *producerState, i int64) (message, int) {
-	m := message{producer: st.k}
-	q := r.route(st, &m, i)
-	m.sent = r.stamp(st)
+// next makes message i: stamped (paced in open loop), routed, and noted as
+// the producer's first send if it is. q < 0 means every queue. It is
+// stamped before it is routed, so a message a halt stopped in its wait is
+// not counted as sent to any queue (it would be reported lost).
+func (r *run) next(st *producerState, i int64) (m message, q int, ok bool) {
+	m = message{producer: st.k}
+	if m.sent, ok = r.stamp(st); !ok {
+		return m, 0, false
+	}
+	q = r.route(st, &m, i)
 	if st.p.first < 0 {
 		st.p.first = m.sent
 	}
-	return m, q
+	return m, q, true
 }
 
 // produce sends Messages messages one channel operation each. The halt flag
@@ -153,7 +163,10 @@ func (r *run) produce(k int) {
 			p.first = -1
 		}
 		for ; i < n && r.halt.Load() == 0; i++ {
-			m, q := r.next(&st, i)
+			m, q, ok := r.next(&st, i)
+			if !ok {
+				break
+			}
 			if q < 0 {
 				for _, ch := range r.queues {
 					ch <- m
@@ -201,13 +214,16 @@ func (r *run) produceBatches(k int) {
 	}
 	for ; i < n && r.halt.Load() == 0; i++ {
 		m := message{producer: st.k}
-		q := r.route(&st, &m, i)
 		if st.sched != nil {
-			m.sent = r.stamp(&st)
+			var ok bool
+			if m.sent, ok = r.stamp(&st); !ok {
+				break
+			}
 			if p.first < 0 {
 				p.first = m.sent
 			}
 		}
+		q := r.route(&st, &m, i)
 		slot := max(q, 0)
 		b := pending[slot]
 		if b == nil {

@@ -13,9 +13,13 @@ type Progress struct {
 
 // ProgressSnapshot is how far a run has got.
 type ProgressSnapshot struct {
+	Sent      int64 // deliveries handed to queues so far, slightly behind the truth while running
 	Delivered int64 // deliveries so far, slightly behind the truth while running
 	Expected  int64 // deliveries a complete run makes; 0 before the run starts
 }
+
+// Queued is about how many deliveries were sent and not yet received.
+func (s ProgressSnapshot) Queued() int64 { return max(s.Sent-s.Delivered, 0) }
 
 func (p *Progress) attach(r *run) { p.run.Store(r) }
 
@@ -41,6 +45,12 @@ func (p *Progress) Snapshot() ProgressSnapshot {
 	s := ProgressSnapshot{Expected: r.cfg.Expected()}
 	for i := range r.consumers {
 		s.Delivered += r.consumers[i].progress.Load()
+	}
+	for i := range r.producers {
+		s.Sent += r.producers[i].published.Load()
+	}
+	if r.cfg.Dispatch == Fanout {
+		s.Sent *= int64(r.cfg.Queues) // a message is a delivery to every queue
 	}
 	return s
 }

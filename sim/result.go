@@ -16,6 +16,10 @@ type Result struct {
 	Start      time.Time // wall clock at the start, for the record
 
 	Elapsed time.Duration // first send → last receive
+	// Measured is the part of Elapsed that throughput is measured over:
+	// from the end of the warm-up (or the first send, without one) to the
+	// last receive. See MeasuredTime.
+	Measured time.Duration
 
 	Produced   int64 // messages created by producers
 	Expected   int64 // deliveries a complete run makes (Config.Expected)
@@ -39,7 +43,10 @@ type Result struct {
 	Queues       []QueueResult    // one per queue
 	Consumers    []ConsumerResult // one per consumer, queue by queue
 
-	Interrupted bool // the context was cancelled before every message was sent
+	// Interrupted is set when the context was cancelled at any moment of
+	// the run: producers stopped (NotSent were never sent) and consumers
+	// drained what was queued without doing its work.
+	Interrupted bool
 
 	// EndedBy says what stopped the producers: "messages" (all sent),
 	// "duration" (Config.Duration passed) or "interrupted".
@@ -77,6 +84,8 @@ type QueueResult struct {
 	Reordered  int64
 	Bytes      int64
 	Latency    Latency
+	// WarmupDeliveries arrived at this queue during Config.Warmup.
+	WarmupDeliveries int64
 
 	MaxDepth    int64         // most messages waiting in the queue at a sample
 	MeanDepth   float64       // average over the samples
@@ -109,10 +118,31 @@ type Latency struct {
 // queue because the run was interrupted. They are not counted as lost.
 func (r Result) NotSent() int64 { return r.Expected - r.Sent }
 
-// Throughput returns deliveries per second over Elapsed, leaving out the
-// warm-up's deliveries and time.
+// Throughput is msgsim's one definition of throughput, used by every
+// report, assertion, baseline and sweep: deliveries after the warm-up per
+// second of MeasuredTime. It is 0 when nothing was measured; see
+// MeasuredDeliveries.
 func (r Result) Throughput() float64 {
-	return perSecond(r.Delivered-r.WarmupDeliveries, r.measured())
+	return perSecond(r.MeasuredDeliveries(), r.MeasuredTime())
+}
+
+// QueueThroughput is Throughput for queue i alone, over the same time.
+func (r Result) QueueThroughput(i int) float64 {
+	q := r.Queues[i]
+	return perSecond(q.Delivered-q.WarmupDeliveries, r.MeasuredTime())
+}
+
+// MeasuredDeliveries is how many deliveries throughput counts: all of
+// them but the warm-up's.
+func (r Result) MeasuredDeliveries() int64 { return r.Delivered - r.WarmupDeliveries }
+
+// MeasuredTime is the time throughput is measured over: Elapsed without a
+// warm-up, Measured with one.
+func (r Result) MeasuredTime() time.Duration {
+	if r.Config.Warmup == 0 {
+		return r.Elapsed
+	}
+	return r.Measured
 }
 
 // BytesPerSecond returns payload bytes per second, like Throughput.
@@ -124,12 +154,13 @@ func (r Result) BytesPerSecond() float64 {
 	return per * r.Throughput()
 }
 
-// measured is the time throughput is measured over: Elapsed after warm-up.
-func (r Result) measured() time.Duration {
-	if r.Config.Warmup > 0 && r.WarmupDeliveries > 0 {
-		return r.Elapsed - r.Config.Warmup
+// QueueBytesPerSecond is BytesPerSecond for queue i alone.
+func (r Result) QueueBytesPerSecond(i int) float64 {
+	q, per := r.Queues[i], 0.0
+	if q.Delivered > 0 {
+		per = float64(q.Bytes) / float64(q.Delivered)
 	}
-	return r.Elapsed
+	return per * r.QueueThroughput(i)
 }
 
 // OK reports whether the exactly-once check passed: nothing lost, nothing

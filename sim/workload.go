@@ -129,10 +129,11 @@ func (w *worker) draw() time.Duration {
 	return time.Duration(w.mean)
 }
 
-// do spends d the chosen way, reading time from now. Spinning yields to the
+// do spends d the chosen way, reading time from now, and gives up as soon
+// as stop is closed (the run was interrupted). Spinning yields to the
 // scheduler every few microseconds so a spinning consumer cannot starve the
 // producers of a small GOMAXPROCS.
-func (w *worker) do(d time.Duration, now func() int64) {
+func (w *worker) do(d time.Duration, now func() int64, stop <-chan struct{}) {
 	if d <= 0 {
 		return
 	}
@@ -144,7 +145,13 @@ func (w *worker) do(d time.Duration, now func() int64) {
 		// nanosleep cut short by how late it has been waking (a running
 		// average), and spin only for what is left, if anything.
 		if d > timerSlack+sleepSlack {
-			time.Sleep(d - timerSlack)
+			t := time.NewTimer(d - timerSlack)
+			select {
+			case <-t.C:
+			case <-stop:
+				t.Stop()
+				return
+			}
 		}
 		if left := end - now(); left > w.late {
 			want := left - w.late
@@ -158,6 +165,11 @@ func (w *worker) do(d time.Duration, now func() int64) {
 	}
 	for i := 0; now() < end; i++ {
 		if i%256 == 255 {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			runtime.Gosched()
 		}
 	}
