@@ -100,11 +100,11 @@ type run struct {
 	halted, interrupted chan struct{}
 	haltOnce, intrOnce  sync.Once
 	intr                atomic.Bool // interrupted is closed: consumers skip their work
-	pubMask   uint64       // publish progress when count&pubMask == 0
-	series    *seriesRecorder
-	mon       *runtimeMonitor // sampled by producers as they publish
-	depth     []depthStat     // per queue, written by the sampler only
-	traceLeft atomic.Int64
+	pubMask             uint64      // publish progress when count&pubMask == 0
+	series              *seriesRecorder
+	mon                 *runtimeMonitor // sampled by producers as they publish
+	depth               []depthStat     // per queue, written by the sampler only
+	traceLeft           atomic.Int64
 	// NATS only: slow-consumer events the client reported, and the error
 	// that ended publishing early, if any.
 	slowConsumers int64
