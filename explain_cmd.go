@@ -7,13 +7,15 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/msgsim/msgsim/explain"
+	"github.com/msgsim/msgsim/invoke"
 	"github.com/msgsim/msgsim/report"
 )
 
-// explainCommand draws the topology, predicts it, runs it (unless
-// --dry-run) and sets prediction beside measurement.
+// explainCommand draws the topology, predicts it, runs it through the
+// invocation layer (unless --dry-run) and sets prediction beside
+// measurement.
 func explainCommand(stdout, stderr io.Writer) *cli.Command {
-	flags := append(runFlags(), &cli.BoolFlag{Name: "dry-run", EnvVars: []string{envName("dry-run")}, Usage: "draw and predict only; do not run"})
+	flags := append(runFlags(), boolFlag("dry-run", "draw, predict and say what would run; run nothing"))
 	return &cli.Command{
 		Name:         "explain",
 		Usage:        "draw the topology, predict it with queueing theory, run it and say what bounded it",
@@ -25,30 +27,45 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 			if c.NArg() > 0 {
 				return usageError{fmt.Sprintf("unexpected argument %q (msgsim explain takes only flags)", c.Args().First())}
 			}
-			o, err := parseOptions(c)
+			o, err := parseOptions(c, "msgsim explain", nil)
 			if err != nil {
 				return err
 			}
 			// explain is prose for a reader; say so rather than ignore the flags.
 			if o.format != report.Table {
-				return usageError{fmt.Sprintf("--format: %s does not apply to explain (it prints text; run msgsim --format %s for the data)", o.format, o.format)}
+				return usageError{fmt.Sprintf("--format%s: %s does not apply to msgsim explain (it prints text; run msgsim --format %s for the data)", fromEnv(c, "format"), o.format, o.format)}
 			}
-			if o.output != "" && o.output != "-" {
-				return usageError{"--output: does not apply to explain (it prints to stdout; redirect it instead)"}
+			if o.quiet {
+				return usageError{fmt.Sprintf("--quiet%s: does not apply to msgsim explain, whose output is the explanation (msgsim --quiet runs silently)", fromEnv(c, "quiet"))}
 			}
-			fmt.Fprintln(stdout, explain.Diagram(o.cfg))
-			explain.WritePrediction(stdout, o.cfg)
+			con := newConsole(o, stdout, stderr)
 			if c.Bool("dry-run") {
-				return nil
+				return finish(o, con, invoke.Verdict{}, func(w io.Writer) error {
+					fmt.Fprintln(w, explain.Diagram(o.plan.Config))
+					explain.WritePrediction(w, o.plan.Config)
+					fmt.Fprintln(w)
+					return explain.WritePlan(w, o.plan, o.progress)
+				})
 			}
-			fmt.Fprintln(stdout)
-			o.format = report.Table
-			tail := func(doc report.Document) {
-				fmt.Fprintln(stdout)
-				explain.WriteComparison(stdout, doc.Result)
-				fmt.Fprintf(stdout, "\nverdict: %s\n", explain.Verdict(doc.Result))
+			session := invoke.New(o.plan, con.hooks(o.plan.Config.Dispatch))
+			ctx, stop := interruptible(c.Context, con, session.Notice)
+			defer stop()
+			doc, v, err := session.Run(ctx)
+			if err != nil {
+				return invocationError(err)
 			}
-			return executeWith(c.Context, o, stdout, stderr, tail)
+			return finish(o, con, v, func(w io.Writer) error {
+				fmt.Fprintln(w, explain.Diagram(o.plan.Config))
+				explain.WritePrediction(w, o.plan.Config)
+				fmt.Fprintln(w)
+				if err := report.WriteDocument(w, doc, report.Table); err != nil {
+					return err
+				}
+				fmt.Fprintln(w)
+				explain.WriteComparison(w, doc.Result)
+				_, err := fmt.Fprintf(w, "\nverdict: %s\n", explain.Verdict(doc.Result))
+				return err
+			})
 		},
 	}
 }

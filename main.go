@@ -8,10 +8,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
-	os.Exit(exitCode(newApp(os.Stdout, os.Stderr).Run(os.Args), os.Stderr))
+	// Catch SIGINT and SIGTERM from the first instant: a signal during
+	// start-up must still mean exit 130, not the runtime's default death.
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	os.Exit(exitCode(runApp(os.Args, os.Stdout, os.Stderr), os.Stderr))
 }
 
 // The kinds of failure, each with its exit code.
@@ -19,14 +24,19 @@ type (
 	usageError       struct{ msg string } // 2: bad flags; nothing ran
 	runtimeError     struct{ err error }  // 3: the broker or the output failed
 	checkFailedError struct{ msg string } // 1: lost or duplicated deliveries
-	interruptedError struct{}             // 130: SIGINT/SIGTERM, partial report written
+	interruptedError struct{ msg string } // 130: SIGINT/SIGTERM, partial report written
 )
 
 func (e usageError) Error() string       { return e.msg }
 func (e runtimeError) Error() string     { return e.err.Error() }
 func (e runtimeError) Unwrap() error     { return e.err }
 func (e checkFailedError) Error() string { return e.msg }
-func (interruptedError) Error() string   { return "interrupted; the report is partial" }
+func (e interruptedError) Error() string {
+	if e.msg == "" {
+		return "interrupted; the report is partial"
+	}
+	return e.msg
+}
 
 // exitCode maps an error to the process exit code, printing it as one line.
 func exitCode(err error, stderr io.Writer) int {

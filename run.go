@@ -7,286 +7,169 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"runtime"
-	"runtime/pprof"
-	"runtime/trace"
-	"sort"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/invoke"
+	"github.com/msgsim/msgsim/outfile"
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
 )
 
-// execute runs one simulation and writes its report. Its error says which
-// exit code applies; the report is written in full or not at all.
-func execute(parent context.Context, o options, stdout, stderr io.Writer) error {
-	return executeWith(parent, o, stdout, stderr, nil)
+// console is where a command's output goes: stdout for the report,
+// stderr (serialised) for progress, traces and the interrupt notice.
+type console struct {
+	stdout io.Writer
+	stderr *lockedWriter
+	bar    bool // draw progress bars
 }
 
-// executeWith is execute with an optional section printed after the report
-// (explain's comparison and verdict).
-func executeWith(parent context.Context, o options, stdout, stderr io.Writer, after func(report.Document)) error {
-	ctx, stopSignals := interruptible(parent, stderr)
-	defer stopSignals()
-
-	errOut := &lockedWriter{w: stderr}
-	showBar := o.progress == "always" || (o.progress == "auto" && isTerminal(stderr))
-	if o.cfg.TraceN > 0 {
-		dispatch := o.cfg.Dispatch
-		o.cfg.Trace = func(d sim.Delivery) {
-			errOut.line(report.TraceLine(d, dispatch), showBar)
-		}
-	}
-	stopProfiles, err := startProfiles(o.profiles)
-	if err != nil {
-		return runtimeError{err}
-	}
-	runs, err := runRepeats(ctx, o, showBar, errOut)
-	if perr := stopProfiles(); perr != nil {
-		return runtimeError{perr}
-	}
-	if errors.Is(err, sim.ErrTransport) {
-		return runtimeError{err} // the broker: unreachable, refused
-	}
-	if err != nil {
-		return usageError{err.Error()} // otherwise Run fails only on an invalid config
-	}
-
-	doc := report.Document{Result: runs[medianRun(runs)], Assertions: check.Judge(o.ci.assertions, runs)}
-	if len(runs) > 1 {
-		doc.Runs = runs
-	}
-	if o.ci.baseline != "" {
-		current := make([]check.Sample, len(runs))
-		for i, r := range runs {
-			current[i] = check.SampleOf(r)
-		}
-		cmp := check.Compare(o.ci.baseline, o.ci.baseSamples, current, o.ci.maxRegression)
-		doc.Baseline = &cmp
-	}
-	if err := writeOutputs(doc, o, stdout); err != nil {
-		return err
-	}
-	if after != nil {
-		after(doc)
-	}
-	return verdict(doc, runs)
+func newConsole(o options, stdout, stderr io.Writer) *console {
+	return &console{stdout: stdout, stderr: &lockedWriter{w: stderr},
+		bar: o.progress == "always" || (o.progress == "auto" && isTerminal(stderr))}
 }
 
-// runRepeats runs the config --repeat times with the same seed, one
-// progress bar per run, stopping early when interrupted.
-func runRepeats(ctx context.Context, o options, showBar bool, errOut *lockedWriter) ([]sim.Result, error) {
-	var runs []sim.Result
-	for i := 0; i < o.ci.repeat; i++ {
-		var progress sim.Progress
-		o.cfg.Progress = &progress
-		var bar *progressBar
-		if showBar && o.cfg.Expected() > 0 {
-			desc := "delivering"
-			if o.ci.repeat > 1 {
-				desc = fmt.Sprintf("run %d/%d", i+1, o.ci.repeat)
+// hooks draws a progress bar per run and prints traces, prefixed with the
+// sweep point when there is one.
+func (con *console) hooks(dispatch sim.Dispatch) invoke.Hooks {
+	var bar *progressBar
+	return invoke.Hooks{
+		Start: func(s invoke.Step) {
+			if con.bar && s.Expected > 0 {
+				bar = startProgressBar(s.Progress, s.Expected, stepName(s), con.stderr)
 			}
-			bar = startProgressBar(&progress, o.cfg.Expected(), desc, errOut)
-		}
-		res, err := sim.Run(ctx, o.cfg)
-		bar.stop()
-		if err != nil {
-			return nil, err
-		}
-		runs = append(runs, res)
-		o.cfg.Seed = res.Config.Seed // every repeat makes the same random choices
-		o.cfg.TraceN = 0             // trace the first run only
-		if res.Interrupted {
-			break
-		}
+		},
+		Done: func(invoke.Step) { bar.stop(); bar = nil },
+		Trace: func(s invoke.Step, d sim.Delivery) {
+			line := report.TraceLine(d, dispatch)
+			if s.Point != "" {
+				line = s.Point + ": " + line
+			}
+			con.stderr.line(line, con.bar)
+		},
 	}
-	return runs, nil
 }
 
-// medianRun is the index of the run with the median throughput, the one
-// reported in full.
-func medianRun(runs []sim.Result) int {
-	idx := make([]int, len(runs))
-	for i := range idx {
-		idx[i] = i
+func stepName(s invoke.Step) string {
+	name := "delivering"
+	if s.Point != "" {
+		name = fmt.Sprintf("point %d/%d %s", s.Index, s.Points, s.Point)
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return runs[idx[a]].Throughput() < runs[idx[b]].Throughput() })
-	return idx[(len(idx)-1)/2]
+	if s.Runs > 1 {
+		name += fmt.Sprintf(" run %d/%d", s.Run, s.Runs)
+	}
+	return name
 }
 
-// writeOutputs renders the report once, in full, then writes it where it
-// belongs: stdout (unless --quiet), --output, and the json to --save-baseline.
-func writeOutputs(doc report.Document, o options, stdout io.Writer) error {
+// runCommand is msgsim's run: the plan through the invocation layer, the
+// report rendered, the verdict mapped to an exit code.
+func runCommand(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	con := newConsole(o, stdout, stderr)
+	session := invoke.New(o.plan, con.hooks(o.plan.Config.Dispatch))
+	ctx, stop := interruptible(ctx, con, session.Notice)
+	defer stop()
+	doc, v, err := session.Run(ctx)
+	if err != nil {
+		return invocationError(err)
+	}
+	return finish(o, con, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) })
+}
+
+// finish renders the report with render, puts it where it belongs and
+// turns the verdict into the error that carries the exit code.
+func finish(o options, con *console, v invoke.Verdict, render func(io.Writer) error) error {
 	var buf bytes.Buffer
-	if err := report.WriteDocument(&buf, doc, o.format); err != nil {
+	if err := render(&buf); err != nil {
 		return runtimeError{fmt.Errorf("rendering the report: %w", err)}
 	}
-	if err := emit(buf.Bytes(), o, stdout); err != nil {
+	if err := emit(buf.Bytes(), o, con.stdout); err != nil {
 		return err
 	}
-	if o.ci.saveBaseline != "" {
-		var js bytes.Buffer
-		if err := report.WriteDocument(&js, report.Document{Result: doc.Result, Runs: doc.Runs}, report.JSON); err != nil {
-			return runtimeError{fmt.Errorf("--save-baseline: %w", err)}
-		}
-		if err := os.WriteFile(o.ci.saveBaseline, js.Bytes(), 0o644); err != nil {
-			return runtimeError{fmt.Errorf("--save-baseline: %w", err)}
-		}
-	}
-	return nil
+	return verdictError(v)
 }
 
-// emit writes a rendered report where it belongs: the --output file, or
-// stdout unless --quiet. The report is complete in memory first, so stdout
-// gets all of it or nothing.
-func emit(report []byte, o options, stdout io.Writer) error {
+// emit writes a rendered report where it belongs: the --output file
+// (whole, or not at all), or stdout unless --quiet.
+func emit(data []byte, o options, stdout io.Writer) error {
 	switch {
 	case o.output != "" && o.output != "-":
-		if err := os.WriteFile(o.output, report, 0o644); err != nil {
+		if err := outfile.Write(o.output, data); err != nil {
 			return runtimeError{fmt.Errorf("--output: %w", err)}
 		}
-	case !o.ci.quiet:
-		if _, err := stdout.Write(report); err != nil {
+	case !o.quiet:
+		if _, err := stdout.Write(data); err != nil {
 			return runtimeError{fmt.Errorf("writing the report: %w", err)}
 		}
 	}
 	return nil
 }
 
-// verdict turns the outcome into the exit code's error: interrupted, then
-// failed delivery checks, failed assertions and regressions (all exit 1,
-// named together on one line).
-func verdict(doc report.Document, runs []sim.Result) error {
-	for _, r := range runs {
-		if r.Interrupted {
-			return interruptedError{}
-		}
-	}
-	var problems []string
-	for _, r := range runs {
-		if r.TransportError != "" {
-			problems = append(problems, "the transport failed mid-run: "+r.TransportError)
-			break
-		}
-	}
-	for i, r := range runs {
-		if !r.OK() {
-			v := report.Verdict(r)
-			if len(runs) > 1 {
-				v = fmt.Sprintf("run %d: %s", i+1, v)
-			}
-			problems = append(problems, v)
-		}
-	}
-	if bad := check.Failed(doc.Assertions); len(bad) > 0 {
-		parts := make([]string, len(bad))
-		for i, o := range bad {
-			parts[i] = fmt.Sprintf("%s (actual %s)", o.Expr, check.Format(o.Actual, o.Kind))
-		}
-		problems = append(problems, fmt.Sprintf("%d of %d assertions failed: %s", len(bad), len(doc.Assertions), strings.Join(parts, ", ")))
-	}
-	if c := doc.Baseline; c != nil && c.Regressed() {
-		var parts []string
-		for _, d := range c.Deltas {
-			if d.Regressed {
-				parts = append(parts, fmt.Sprintf("%s %+.1f%%", d.Metric, 100*d.Change))
-			}
-		}
-		problems = append(problems, fmt.Sprintf("regression against %s beyond %.4g%%: %s", c.File, 100*c.MaxRegression, strings.Join(parts, ", ")))
-	}
-	if len(problems) > 0 {
-		return checkFailedError{strings.Join(problems, "; ")}
+// verdictError maps a verdict to the error of its exit code.
+func verdictError(v invoke.Verdict) error {
+	switch v.Status {
+	case invoke.Interrupted:
+		return interruptedError{v.String()}
+	case invoke.Broken:
+		return runtimeError{errors.New(v.String())}
+	case invoke.Failed:
+		return checkFailedError{v.String()}
 	}
 	return nil
 }
 
-// startProfiles starts the CPU profile and execution trace that were asked
-// for; the returned function stops them and writes the heap profile.
-func startProfiles(p profiles) (stop func() error, err error) {
-	var closers []func() error
-	stop = func() error {
-		var first error
-		for i := len(closers) - 1; i >= 0; i-- {
-			if err := closers[i](); err != nil && first == nil {
-				first = err
-			}
-		}
-		if p.mem != "" {
-			f, err := os.Create(p.mem)
-			if err != nil {
-				return fmt.Errorf("--memprofile: %w", err)
-			}
-			runtime.GC() // up-to-date statistics, as go test -memprofile does
-			if err := pprof.WriteHeapProfile(f); err != nil {
-				f.Close()
-				return fmt.Errorf("--memprofile: %w", err)
-			}
-			if err := f.Close(); err != nil && first == nil {
-				first = fmt.Errorf("--memprofile: %w", err)
-			}
-		}
-		return first
+// invocationError maps what stopped an invocation before it had a
+// verdict: a plan that cannot run is a usage error, the rest (the broker,
+// an output file) runtime errors.
+func invocationError(err error) error {
+	if errors.Is(err, invoke.ErrPlan) {
+		return usageError{trimPlan(err)}
 	}
-	if p.cpu != "" {
-		f, err := os.Create(p.cpu)
-		if err != nil {
-			return nil, fmt.Errorf("--cpuprofile: %w", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("--cpuprofile: %w", err)
-		}
-		closers = append(closers, func() error { pprof.StopCPUProfile(); return f.Close() })
-	}
-	if p.exec != "" {
-		f, err := os.Create(p.exec)
-		if err != nil {
-			_ = stop()
-			return nil, fmt.Errorf("--exectrace: %w", err)
-		}
-		if err := trace.Start(f); err != nil {
-			f.Close()
-			_ = stop()
-			return nil, fmt.Errorf("--exectrace: %w", err)
-		}
-		closers = append(closers, func() error { trace.Stop(); return f.Close() })
-	}
-	return stop, nil
+	return runtimeError{err}
 }
 
-// interruptible returns a context cancelled by the first SIGINT or SIGTERM;
-// a second signal exits at once, for a user who does not want to wait for
-// consumers to drain.
-func interruptible(parent context.Context, stderr io.Writer) (context.Context, func()) {
+func trimPlan(err error) string {
+	msg := err.Error()
+	if p := invoke.ErrPlan.Error() + ": "; len(msg) > len(p) && msg[:len(p)] == p {
+		return msg[len(p):]
+	}
+	return msg
+}
+
+// signals receives SIGINT and SIGTERM once main has called signal.Notify
+// on it (tests that call runApp in-process never do).
+var signals = make(chan os.Signal, 2)
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM,
+// after printing at once what happens now (notice); a second signal exits
+// at once, for a user who does not want to wait for the drain. A signal
+// that came before (while flags were read) counts as the first.
+func interruptible(parent context.Context, con *console, notice func() string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		select {
-		case <-sigs:
+		case <-signals:
+			con.stderr.line("msgsim: "+notice(), con.bar)
 			cancel()
 		case <-done:
 			return
 		}
 		select {
-		case <-sigs:
-			fmt.Fprintln(stderr, "msgsim: second signal; exiting without a report")
+		case <-signals:
+			con.stderr.line("msgsim: second signal; exiting at once without a report", con.bar)
 			os.Exit(130)
 		case <-done:
 		}
 	}()
 	return ctx, func() {
-		signal.Stop(sigs)
 		close(done)
+		wg.Wait()
 		cancel()
 	}
 }
@@ -294,6 +177,16 @@ func interruptible(parent context.Context, stderr io.Writer) (context.Context, f
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// terminalWidth is the width of stdout when it is a terminal, else 80.
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 20 {
+			return width
+		}
+	}
+	return 80
 }
 
 // progressBar redraws from the run's atomic counters ten times a second;
@@ -341,7 +234,8 @@ func (pb *progressBar) stop() {
 	pb.done.Wait()
 }
 
-// lockedWriter serialises trace lines and progress redraws on stderr.
+// lockedWriter serialises trace lines, notices and progress redraws on
+// stderr.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer

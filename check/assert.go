@@ -114,8 +114,10 @@ func ParseOne(expr string) (Assertion, error) {
 	value := strings.TrimSpace(expr[at+len(op):])
 	a.Name = a.Metric
 	if q, name, ok := strings.Cut(a.Metric, "."); ok {
-		n, err := strconv.Atoi(strings.TrimPrefix(q, "q"))
-		if !strings.HasPrefix(q, "q") || err != nil || n < 0 {
+		digits := strings.TrimPrefix(q, "q")
+		n, err := strconv.Atoi(digits)
+		// Digits only: Atoi would read q+1 as q1.
+		if !strings.HasPrefix(q, "q") || digits == "" || strings.Trim(digits, "0123456789") != "" || err != nil {
 			return fail("%q is not a queue prefix (want q0, q1, …, e.g. q2.p99<=1ms)", q)
 		}
 		a.Queue, a.Name = n, name
@@ -181,37 +183,40 @@ func Validate(as []Assertion, cfg sim.Config) error {
 	return nil
 }
 
-// Value returns the metric a names, measured in res, in base units.
-func Value(a Assertion, res sim.Result) float64 {
-	lat, delivered, lost, dup, bytes := res.Latency, res.Delivered, res.Lost, res.Duplicated, res.Bytes
+// Value returns the metric a names, measured in res, in base units, and
+// whether it was measured at all: a latency with no sample, or a
+// throughput with no delivery after the warm-up, has no value, and an
+// assertion on it cannot be said to hold. Throughput is the Result's one
+// definition (warm-up excluded), for the total and for a queue alike.
+func Value(a Assertion, res sim.Result) (float64, bool) {
+	lat, delivered, lost, dup := res.Latency, res.Delivered, res.Lost, res.Duplicated
+	measured := res.MeasuredDeliveries()
+	throughput, byteRate := res.Throughput, res.BytesPerSecond
 	if a.Queue >= 0 && a.Queue < len(res.Queues) {
 		q := res.Queues[a.Queue]
-		lat, delivered, lost, dup, bytes = q.Latency, q.Delivered, q.Lost, q.Duplicated, q.Bytes
-	}
-	perSec := func(n int64) float64 {
-		if res.Elapsed <= 0 {
-			return 0
-		}
-		return float64(n) / res.Elapsed.Seconds()
+		lat, delivered, lost, dup = q.Latency, q.Delivered, q.Lost, q.Duplicated
+		measured = q.Delivered - q.WarmupDeliveries
+		throughput = func() float64 { return res.QueueThroughput(a.Queue) }
+		byteRate = func() float64 { return res.QueueBytesPerSecond(a.Queue) }
 	}
 	switch a.Name {
 	case "throughput":
-		return perSec(delivered)
+		return throughput(), measured > 0 && res.MeasuredTime() > 0
 	case "bytes_per_s":
-		return perSec(bytes)
+		return byteRate(), measured > 0 && res.MeasuredTime() > 0
 	case "elapsed":
-		return float64(res.Elapsed)
+		return float64(res.Elapsed), true
 	case "lost":
-		return float64(lost)
+		return float64(lost), true
 	case "duplicated":
-		return float64(dup)
+		return float64(dup), true
 	case "delivered":
-		return float64(delivered)
+		return float64(delivered), true
 	}
 	if d, ok := latencyField(lat, a.Name); ok {
-		return float64(d)
+		return float64(d), lat.Count > 0
 	}
-	return math.NaN()
+	return math.NaN(), false
 }
 
 // latencyField picks a latency statistic by its metric name.
@@ -226,20 +231,42 @@ type Outcome struct {
 	Assertion
 	Actual float64
 	OK     bool
+	// NoSamples is set when a run measured nothing for the metric (every
+	// delivery fell in the warm-up, say): the assertion fails, since
+	// nothing shows that it held.
+	NoSamples bool
 }
 
-// Judge evaluates each assertion on the median of its metric over runs.
+// Judge evaluates each assertion on the median of its metric over runs. An
+// assertion fails when any run has no samples of its metric, or there are
+// no runs at all.
 func Judge(as []Assertion, runs []sim.Result) []Outcome {
 	out := make([]Outcome, len(as))
 	for i, a := range as {
 		vals := make([]float64, len(runs))
+		sampled := len(runs) > 0
 		for j, r := range runs {
-			vals[j] = Value(a, r)
+			var ok bool
+			vals[j], ok = Value(a, r)
+			sampled = sampled && ok
+		}
+		if !sampled {
+			out[i] = Outcome{Assertion: a, NoSamples: true}
+			continue
 		}
 		actual := Median(vals)
 		out[i] = Outcome{Assertion: a, Actual: actual, OK: compare(actual, a.Op, a.Want)}
 	}
 	return out
+}
+
+// Describe says what an outcome measured: its value in the metric's units,
+// or "no samples".
+func (o Outcome) Describe() string {
+	if o.NoSamples {
+		return "no samples"
+	}
+	return Format(o.Actual, o.Kind)
 }
 
 func compare(x float64, op string, y float64) bool {

@@ -67,6 +67,9 @@ func TestParseRejects(t *testing.T) {
 		{"bytes_per_s>10ms", "bytes_per_s is a byte rate"},
 		{"x2.p99<1ms", "not a queue prefix"},
 		{"q-1.p99<1ms", "not a queue prefix"},
+		{"q+1.lost==0", "not a queue prefix"},
+		{"q.lost==0", "not a queue prefix"},
+		{"q1x.lost==0", "not a queue prefix"},
 		{"p99<=2ms<=3ms", "more than one operator"},
 		{"p99=>2ms", "did you mean >=?"},
 	}
@@ -139,9 +142,59 @@ func TestValidate(t *testing.T) {
 
 func run(tp float64, p99 time.Duration, lost int64) sim.Result {
 	r := sim.Result{Elapsed: time.Second, Delivered: int64(tp), Lost: lost, Bytes: int64(tp) * 16}
-	r.Latency.P99 = p99
-	r.Queues = []sim.QueueResult{{Delivered: int64(tp) / 2, Latency: sim.Latency{P99: p99 / 2}}}
+	r.Latency = sim.Latency{Count: int64(tp), P99: p99}
+	r.Queues = []sim.QueueResult{{Delivered: int64(tp) / 2, Bytes: int64(tp) * 8, Latency: sim.Latency{Count: int64(tp) / 2, P99: p99 / 2}}}
 	return r
+}
+
+// Throughput, total and per queue, is the Result's one definition: the
+// warm-up's deliveries and time are left out of both. A metric nothing
+// was measured for fails its assertion, whatever the operator.
+func TestJudgeWarmupAndNoSamples(t *testing.T) {
+	warm := sim.Result{Elapsed: 3 * time.Second, Measured: 2 * time.Second, Delivered: 5000, WarmupDeliveries: 1000, Bytes: 5000 * 16,
+		Latency: sim.Latency{Count: 4000, P99: time.Millisecond}}
+	warm.Config.Warmup = time.Second
+	warm.Queues = []sim.QueueResult{{Delivered: 5000, WarmupDeliveries: 1000, Bytes: 5000 * 16, Latency: warm.Latency}}
+	allWarm := sim.Result{Elapsed: 50 * time.Millisecond, Delivered: 1000, WarmupDeliveries: 1000}
+	allWarm.Config.Warmup = 10 * time.Second
+	allWarm.Queues = []sim.QueueResult{{Delivered: 1000, WarmupDeliveries: 1000}}
+	tests := []struct {
+		name      string
+		res       sim.Result
+		expr      string
+		actual    float64
+		ok        bool
+		noSamples bool
+	}{
+		{"throughput leaves the warm-up out", warm, "throughput>=2k", 2000, true, false},
+		{"a queue's throughput too", warm, "q0.throughput>=2k", 2000, true, false},
+		{"byte rate too", warm, "q0.bytes_per_s>=32kB/s", 32000, true, false},
+		{"p99 with samples", warm, "p99<=1ms", 1e6, true, false},
+		{"p99 with no samples", allWarm, "p99<=1ns", 0, false, true},
+		{"p99 with no samples, any operator", allWarm, "p99>=0ns", 0, false, true},
+		{"a queue's p99 with no samples", allWarm, "q0.p99<=1h", 0, false, true},
+		{"throughput with no samples", allWarm, "throughput>=0", 0, false, true},
+		{"a queue's throughput with no samples", allWarm, "q0.throughput>=0", 0, false, true},
+		{"counts are always measured", allWarm, "delivered==1000", 1000, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as, err := check.Parse(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := check.Judge(as, []sim.Result{tt.res})[0]
+			if got.Actual != tt.actual || got.OK != tt.ok || got.NoSamples != tt.noSamples {
+				t.Fatalf("actual %v ok %v no samples %v; want %v %v %v", got.Actual, got.OK, got.NoSamples, tt.actual, tt.ok, tt.noSamples)
+			}
+			if tt.noSamples && got.Describe() != "no samples" {
+				t.Fatalf("described as %q", got.Describe())
+			}
+		})
+	}
+	if got := check.Judge([]check.Assertion{{Name: "p99", Op: "<=", Kind: check.Duration, Queue: -1}}, nil)[0]; got.OK || !got.NoSamples {
+		t.Fatalf("no runs at all must not pass: %+v", got)
+	}
 }
 
 func TestJudgeUsesTheMedian(t *testing.T) {

@@ -26,7 +26,11 @@ const maxDrawn = 4
 func Diagram(c sim.Config) string {
 	var b strings.Builder
 	prod := names("P", c.Producers)
-	fmt.Fprintf(&b, "dispatch: %s; every queue is a Go channel with buffer %s", describeDispatch(c), units.Int(int64(c.Buffer)))
+	if c.Transport == "nats" {
+		fmt.Fprintf(&b, "dispatch: %s; every queue is a NATS queue group", describeDispatch(c))
+	} else {
+		fmt.Fprintf(&b, "dispatch: %s; every queue is a Go channel with buffer %s", describeDispatch(c), units.Int(int64(c.Buffer)))
+	}
 	if c.Batch > 1 {
 		fmt.Fprintf(&b, ", carrying batches of %s", units.Int(int64(c.Batch)))
 	}

@@ -12,8 +12,12 @@ import (
 )
 
 // repeatTable lists every run of --repeat with the medians as footer.
-func repeatTable(runs []sim.Result) table {
-	t := table{title: fmt.Sprintf("repeats (%d runs; assertions and baseline use the medians)", len(runs)),
+func repeatTable(runs []sim.Result, planned int) table {
+	count := fmt.Sprintf("%d runs", len(runs))
+	if planned > len(runs) {
+		count = fmt.Sprintf("%d of %d runs; interrupted", len(runs), planned)
+	}
+	t := table{title: fmt.Sprintf("repeats (%s; assertions and baseline use the medians)", count),
 		header: []string{"run", "elapsed", "msgs/s", "p50", "p99", "lost", "duplicated"}}
 	var el, tp, p50, p99, lost, dup []float64
 	for i, r := range runs {
@@ -37,7 +41,7 @@ func assertionTable(os []check.Outcome) table {
 		if !o.OK {
 			verdict, failed = "FAIL", failed+1
 		}
-		t.rows = append(t.rows, []string{o.Expr, check.Format(o.Actual, o.Kind), verdict})
+		t.rows = append(t.rows, []string{o.Expr, o.Describe(), verdict})
 	}
 	t.note = fmt.Sprintf("%d of %d assertions passed", len(os)-failed, len(os))
 	return t

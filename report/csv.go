@@ -32,8 +32,8 @@ func writeCSV(w io.Writer, d Document) error {
 	records := [][]string{csvHeader}
 	total := sim.QueueResult{Sent: res.Sent, Delivered: res.Delivered, Lost: res.Lost, Duplicated: res.Duplicated,
 		Reordered: res.Reordered, Bytes: res.Bytes, Latency: res.Latency}
-	for _, q := range res.Queues {
-		records = append(records, row(strconv.Itoa(q.Queue), q.Consumers, q, perSecond(q.Delivered, res)))
+	for i, q := range res.Queues {
+		records = append(records, row(strconv.Itoa(q.Queue), q.Consumers, q, res.QueueThroughput(i)))
 		total.MaxDepth = max(total.MaxDepth, q.MaxDepth)
 		total.MeanDepth += q.MeanDepth
 		total.Utilisation += q.Utilisation / float64(len(res.Queues))

@@ -13,10 +13,14 @@ import (
 // two commits' msgsim runs unchanged (benchstat old.txt new.txt). The name
 // carries the topology as key=value parts; the iteration count is the
 // number of deliveries, so ns/op is the time per delivery.
-func writeGoBench(w io.Writer, d Document) error {
+func writeGoBench(w io.Writer, d Document) error { return writeGoBenchRuns(w, d.runs()) }
+
+// writeGoBenchRuns writes one line per run; a sweep's points differ in
+// their names, so benchstat sets each point's runs apart.
+func writeGoBenchRuns(w io.Writer, runs []sim.Result) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "goos: %s\ngoarch: %s\npkg: msgsim\n", goos, goarch)
-	for _, r := range d.runs() {
+	for _, r := range runs {
 		fmt.Fprintln(ew, goBenchLine(r))
 	}
 	return ew.err
@@ -30,12 +34,22 @@ func GoBenchName(r sim.Result) string {
 		"p=" + strconv.Itoa(c.Producers), "q=" + strconv.Itoa(c.Queues), "c=" + strconv.Itoa(c.Consumers),
 		"dispatch=" + string(c.Dispatch), "buf=" + strconv.Itoa(c.Buffer), "batch=" + strconv.Itoa(max(c.Batch, 1)),
 		"size=" + strconv.Itoa(c.Size)}
+	// Open-loop and working runs differ in what they measure: say so in
+	// the name, so benchstat never pools a 10k msgs/s run with a 20k one.
+	if c.Rate > 0 {
+		parts = append(parts, "rate="+strconv.FormatFloat(c.Rate, 'g', -1, 64))
+	}
+	if c.Work > 0 {
+		parts = append(parts, "work="+strings.ReplaceAll(c.Work.String(), "µ", "u")) // ASCII, as go test names are
+	}
 	return strings.Join(parts, "/") + "-" + strconv.Itoa(r.GOMAXPROCS)
 }
 
+// goBenchLine counts the deliveries throughput counts (after the warm-up)
+// as iterations, over the same time, so ns/op is 1/throughput.
 func goBenchLine(r sim.Result) string {
-	n := max(r.Delivered, 1)
-	nsPerOp := float64(r.Elapsed) / float64(n)
+	n := max(r.MeasuredDeliveries(), 1)
+	nsPerOp := float64(r.MeasuredTime()) / float64(n)
 	return fmt.Sprintf("%s\t%d\t%s ns/op\t%s msgs/s\t%s B/s\t%d p50-ns\t%d p99-ns\t%d p999-ns\t%d lost\t%d duplicated",
 		GoBenchName(r), n, g(nsPerOp), g(r.Throughput()), g(r.BytesPerSecond()),
 		int64(r.Latency.P50), int64(r.Latency.P99), int64(r.Latency.P999), r.Lost, r.Duplicated)

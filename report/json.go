@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"time"
 
@@ -18,6 +17,7 @@ const SchemaVersion = 1
 // units as suffixes; the README documents each one.
 type JSONResult struct {
 	SchemaVersion       int             `json:"schema_version"`
+	Kind                string          `json:"kind"`
 	Config              JSONConfig      `json:"config"`
 	Start               time.Time       `json:"start"`
 	ElapsedNs           int64           `json:"elapsed_ns"`
@@ -53,6 +53,7 @@ type JSONResult struct {
 	TransportError      string          `json:"transport_error"`
 	Series              []JSONInterval  `json:"series"`
 	Runs                []JSONRun       `json:"runs"`
+	RunsPlanned         int             `json:"runs_planned"`
 	Assertions          []JSONAssertion `json:"assertions,omitempty"`
 	Baseline            *JSONBaseline   `json:"baseline,omitempty"`
 }
@@ -63,10 +64,19 @@ type JSONRun struct {
 	Delivered          int64   `json:"delivered"`
 	Lost               int64   `json:"lost"`
 	Duplicated         int64   `json:"duplicated"`
+	Reordered          int64   `json:"reordered"`
+	OK                 bool    `json:"ok"`
+	Interrupted        bool    `json:"interrupted"`
 	ThroughputMsgsPerS float64 `json:"throughput_msgs_per_s"`
 	P50Ns              int64   `json:"p50_ns"`
 	P99Ns              int64   `json:"p99_ns"`
 	P999Ns             int64   `json:"p999_ns"`
+}
+
+func newJSONRun(r sim.Result) JSONRun {
+	return JSONRun{ElapsedNs: int64(r.Elapsed), Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
+		Reordered: r.Reordered, OK: r.OK(), Interrupted: r.Interrupted, ThroughputMsgsPerS: r.Throughput(),
+		P50Ns: int64(r.Latency.P50), P99Ns: int64(r.Latency.P99), P999Ns: int64(r.Latency.P999)}
 }
 
 // JSONAssertion is one --assert judged; want and actual are in unit.
@@ -78,6 +88,9 @@ type JSONAssertion struct {
 	Actual float64 `json:"actual"`
 	Unit   string  `json:"unit"`
 	OK     bool    `json:"ok"`
+	// NoSamples: nothing was measured for the metric (actual is 0 and the
+	// assertion failed).
+	NoSamples bool `json:"no_samples"`
 }
 
 // JSONBaseline is the comparison with --baseline.
@@ -196,6 +209,7 @@ func NewJSON(res sim.Result) JSONResult {
 	c := res.Config
 	out := JSONResult{
 		SchemaVersion: SchemaVersion,
+		Kind:          "run",
 		Config: JSONConfig{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
 			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
 			Rate: c.Rate, Arrival: string(c.Arrival), WorkNs: int64(c.Work), WorkDist: string(c.WorkDist), WorkKind: string(c.WorkKind),
@@ -233,7 +247,7 @@ func NewJSON(res sim.Result) JSONResult {
 	}
 	for i, q := range res.Queues {
 		out.Queues[i] = JSONQueue{Queue: q.Queue, Consumers: q.Consumers, Sent: q.Sent, Delivered: q.Delivered, Lost: q.Lost,
-			Duplicated: q.Duplicated, Reordered: q.Reordered, Bytes: q.Bytes, ThroughputMsgsPerS: perSecond(q.Delivered, res),
+			Duplicated: q.Duplicated, Reordered: q.Reordered, Bytes: q.Bytes, ThroughputMsgsPerS: res.QueueThroughput(i),
 			Latency: jsonLatency(q.Latency), MaxDepth: q.MaxDepth, MeanDepth: q.MeanDepth, Utilisation: q.Utilisation,
 			MeanServiceNs: int64(q.MeanService)}
 	}
@@ -262,22 +276,34 @@ func NewJSONDocument(d Document) JSONResult {
 	out := NewJSON(d.Result)
 	out.Runs = nil
 	for _, r := range d.runs() {
-		out.Runs = append(out.Runs, JSONRun{ElapsedNs: int64(r.Elapsed), Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
-			ThroughputMsgsPerS: r.Throughput(), P50Ns: int64(r.Latency.P50), P99Ns: int64(r.Latency.P99), P999Ns: int64(r.Latency.P999)})
+		out.Runs = append(out.Runs, newJSONRun(r))
 	}
-	for _, o := range d.Assertions {
-		out.Assertions = append(out.Assertions, JSONAssertion{Expr: o.Expr, Metric: o.Metric, Op: o.Op, Want: o.Want,
-			Actual: o.Actual, Unit: unitOf[o.Kind], OK: o.OK})
-	}
-	if c := d.Baseline; c != nil {
-		b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed()}
-		for _, m := range c.Deltas {
-			b.Metrics = append(b.Metrics, JSONDelta{Metric: m.Metric, Unit: unitOf[m.Kind], Baseline: m.Old, Current: m.New,
-				BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed})
-		}
-		out.Baseline = b
+	out.RunsPlanned = max(d.Planned, len(out.Runs))
+	out.Interrupted = d.interrupted()
+	out.Assertions = jsonAssertions(d.Assertions)
+	out.Baseline = jsonBaseline(d.Baseline)
+	return out
+}
+
+func jsonAssertions(os []check.Outcome) []JSONAssertion {
+	var out []JSONAssertion
+	for _, o := range os {
+		out = append(out, JSONAssertion{Expr: o.Expr, Metric: o.Metric, Op: o.Op, Want: o.Want,
+			Actual: o.Actual, Unit: unitOf[o.Kind], OK: o.OK, NoSamples: o.NoSamples})
 	}
 	return out
+}
+
+func jsonBaseline(c *check.Comparison) *JSONBaseline {
+	if c == nil {
+		return nil
+	}
+	b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed()}
+	for _, m := range c.Deltas {
+		b.Metrics = append(b.Metrics, JSONDelta{Metric: m.Metric, Unit: unitOf[m.Kind], Baseline: m.Old, Current: m.New,
+			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed})
+	}
+	return b
 }
 
 func writeJSON(w io.Writer, d Document) error {
@@ -285,32 +311,6 @@ func writeJSON(w io.Writer, d Document) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // assertions contain < and >
 	return enc.Encode(NewJSONDocument(d))
-}
-
-// ReadBaseline reads a json report written by --save-baseline (or
-// --format json) and returns its config and one Sample per run.
-func ReadBaseline(r io.Reader) (sim.Config, []check.Sample, error) {
-	var doc JSONResult
-	if err := json.NewDecoder(r).Decode(&doc); err != nil {
-		return sim.Config{}, nil, fmt.Errorf("not a msgsim json report: %w", err)
-	}
-	if doc.SchemaVersion != SchemaVersion {
-		return sim.Config{}, nil, fmt.Errorf("schema_version %d, want %d", doc.SchemaVersion, SchemaVersion)
-	}
-	c := doc.Config
-	cfg := sim.Config{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
-		Dispatch: sim.Dispatch(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
-		Rate: c.Rate, Arrival: sim.Arrival(c.Arrival), Work: time.Duration(c.WorkNs), WorkDist: sim.WorkDist(c.WorkDist),
-		WorkKind: sim.WorkKind(c.WorkKind), Duration: time.Duration(c.DurationNs), Warmup: time.Duration(c.WarmupNs),
-		Transport: orChan(c.Transport)}
-	var samples []check.Sample
-	for _, r := range doc.Runs {
-		samples = append(samples, check.Sample{Throughput: r.ThroughputMsgsPerS, P50: float64(r.P50Ns), P99: float64(r.P99Ns)})
-	}
-	if len(samples) == 0 {
-		samples = []check.Sample{{Throughput: doc.ThroughputMsgsPerS, P50: float64(doc.Latency.P50Ns), P99: float64(doc.Latency.P99Ns)}}
-	}
-	return cfg, samples, nil
 }
 
 func orChan(t string) string {

@@ -48,15 +48,35 @@ func ParseFormat(s string) (Format, error) {
 type Document struct {
 	Result     sim.Result        // the run reported in full: the median-throughput one when repeated
 	Runs       []sim.Result      // every run in order; empty means just Result
+	Planned    int               // runs planned (--repeat); more than ran when a signal stopped the repeats
 	Assertions []check.Outcome   // --assert, judged on medians
 	Baseline   *check.Comparison // --baseline, nil without one
+	// Interrupted is set when a signal cut the invocation short: during a
+	// run, or between repeats (then every run shown is whole, but fewer
+	// than planned ran).
+	Interrupted bool
 }
+
+// AllRuns is every run in order: Runs, or just Result.
+func (d Document) AllRuns() []sim.Result { return d.runs() }
 
 func (d Document) runs() []sim.Result {
 	if len(d.Runs) == 0 {
 		return []sim.Result{d.Result}
 	}
 	return d.Runs
+}
+
+func (d Document) interrupted() bool {
+	if d.Interrupted {
+		return true
+	}
+	for _, r := range d.runs() {
+		if r.Interrupted {
+			return true
+		}
+	}
+	return false
 }
 
 // Write renders one run in format f to w.
@@ -173,10 +193,27 @@ func Verdict(res sim.Result) string {
 			fmt.Fprintf(&b, ", %s out of order", countStr(res.Reordered))
 		}
 	}
-	if res.Interrupted {
+	switch {
+	case res.Interrupted && res.NotSent() > 0:
 		fmt.Fprintf(&b, "; interrupted: %s of %s deliveries not sent (not counted as lost)", countStr(res.NotSent()), countStr(res.Expected))
+	case res.Interrupted:
+		b.WriteString("; interrupted while the consumers drained: every message was sent, and the last ones were received without their work")
 	}
 	return b.String()
+}
+
+// DocumentVerdict is Verdict for the run shown, plus what a signal between
+// repeats cut short.
+func DocumentVerdict(d Document) string {
+	v := Verdict(d.Result)
+	if d.Interrupted && !d.Result.Interrupted {
+		if ran := len(d.runs()); d.Planned > ran {
+			v += fmt.Sprintf("; interrupted: %d of %d runs ran", ran, d.Planned)
+		} else {
+			v += "; interrupted after the last run ended"
+		}
+	}
+	return v
 }
 
 // RuntimeLine describes what the Go runtime did during the run.

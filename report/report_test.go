@@ -130,8 +130,8 @@ func workload() sim.Result {
 	cfg.Messages = cfg.UnlimitedMessages()
 	r := sim.Result{
 		Config: cfg, GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2,
-		Start:    time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
-		Elapsed:  3_001_000_000,
+		Start:   time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC),
+		Elapsed: 3_001_000_000, Measured: 2_001_000_000,
 		Produced: 150_020, Expected: 150_020, Sent: 150_020, Delivered: 150_020, Bytes: 2_400_320,
 		Latency: lat(40*time.Microsecond, 100_010), QueueLatency: true, Histograms: sim.PerConsumer,
 		EndedBy: "duration", SendRate: 50_005, DepthMeasured: true, MaxLag: 2_300 * time.Microsecond, WarmupDeliveries: 50_010,
@@ -142,7 +142,7 @@ func workload() sim.Result {
 			{Start: 2 * time.Second, Deliveries: 49_910, Throughput: 49_910, P50: 22 * time.Microsecond, P99: 2 * time.Millisecond},
 		},
 	}
-	r.Queues = []sim.QueueResult{{Queue: 0, Consumers: 2, Sent: 150_020, Delivered: 150_020, Bytes: 2_400_320, Latency: r.Latency,
+	r.Queues = []sim.QueueResult{{Queue: 0, Consumers: 2, Sent: 150_020, Delivered: 150_020, Bytes: 2_400_320, Latency: r.Latency, WarmupDeliveries: 50_010,
 		MaxDepth: 41, MeanDepth: 1.7, Utilisation: 0.751, MeanService: 30_050 * time.Nanosecond}}
 	r.Consumers = []sim.ConsumerResult{{Queue: 0, Consumer: 0, Delivered: 75_100}, {Queue: 0, Consumer: 1, Delivered: 74_920}}
 	return r

@@ -26,6 +26,12 @@ func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
 		return enc.Encode(newJSONSweep(res))
 	case CSV:
 		return writeSweepCSV(w, res)
+	case GoBench:
+		var runs []sim.Result
+		for _, p := range res.Points {
+			runs = append(runs, p.Runs...)
+		}
+		return writeGoBenchRuns(w, runs)
 	case Table, Markdown:
 		ew := &errWriter{w: w}
 		title := fmt.Sprintf("sweep of %s: %s", axisNames(res.Axes), SweepConfigLine(res))
@@ -34,8 +40,12 @@ func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
 		} else {
 			fmt.Fprintf(ew, "%s\n\n", title)
 		}
-		if err := sweepTable(res).render(ew, f == Markdown); err != nil {
+		t := sweepTable(res)
+		if err := t.render(ew, f == Markdown); err != nil {
 			return err
+		}
+		if t.note != "" {
+			fmt.Fprintf(ew, "\n%s\n", t.note)
 		}
 		if f == Markdown {
 			fmt.Fprintf(ew, "\n```\n%s```\n", Chart(res, width))
@@ -43,11 +53,11 @@ func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
 			fmt.Fprintf(ew, "\n%s", Chart(res, width))
 		}
 		if res.Interrupted {
-			fmt.Fprintf(ew, "\ninterrupted: %d of %d points finished\n", len(res.Points), len(sweep.Grid(res.Axes)))
+			fmt.Fprintf(ew, "\ninterrupted: %d of %d points ran, the last one possibly cut short\n", len(res.Points), len(sweep.Grid(res.Axes)))
 		}
 		return ew.err
 	}
-	return fmt.Errorf("format %q does not apply to a sweep (want table, json, csv, markdown)", f)
+	return fmt.Errorf("unknown format %q", f)
 }
 
 func axisNames(axes []sweep.Axis) string {
@@ -90,7 +100,7 @@ func SweepConfigLine(res sweep.Result) string {
 	} else {
 		parts = append(parts, units.Int(c.Messages)+" messages per producer")
 	}
-	return strings.Join(parts, ", ") + fmt.Sprintf("; median of %d runs per point", res.Repeat)
+	return strings.Join(parts, ", ") + fmt.Sprintf("; seed %d; median of %d runs per point", c.Seed, res.Repeat)
 }
 
 func pointLabel(res sweep.Result, p sweep.Point) string {
@@ -101,17 +111,36 @@ func pointLabel(res sweep.Result, p sweep.Point) string {
 	return strings.Join(parts, " × ")
 }
 
+// sweepTable has a row per point; its check column says whether the
+// point passed its verdict (exactly once, assertions, baseline), and the
+// note under the table says why each failing point failed.
 func sweepTable(res sweep.Result) table {
-	t := table{header: []string{axisNames(res.Axes), "msgs/s", "± spread", "speedup", "efficiency", "p50", "p99", "lost"}}
+	t := table{header: []string{axisNames(res.Axes), "msgs/s", "± spread", "speedup", "efficiency", "p50", "p99", "lost", "check"}}
+	var notes []string
 	for i, p := range res.Points {
 		eff := "-"
 		if e := res.Efficiency(i); !math.IsNaN(e) {
 			eff = fmt.Sprintf("%.0f%%", 100*e)
 		}
+		verdict := "ok"
+		if len(p.Problems) > 0 {
+			verdict = "FAIL"
+			notes = append(notes, fmt.Sprintf("%s: %s", pointName(res, p.Point), strings.Join(p.Problems, "; ")))
+		}
 		t.rows = append(t.rows, []string{pointLabel(res, p.Point), rateStr(p.Throughput), fmt.Sprintf("%.0f%%", 100*p.Spread),
-			fmt.Sprintf("%.2f×", res.Speedup(i)), eff, durStr(p.P50), durStr(p.P99), countStr(p.Lost)})
+			fmt.Sprintf("%.2f×", res.Speedup(i)), eff, durStr(p.P50), durStr(p.P99), countStr(p.Lost), verdict})
 	}
+	t.note = strings.Join(notes, "\n")
 	return t
+}
+
+// pointName names a point with its parameters: "consumers=2 queues=4".
+func pointName(res sweep.Result, p sweep.Point) string {
+	parts := make([]string, len(res.Axes))
+	for i, a := range res.Axes {
+		parts[i] = a.Param + "=" + sweep.FormatValue(a.Param, p[i])
+	}
+	return strings.Join(parts, " ")
 }
 
 // Chart draws throughput per point as horizontal bars scaled to width
@@ -156,6 +185,7 @@ type JSONSweep struct {
 	Vary          []JSONAxis   `json:"vary"`
 	Repeat        int          `json:"repeat"`
 	Points        []JSONPoint  `json:"points"`
+	OK            bool         `json:"ok"` // every point passed and none was cut short
 	Interrupted   bool         `json:"interrupted"`
 	GoVersion     string       `json:"go_version,omitempty"`
 	GOMAXPROCS    int          `json:"gomaxprocs,omitempty"`
@@ -170,16 +200,22 @@ type JSONAxis struct {
 
 // JSONPoint is one point of the sweep; values follow vary's order.
 type JSONPoint struct {
-	Values             []float64 `json:"values"`
-	ThroughputMsgsPerS float64   `json:"throughput_msgs_per_s"`
-	Spread             float64   `json:"spread"`
-	Speedup            float64   `json:"speedup"`
-	Efficiency         *float64  `json:"efficiency"`
-	P50Ns              int64     `json:"p50_ns"`
-	P99Ns              int64     `json:"p99_ns"`
-	Lost               int64     `json:"lost"`
-	Duplicated         int64     `json:"duplicated"`
-	Runs               []JSONRun `json:"runs"`
+	Values             []float64       `json:"values"`
+	Config             JSONConfig      `json:"config"` // as run: the point's values, the sweep's seed
+	ThroughputMsgsPerS float64         `json:"throughput_msgs_per_s"`
+	Spread             float64         `json:"spread"`
+	Speedup            float64         `json:"speedup"`
+	Efficiency         *float64        `json:"efficiency"`
+	P50Ns              int64           `json:"p50_ns"`
+	P99Ns              int64           `json:"p99_ns"`
+	Lost               int64           `json:"lost"`
+	Duplicated         int64           `json:"duplicated"`
+	Reordered          int64           `json:"reordered"`
+	OK                 bool            `json:"ok"`       // the point passed: exactly once, assertions, baseline
+	Problems           []string        `json:"problems"` // why it did not, a line each
+	Runs               []JSONRun       `json:"runs"`
+	Assertions         []JSONAssertion `json:"assertions,omitempty"`
+	Baseline           *JSONBaseline   `json:"baseline,omitempty"`
 }
 
 func newJSONSweep(res sweep.Result) JSONSweep {
@@ -188,15 +224,18 @@ func newJSONSweep(res sweep.Result) JSONSweep {
 	for _, a := range res.Axes {
 		out.Vary = append(out.Vary, JSONAxis{Param: a.Param, Values: a.Values})
 	}
+	out.OK = !res.Interrupted
 	for i, p := range res.Points {
-		jp := JSONPoint{Values: p.Point, ThroughputMsgsPerS: p.Throughput, Spread: p.Spread, Speedup: res.Speedup(i),
-			P50Ns: int64(p.P50), P99Ns: int64(p.P99), Lost: p.Lost, Duplicated: p.Dup}
+		out.OK = out.OK && len(p.Problems) == 0
+		jp := JSONPoint{Values: p.Point, Config: NewJSON(sim.Result{Config: p.Config}).Config, ThroughputMsgsPerS: p.Throughput,
+			Spread: p.Spread, Speedup: res.Speedup(i), P50Ns: int64(p.P50), P99Ns: int64(p.P99), Lost: p.Lost, Duplicated: p.Dup,
+			Reordered: p.Reordered, OK: len(p.Problems) == 0, Problems: append([]string{}, p.Problems...),
+			Assertions: jsonAssertions(p.Assertions), Baseline: jsonBaseline(p.Baseline)}
 		if e := res.Efficiency(i); !math.IsNaN(e) {
 			jp.Efficiency = &e
 		}
 		for _, r := range p.Runs {
-			jp.Runs = append(jp.Runs, JSONRun{ElapsedNs: int64(r.Elapsed), Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
-				ThroughputMsgsPerS: r.Throughput(), P50Ns: int64(r.Latency.P50), P99Ns: int64(r.Latency.P99), P999Ns: int64(r.Latency.P999)})
+			jp.Runs = append(jp.Runs, newJSONRun(r))
 		}
 		out.Points = append(out.Points, jp)
 		if out.GoVersion == "" && len(p.Runs) > 0 {

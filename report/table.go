@@ -45,8 +45,8 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 	if len(res.Series) > 0 {
 		tables = append(tables, seriesTable(res))
 	}
-	if len(d.Runs) > 1 {
-		tables = append(tables, repeatTable(d.Runs))
+	if len(d.Runs) > 1 || d.Planned > 1 {
+		tables = append(tables, repeatTable(d.runs(), d.Planned))
 	}
 	if len(d.Assertions) > 0 {
 		tables = append(tables, assertionTable(d.Assertions))
@@ -56,9 +56,9 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 	}
 	ew := &errWriter{w: w}
 	if markdown {
-		fmt.Fprintf(ew, "**msgsim** %s\n\n%s\n", ConfigLine(res), Verdict(res))
+		fmt.Fprintf(ew, "**msgsim** %s\n\n%s\n", ConfigLine(res), DocumentVerdict(d))
 	} else {
-		fmt.Fprintf(ew, "%s\n%s\n", ConfigLine(res), Verdict(res))
+		fmt.Fprintf(ew, "%s\n%s\n", ConfigLine(res), DocumentVerdict(d))
 	}
 	if wl := WorkloadLine(res); wl != "" {
 		if markdown {
@@ -142,7 +142,7 @@ func queueTable(res sim.Result) table {
 	t := table{title: "deliveries by queue", header: []string{"queue", "consumers", "sent", "delivered", "lost", "duplicated", "msgs/s"}}
 	for _, q := range shownQueues(res) {
 		t.rows = append(t.rows, []string{"q" + strconv.Itoa(q.Queue), countStr(int64(q.Consumers)), countStr(q.Sent), countStr(q.Delivered),
-			countStr(q.Lost), countStr(q.Duplicated), rateStr(perSecond(q.Delivered, res))})
+			countStr(q.Lost), countStr(q.Duplicated), rateStr(res.QueueThroughput(q.Queue))})
 	}
 	t.footer = []string{"total", countStr(int64(len(res.Consumers))), countStr(res.Sent), countStr(res.Delivered),
 		countStr(res.Lost), countStr(res.Duplicated), rateStr(res.Throughput())}
@@ -316,13 +316,6 @@ func spread(cs []sim.ConsumerResult) spreadStats {
 		st.fairness = sum * sum / (float64(len(v)) * sumSq)
 	}
 	return st
-}
-
-func perSecond(n int64, res sim.Result) float64 {
-	if res.Elapsed <= 0 {
-		return 0
-	}
-	return float64(n) / res.Elapsed.Seconds()
 }
 
 func countStr(n int64) string { return units.Int(n) }

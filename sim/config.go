@@ -244,6 +244,10 @@ func (c Config) Validate() error {
 	if c.Interval > 0 && c.Interval < MinInterval {
 		return &FieldError{"interval", c.Interval, "at least " + MinInterval.String()}
 	}
+	if c.Interval > 0 && int64(c.Queues)*int64(c.Consumers) > OwnHistogramsUpTo {
+		return &FieldError{"interval", c.Interval, fmt.Sprintf("0: a series is kept up to %d consumers in all, and this run has %s",
+			OwnHistogramsUpTo, units.Int(int64(c.Queues)*int64(c.Consumers)))}
+	}
 	if c.Duration > 0 && c.Warmup >= c.Duration {
 		return &FieldError{"warmup", c.Warmup, "less than --duration " + c.Duration.String()}
 	}

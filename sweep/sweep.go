@@ -6,7 +6,6 @@
 package sweep
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -82,7 +81,8 @@ func ParseVary(spec string) (Axis, error) {
 		return fail("cannot vary %q (want one of %s)", ax.Param, strings.Join(names, ", "))
 	}
 	parse := func(s string) (float64, error) { return parseValue(ax.Param, strings.TrimSpace(s)) }
-	if lo, rest, isRange := strings.Cut(list, ".."); isRange {
+	lo, rest, isRange := strings.Cut(list, "..")
+	if isRange {
 		hiStr, factor, step := rest, 0.0, 0.0
 		if h, f, ok := strings.Cut(rest, "x"); ok {
 			v, err := strconv.ParseFloat(f, 64)
@@ -140,8 +140,30 @@ func ParseVary(spec string) (Axis, error) {
 			return fail("more than %d values", maxPoints)
 		}
 	}
+	if !ax.real() {
+		// A count is what runs: 1..4x1.5 runs 1, 2 and 3 (1.5 and 2.25
+		// rounded), each once, and efficiency is computed from those.
+		seen := map[float64]bool{}
+		var vs []float64
+		for _, v := range ax.Values {
+			v = math.Round(v)
+			if seen[v] {
+				if !isRange {
+					return fail("%s is given twice", FormatValue(ax.Param, v))
+				}
+				continue
+			}
+			seen[v] = true
+			vs = append(vs, v)
+		}
+		ax.Values = vs
+	}
 	return ax, nil
 }
+
+// real reports whether the axis takes real values (a rate, a duration)
+// rather than whole counts.
+func (a Axis) real() bool { return a.Param == "rate" || a.Param == "work" }
 
 func parseValue(param, s string) (float64, error) {
 	switch param {
@@ -208,25 +230,33 @@ func Apply(cfg sim.Config, axes []Axis, p Point) sim.Config {
 	return cfg
 }
 
-// PointResult is a point's repeats and their medians.
+// PointResult is a point's repeats, their medians and how they were
+// judged.
 type PointResult struct {
 	Point      Point
-	Config     sim.Config
+	Config     sim.Config // as run: the point's values and the sweep's seed
 	Runs       []sim.Result
 	Throughput float64       // median deliveries/s
 	Spread     float64       // largest deviation from the median throughput, fraction
 	P50, P99   time.Duration // medians
 	Lost, Dup  int64         // totals over the repeats
+	Reordered  int64
+
+	Assertions []check.Outcome   // --assert, judged at this point
+	Baseline   *check.Comparison // against the saved sweep's same point; nil without one
+	// Problems says, a line each, why the point failed its verdict (lost
+	// messages, failed assertions, a regression); empty when it passed.
+	Problems []string
 }
 
 // Result is a whole sweep.
 type Result struct {
-	Base   sim.Config
+	Base   sim.Config // Seed is the one seed every point ran with
 	Axes   []Axis
 	Repeat int
 	Points []PointResult
-	// Interrupted is set when a signal stopped the sweep; Points holds what
-	// finished.
+	// Interrupted is set when a signal stopped the sweep; Points holds the
+	// points that ran (the last one possibly cut short).
 	Interrupted bool
 }
 
@@ -273,52 +303,18 @@ func describe(axes []Axis, p Point) string {
 	return strings.Join(parts, " ")
 }
 
-// Run runs every point repeat times in order. progress, if set, is called
-// after each run with the runs done and the total. A cancelled ctx stops
-// the sweep after the current run.
-func Run(ctx context.Context, base sim.Config, axes []Axis, repeat int, progress func(done, total int)) (Result, error) {
-	res := Result{Base: base, Axes: axes, Repeat: repeat}
-	points := Grid(axes)
-	total, done := len(points)*repeat, 0
-	if base.Seed == 0 {
-		base.Seed = uint64(time.Now().UnixNano())&(1<<53-1) | 1 // one seed for the whole sweep
-	}
-	for _, p := range points {
-		pr := PointResult{Point: p, Config: Apply(base, axes, p)}
-		for i := 0; i < repeat; i++ {
-			r, err := sim.Run(ctx, pr.Config)
-			if err != nil {
-				return res, err
-			}
-			done++
-			if progress != nil {
-				progress(done, total)
-			}
-			if r.Interrupted {
-				res.Interrupted = true
-				break
-			}
-			pr.Runs = append(pr.Runs, r)
-		}
-		if len(pr.Runs) > 0 {
-			pr.summarise()
-			res.Points = append(res.Points, pr)
-		}
-		if res.Interrupted {
-			break
-		}
-	}
-	return res, nil
-}
-
-func (pr *PointResult) summarise() {
+// NewPoint summarises point p's runs of cfg by their medians. Invoking
+// the runs, and judging them, belongs to the invocation layer.
+func NewPoint(p Point, cfg sim.Config, runs []sim.Result) PointResult {
+	pr := PointResult{Point: p, Config: cfg, Runs: runs}
 	var tp, p50, p99 []float64
-	for _, r := range pr.Runs {
+	for _, r := range runs {
 		tp = append(tp, r.Throughput())
 		p50 = append(p50, float64(r.Latency.P50))
 		p99 = append(p99, float64(r.Latency.P99))
 		pr.Lost += r.Lost
 		pr.Dup += r.Duplicated
+		pr.Reordered += r.Reordered
 	}
 	pr.Throughput = check.Median(tp)
 	pr.P50, pr.P99 = time.Duration(check.Median(p50)), time.Duration(check.Median(p99))
@@ -327,4 +323,5 @@ func (pr *PointResult) summarise() {
 			pr.Spread = math.Max(pr.Spread, math.Abs(v-pr.Throughput)/pr.Throughput)
 		}
 	}
+	return pr
 }

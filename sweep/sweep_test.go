@@ -1,15 +1,12 @@
 package sweep_test
 
 import (
-	"context"
 	"errors"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/sweep"
@@ -33,6 +30,10 @@ func TestParseVary(t *testing.T) {
 		{"rate=10k..40kx2", "rate", []float64{1e4, 2e4, 4e4}, false},
 		{"work=100us..300us+100us", "work", []float64{1e5, 2e5, 3e5}, false},
 		{" work = 1ms,2ms ", "work", []float64{1e6, 2e6}, false},
+		// Counts are what runs: rounded to distinct whole numbers.
+		{"consumers=1..4x1.5", "consumers", []float64{1, 2, 3}, true},
+		{"consumers=1..8x1.2", "consumers", []float64{1, 2, 3, 4, 5, 6, 7}, true},
+		{"batch=0,1", "batch", []float64{0, 1}, false}, // refused by the config's own validation, as --batch 0 is
 	}
 	for _, tt := range tests {
 		ax, err := sweep.ParseVary(tt.spec)
@@ -60,6 +61,7 @@ func TestParseVaryRejects(t *testing.T) {
 		{"work=fast", "not a duration"},
 		{"rate=-5", "not a rate"},
 		{"producers=1..9+0", "step after + must be positive"},
+		{"consumers=2,2", "2 is given twice"},
 	}
 	for _, tt := range tests {
 		_, err := sweep.ParseVary(tt.spec)
@@ -110,11 +112,22 @@ func TestGridAndApply(t *testing.T) {
 	}
 }
 
+// A point is refused exactly as the same value given as a flag would be:
+// one validation, the config's own.
 func TestValidateFindsABadPointBeforeRunning(t *testing.T) {
-	c, _ := sweep.ParseVary("consumers=1,20000000")
-	err := sweep.Validate(sim.DefaultConfig(), []sweep.Axis{c})
-	if err == nil || !strings.Contains(err.Error(), "consumers=20,000,000") {
-		t.Fatalf("got %v", err)
+	for spec, says := range map[string]string{
+		"consumers=1,20000000": "point consumers=20,000,000: --consumers",
+		"batch=0,1":            "point batch=0: --batch: 0 is out of range",
+		"rate=10,1e-300":       "--rate: 1e-300 is out of range",
+	} {
+		c, err := sweep.ParseVary(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = sweep.Validate(sim.DefaultConfig(), []sweep.Axis{c})
+		if err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("%s: got %v, want %q", spec, err, says)
+		}
 	}
 }
 
@@ -131,27 +144,16 @@ func TestSpeedupAndEfficiency(t *testing.T) {
 	}
 }
 
-func TestRunMediansEveryPoint(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	c, _ := sweep.ParseVary("consumers=1,2")
-	cfg := sim.DefaultConfig()
-	cfg.Messages, cfg.Queues = 2000, 1
-	calls := 0
-	res, err := sweep.Run(context.Background(), cfg, []sweep.Axis{c}, 3, func(done, total int) {
-		calls++
-		if total != 6 || done != calls {
-			t.Errorf("progress %d/%d at call %d", done, total, calls)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
+func TestNewPointTakesMedians(t *testing.T) {
+	run := func(tp float64, p99 time.Duration, lost, reordered int64) sim.Result {
+		r := sim.Result{Elapsed: time.Second, Delivered: int64(tp), Lost: lost, Reordered: reordered}
+		r.Latency.P99, r.Latency.P50 = p99, p99/2
+		return r
 	}
-	if len(res.Points) != 2 || calls != 6 {
-		t.Fatalf("%d points, %d progress calls", len(res.Points), calls)
-	}
-	for _, p := range res.Points {
-		if len(p.Runs) != 3 || p.Throughput <= 0 || p.Lost != 0 || p.Runs[0].Config.Seed != res.Points[0].Runs[0].Config.Seed {
-			t.Fatalf("point %v: %d runs, %v msgs/s, lost %d", p.Point, len(p.Runs), p.Throughput, p.Lost)
-		}
+	runs := []sim.Result{run(100, 3*time.Millisecond, 0, 0), run(300, time.Millisecond, 1, 0), run(200, 2*time.Millisecond, 0, 2)}
+	p := sweep.NewPoint(sweep.Point{4}, sim.DefaultConfig(), runs)
+	if p.Throughput != 200 || p.P99 != 2*time.Millisecond || p.P50 != time.Millisecond || p.Spread != 0.5 ||
+		p.Lost != 1 || p.Reordered != 2 || len(p.Runs) != 3 || p.Point[0] != 4 {
+		t.Fatalf("%+v", p)
 	}
 }

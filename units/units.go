@@ -281,6 +281,8 @@ func sig3(v float64) string {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	case a >= 9.995:
 		return strconv.FormatFloat(v, 'f', 1, 64)
+	case a < 0.00995:
+		return strconv.FormatFloat(v, 'g', 3, 64) // 0.000278, 1e-300: never "0.00"
 	default:
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	}

@@ -1,0 +1,303 @@
+package invoke
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+
+	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/outfile"
+	"github.com/msgsim/msgsim/report"
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/sweep"
+	"github.com/msgsim/msgsim/units"
+)
+
+// Hooks let the caller watch an invocation; any may be nil. They are
+// called from the invoking goroutine, except Trace (from consumers).
+type Hooks struct {
+	Start func(Step)               // a run is about to start; Step.Progress will count it
+	Done  func(Step)               // that run ended
+	Trace func(Step, sim.Delivery) // the first Config.TraceN deliveries of each point's first run
+}
+
+// Step says where an invocation is.
+type Step struct {
+	Point         string // "" outside a sweep; "consumers=2" in one
+	Index, Points int    // 1-based point number and the number of points (1 and 1 outside a sweep)
+	Run, Runs     int    // 1-based run number and the runs planned at this point
+	Expected      int64  // deliveries the run plans
+	Progress      *sim.Progress
+}
+
+// Session is one invocation of a plan. Notice may be called from any
+// goroutine while Run or Sweep is going on.
+type Session struct {
+	plan  Plan
+	hooks Hooks
+
+	mu    sync.Mutex
+	phase phase
+	step  Step
+	sweep bool
+}
+
+type phase int
+
+const (
+	starting phase = iota
+	running
+	between
+	finishing
+)
+
+// New prepares a session; nothing runs until Run or Sweep.
+func New(plan Plan, hooks Hooks) *Session {
+	return &Session{plan: plan, hooks: hooks}
+}
+
+// Run runs the plan's config Repeat times and returns the document, with
+// the median-throughput run in full, and its verdict. The error is
+// ErrPlan for a plan that cannot run, sim.ErrTransport when the broker
+// could not be reached, and an output error when a profile could not be
+// written; otherwise every failure is in the verdict.
+func (s *Session) Run(ctx context.Context) (report.Document, Verdict, error) {
+	if err := s.plan.Check(); err != nil {
+		return report.Document{}, Verdict{}, err
+	}
+	stop, err := startProfiles(s.plan.Profiles)
+	if err != nil {
+		return report.Document{}, Verdict{}, err
+	}
+	doc, err := s.runPlan(ctx, s.plan, Step{Index: 1, Points: 1})
+	perr := stop(err == nil)
+	if err != nil {
+		return report.Document{}, Verdict{}, err
+	}
+	s.enter(finishing, Step{})
+	doc.Interrupted = doc.Interrupted || ctx.Err() != nil
+	v := Judge(doc)
+	if perr != nil {
+		v.raise(Broken, perr.Error())
+	}
+	s.save(&v, func() ([]byte, error) {
+		var js bytes.Buffer
+		err := report.WriteDocument(&js, report.Document{Result: doc.Result, Runs: doc.Runs, Planned: doc.Planned}, report.JSON)
+		return js.Bytes(), err
+	})
+	return doc, v, nil
+}
+
+// runPlan runs one config plan.Repeat times, stopping early on a signal,
+// and judges the runs' medians against the plan's assertions and baseline.
+func (s *Session) runPlan(ctx context.Context, plan Plan, at Step) (report.Document, error) {
+	cfg := plan.Config
+	var runs []sim.Result
+	for i := 0; i < plan.Repeat; i++ {
+		if i > 0 && ctx.Err() != nil {
+			break // between repeats: the runs so far stand
+		}
+		var progress sim.Progress
+		cfg.Progress = &progress
+		step := at
+		step.Run, step.Runs, step.Expected, step.Progress = i+1, plan.Repeat, cfg.Expected(), &progress
+		cfg.Trace = nil
+		if i == 0 && cfg.TraceN > 0 && s.hooks.Trace != nil {
+			cfg.Trace = func(d sim.Delivery) { s.hooks.Trace(step, d) }
+		}
+		s.enter(running, step)
+		if s.hooks.Start != nil {
+			s.hooks.Start(step)
+		}
+		res, err := sim.Run(ctx, cfg)
+		if s.hooks.Done != nil {
+			s.hooks.Done(step)
+		}
+		s.enter(between, step)
+		if err != nil {
+			if errors.Is(err, sim.ErrTransport) {
+				return report.Document{}, err
+			}
+			return report.Document{}, fmt.Errorf("%w: %v", ErrPlan, err)
+		}
+		res.Config.Progress, res.Config.Trace = nil, nil
+		runs = append(runs, res)
+		cfg.Seed = res.Config.Seed // every repeat makes the same random choices
+		if res.Interrupted {
+			break
+		}
+	}
+	doc := report.Document{Result: runs[medianRun(runs)], Planned: plan.Repeat, Assertions: check.Judge(plan.Assertions, runs)}
+	if len(runs) > 1 || plan.Repeat > 1 {
+		doc.Runs = runs
+	}
+	doc.Interrupted = len(runs) < plan.Repeat || runs[len(runs)-1].Interrupted
+	if b := plan.Baseline; b != nil && len(b.Saved.Samples) > 0 {
+		current := make([]check.Sample, len(runs))
+		for i, r := range runs {
+			current[i] = check.SampleOf(r)
+		}
+		cmp := check.Compare(b.File, b.Saved.Samples, current, b.MaxRegression)
+		doc.Baseline = &cmp
+	}
+	return doc, nil
+}
+
+// Sweep runs the plan at every point of the grid of axes, each point as a
+// Run of its own (repeats, assertions, its point of the baseline), with
+// one seed for the whole sweep. Errors are as for Run.
+func (s *Session) Sweep(ctx context.Context, axes []sweep.Axis) (sweep.Result, Verdict, error) {
+	base := s.plan.Config
+	if base.Seed == 0 {
+		base.Seed = rand.Uint64N(1<<53) + 1 // exact in JSON readers that use float64
+	}
+	points := sweep.Grid(axes)
+	for _, p := range points {
+		plan := s.plan
+		plan.Config = sweep.Apply(base, axes, p)
+		if err := plan.Check(); err != nil {
+			return sweep.Result{}, Verdict{}, fmt.Errorf("%w: point %s: %v", ErrPlan, label(axes, p), errors.Unwrap(err))
+		}
+	}
+	s.mu.Lock()
+	s.sweep = true
+	s.mu.Unlock()
+	stop, err := startProfiles(s.plan.Profiles)
+	if err != nil {
+		return sweep.Result{}, Verdict{}, err
+	}
+	res := sweep.Result{Base: base, Axes: axes, Repeat: s.plan.Repeat}
+	var v Verdict
+	for i, p := range points {
+		if i > 0 && ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		plan := s.plan
+		plan.Config = sweep.Apply(base, axes, p)
+		if b := s.plan.Baseline; b != nil {
+			point := *b
+			point.Saved = report.Baseline{Kind: "run", Config: b.Saved.Config, Samples: b.Saved.PointSamples(p)}
+			plan.Baseline = &point
+		}
+		doc, err := s.runPlan(ctx, plan, Step{Point: label(axes, p), Index: i + 1, Points: len(points)})
+		if err != nil {
+			_ = stop(false)
+			return sweep.Result{}, Verdict{}, err
+		}
+		pr := sweep.NewPoint(p, doc.Result.Config, doc.AllRuns())
+		pr.Assertions, pr.Baseline = doc.Assertions, doc.Baseline
+		pv := Judge(doc)
+		pr.Problems = pv.Problems
+		res.Points = append(res.Points, pr)
+		for _, problem := range pv.Problems {
+			if pv.Status != Interrupted {
+				v.raise(pv.Status, label(axes, p)+": "+problem)
+			}
+		}
+		if doc.Interrupted {
+			res.Interrupted = true
+			break
+		}
+	}
+	perr := stop(true)
+	s.enter(finishing, Step{})
+	res.Interrupted = res.Interrupted || ctx.Err() != nil
+	if res.Interrupted {
+		v.Problems = append([]string{fmt.Sprintf("interrupted after %d of %d points; the report is partial", len(res.Points), len(points))}, v.Problems...)
+		v.Status = Interrupted
+	}
+	if perr != nil {
+		v.raise(Broken, perr.Error())
+	}
+	s.save(&v, func() ([]byte, error) {
+		var js bytes.Buffer
+		err := report.WriteSweep(&js, res, report.JSON, 0)
+		return js.Bytes(), err
+	})
+	return res, v, nil
+}
+
+// save writes the json of a passing invocation to --save-baseline. A
+// failed, broken or interrupted one is not a baseline: saying why keeps a
+// CI job from uploading an artefact it did not make.
+func (s *Session) save(v *Verdict, render func() ([]byte, error)) {
+	path := s.plan.SaveBaseline
+	if path == "" {
+		return
+	}
+	if v.Status != Passed {
+		v.Problems = append(v.Problems, fmt.Sprintf("--save-baseline: %s not written: a baseline must pass its own checks", path))
+		return
+	}
+	data, err := render()
+	if err == nil {
+		err = outfile.Write(path, data)
+	}
+	if err != nil {
+		v.raise(Broken, fmt.Sprintf("--save-baseline: %v", err))
+	}
+}
+
+// enter records where the session is, for Notice.
+func (s *Session) enter(p phase, step Step) {
+	s.mu.Lock()
+	s.phase, s.step = p, step
+	s.mu.Unlock()
+}
+
+// Notice says, in one line, what a first interrupt does at this moment.
+func (s *Session) Notice() string {
+	s.mu.Lock()
+	p, step, inSweep := s.phase, s.step, s.sweep
+	s.mu.Unlock()
+	var now string
+	switch p {
+	case starting:
+		now = "stopping before the first run"
+	case running:
+		snap := step.Progress.Snapshot()
+		now = "stopping the producers"
+		if q := snap.Queued(); q > 0 {
+			now += fmt.Sprintf(" and draining about %s queued deliveries without their work", units.Int(q))
+		}
+		if step.Runs > 1 {
+			now += fmt.Sprintf("; run %d of %d is the last", step.Run, step.Runs)
+		}
+	case between:
+		now = "stopping between runs"
+	case finishing:
+		now = "the runs are over; the report will say they were interrupted"
+	}
+	if inSweep && p != finishing {
+		now += fmt.Sprintf("; the sweep ends at point %d of %d (%s)", step.Index, step.Points, step.Point)
+	}
+	return "interrupted: " + now + "; the report will be partial. Ctrl-C again to exit at once without one"
+}
+
+// medianRun is the index of the run with the median throughput, the one
+// reported in full.
+func medianRun(runs []sim.Result) int {
+	idx := make([]int, len(runs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return runs[idx[a]].Throughput() < runs[idx[b]].Throughput() })
+	return idx[(len(idx)-1)/2]
+}
+
+// label names a point: "consumers=2 queues=4".
+func label(axes []sweep.Axis, p sweep.Point) string {
+	s := ""
+	for i, a := range axes {
+		if i > 0 {
+			s += " "
+		}
+		s += a.Param + "=" + sweep.FormatValue(a.Param, p[i])
+	}
+	return s
+}
