@@ -176,7 +176,6 @@ func TestCLITableAndMarkdown(t *testing.T) {
 	}
 }
 
-
 func TestCLITrace(t *testing.T) {
 	r := msgsim(t, nil, "-n", "100", "-q", "1", "-c", "1", "--trace", "3")
 	want := "queue 0 consumer 0: received message 0 (producer 0)\nqueue 0 consumer 0: received message 1 (producer 0)\nqueue 0 consumer 0: received message 2 (producer 0)\n"
