@@ -10,6 +10,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// planned, when a test sets it, receives each command's parsed options
+// (and a sweep's axes and plot file) in place of running them: the seam
+// that lets a test check every flag of every command has an effect.
+var planned func(cmd string, o options, extra ...any)
+
 // runApp runs msgsim with args (os.Args), writing to stdout and stderr.
 func runApp(args []string, stdout, stderr io.Writer) error {
 	app := newApp(stdout, stderr)
@@ -49,6 +54,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			o, err := parseOptions(c, "msgsim", nil)
 			if err != nil {
 				return err
+			}
+			if planned != nil {
+				planned("msgsim", o)
+				return nil
 			}
 			return runCommand(c.Context, o, stdout, stderr)
 		},

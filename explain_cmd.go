@@ -47,6 +47,10 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 					return explain.WritePlan(w, o.plan, o.progress)
 				})
 			}
+			if planned != nil {
+				planned("explain", o)
+				return nil
+			}
 			session := invoke.New(o.plan, con.hooks(o.plan.Config.Dispatch))
 			ctx, stop := interruptible(c.Context, con, session.Notice)
 			defer stop()

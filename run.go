@@ -142,6 +142,9 @@ func trimPlan(err error) string {
 // on it (tests that call runApp in-process never do).
 var signals = make(chan os.Signal, 2)
 
+// exit is os.Exit, replaced in tests of the second signal.
+var exit = os.Exit
+
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM,
 // after printing at once what happens now (notice); a second signal exits
 // at once, for a user who does not want to wait for the drain. A signal
@@ -163,7 +166,7 @@ func interruptible(parent context.Context, con *console, notice func() string) (
 		select {
 		case <-signals:
 			con.stderr.line("msgsim: second signal; exiting at once without a report", con.bar)
-			os.Exit(130)
+			exit(130)
 		case <-done:
 		}
 	}()

@@ -4,7 +4,6 @@ package main
 // and that every format parses. The binary is built once per test run.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -14,9 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 var binary string
@@ -88,6 +85,17 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"bad environment value", []string{"MSGSIM_QUEUES=lots"}, nil, `--queues: "lots" (from $MSGSIM_QUEUES) is not a number`},
 		{"bad boolean", nil, []string{"--prefault=maybe"}, `--prefault: "maybe" is not a boolean (want true or false`},
 		{"bad environment boolean", []string{"MSGSIM_QUIET=maybe"}, nil, `--quiet: "maybe" (from $MSGSIM_QUIET) is not a boolean`},
+		{"a run that delivers nothing", nil, []string{"-n", "0"}, "--messages: 0 is out of range (want 1..1,000,000,000,000)"},
+		{"a rate slower than any run", nil, []string{"--rate", "1e-300", "-n", "2"}, "--rate: 1e-300 is out of range (want 0 for a closed loop, or 0.000278 to"},
+		{"a queue prefix with a sign", nil, []string{"--assert", "q+1.lost==0"}, `"q+1" is not a queue prefix`},
+		{"no drain time", nil, []string{"--transport", "nats", "--drain-timeout", "0"}, `--drain-timeout: "0" is not a duration above 0`},
+		{"keys without key dispatch", nil, []string{"--keys", "10"}, "--keys: only applies with --dispatch key (this run's dispatch is fanout)"},
+		{"arrival without a rate", nil, []string{"--arrival", "poisson"}, "--arrival: only applies with --rate"},
+		{"work kind without work", []string{"MSGSIM_WORK_KIND=sleep"}, nil, "--work-kind (from $MSGSIM_WORK_KIND): only applies with --work"},
+		{"NATS flags without NATS", nil, []string{"--run-id", "demo"}, "--run-id: only applies with --transport nats"},
+		{"a buffer over NATS", nil, []string{"--transport", "nats", "-b", "10"}, "--buffer: only applies with --transport chan"},
+		{"a series too big to keep", nil, []string{"-q", "300", "-c", "1", "--interval", "1s"}, "--interval: 1s is out of range (want no --interval: a series is kept up to 256 consumers"},
+		{"max regression without a baseline", nil, []string{"--max-regression", "5%"}, "--max-regression: only applies with --baseline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,64 +227,6 @@ func TestCLIHelpListsEveryFlag(t *testing.T) {
 			t.Errorf("help lacks %q", f)
 		}
 	}
-}
-
-// SIGINT stops producing, drains what is in flight, writes a partial report
-// marked interrupted and exits 130. The signal is sent once the first
-// delivery has been traced, so the test does not depend on timing.
-func TestCLIInterruptExits130(t *testing.T) {
-	out := interruptAfterFirstTrace(t, "-n", "1G", "-b", "1024", "--format", "json")
-	var doc struct {
-		Interrupted                     bool
-		Expected, Sent, Delivered, Lost int64
-		NotSent                         int64 `json:"not_sent"`
-	}
-	if err := json.Unmarshal(out, &doc); err != nil {
-		t.Fatalf("partial report: %v", err)
-	}
-	if !doc.Interrupted || doc.NotSent <= 0 || doc.Lost != 0 || doc.Delivered != doc.Sent || doc.Sent+doc.NotSent != doc.Expected {
-		t.Fatalf("partial report: %+v", doc)
-	}
-}
-
-// interruptAfterFirstTrace runs msgsim with --trace 1, sends SIGINT once the
-// first delivery is traced, checks the exit code is 130 and returns stdout.
-func interruptAfterFirstTrace(t *testing.T, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(binary, append(args, "--trace", "1")...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	if !sc.Scan() || !strings.Contains(sc.Text(), "received message") {
-		t.Fatalf("no trace line: %q", sc.Text())
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	var rest strings.Builder
-	for sc.Scan() {
-		rest.WriteString(sc.Text() + "\n")
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second): // a hang guard, not a timing assertion
-		_ = cmd.Process.Kill()
-		t.Fatal("msgsim did not exit after SIGINT")
-	}
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit: %v, want code 130; stderr %q", err, rest.String())
-	}
-	return out.Bytes()
 }
 
 // writeBaseline writes a hand-made baseline for -n 2000 -q 1 -c 1 whose
@@ -443,86 +393,6 @@ func TestCLIWorkloadFlags(t *testing.T) {
 	}
 }
 
-// SIGINT ends an open-loop timed run like any other: partial report, 130.
-func TestCLIInterruptOpenLoop(t *testing.T) {
-	out := interruptAfterFirstTrace(t, "-d", "10m", "--rate", "2k", "--format", "json")
-	var doc struct {
-		Interrupted bool
-		EndedBy     string `json:"ended_by"`
-		Lost        int64
-	}
-	if err := json.Unmarshal(out, &doc); err != nil || !doc.Interrupted || doc.EndedBy != "interrupted" || doc.Lost != 0 {
-		t.Fatalf("%v %+v", err, doc)
-	}
-}
-
-func TestCLISweep(t *testing.T) {
-	bad := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"sweep"}, "--vary: give one (a line) or two (a grid)"},
-		{[]string{"sweep", "--vary", "cores=1,2"}, `--vary: "cores=1,2": cannot vary "cores"`},
-		{[]string{"sweep", "--vary", "consumers=8..1"}, "the range goes down"},
-		{[]string{"sweep", "--vary", "consumers=1,2", "--vary", "consumers=4"}, "consumers is varied twice"},
-		{[]string{"sweep", "--vary", "consumers=1,2", "--vary", "queues=1", "--vary", "buffer=0"}, "give one (a line) or two"},
-		{[]string{"sweep", "--vary", "consumers=1,20000000"}, "point consumers=20,000,000"},
-		{[]string{"sweep", "--vary", "consumers=1,2", "--plot", "out.jpg"}, `--plot: "out.jpg": want a .png or .svg file`},
-	}
-	for _, tt := range bad {
-		r := msgsim(t, nil, tt.args...)
-		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) || strings.Count(r.stderr, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, r.code, r.stderr, tt.want)
-		}
-	}
-	png := filepath.Join(t.TempDir(), "s.png")
-	r := msgsim(t, nil, "sweep", "--vary", "consumers=1..4x2", "-q", "1", "-n", "2000", "--repeat", "2", "--format", "json", "--plot", png)
-	var doc struct {
-		Kind   string
-		Vary   []struct{ Param string }
-		Points []struct {
-			Values     []float64
-			Throughput float64 `json:"throughput_msgs_per_s"`
-			Speedup    float64
-			Runs       []json.RawMessage
-		}
-	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &doc) != nil {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
-	}
-	if doc.Kind != "sweep" || len(doc.Points) != 3 || doc.Points[2].Values[0] != 4 || len(doc.Points[1].Runs) != 2 || doc.Points[0].Speedup != 1 {
-		t.Fatalf("%+v", doc)
-	}
-	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
-		t.Fatalf("plot: %v", err)
-	}
-	table := msgsim(t, nil, "sweep", "--vary", "queues=1,2", "-n", "1000", "--repeat", "1")
-	if table.code != 0 || !strings.Contains(table.stdout, "efficiency") || !strings.Contains(table.stdout, "throughput (msgs/s) by queues") {
-		t.Fatalf("exit %d:\n%s", table.code, table.stdout)
-	}
-}
-
-func TestCLIExplain(t *testing.T) {
-	r := msgsim(t, nil, "explain", "--dry-run", "-q", "1", "-c", "2", "--rate", "2.8k", "--arrival", "poisson", "--work", "500us", "--work-dist", "exp")
-	for _, want := range []string{"[ P0 ]", "c0.0 c0.1  (2 competing)", "M/M/2", "ρ = 0.70", "Wq = 480µs"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("dry run lacks %q:\n%s", want, r.stdout)
-		}
-	}
-	if r.code != 0 || strings.Contains(r.stdout, "summary") {
-		t.Fatalf("a dry run must not run: exit %d\n%s", r.code, r.stdout)
-	}
-	for _, args := range [][]string{{"explain", "--format", "json"}, {"explain", "--quiet"}} {
-		if r := msgsim(t, nil, args...); r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "does not apply to msgsim explain") {
-			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
-		}
-	}
-	run := msgsim(t, nil, "explain", "-n", "5000", "-b", "64")
-	if run.code != 0 || !strings.Contains(run.stdout, "verdict: channel-bound") || !strings.Contains(run.stdout, "no prediction") {
-		t.Fatalf("exit %d:\n%s", run.code, run.stdout)
-	}
-}
-
 func TestCLINATS(t *testing.T) {
 	r := msgsim(t, nil, "--transport", "nats", "-n", "5000", "--format", "json")
 	var doc struct {
@@ -547,5 +417,64 @@ func TestCLINATS(t *testing.T) {
 	bad := msgsim(t, nil, "--nats-url", "nats://x:1")
 	if bad.code != 2 || !strings.Contains(bad.stderr, "--nats-url: only applies with --transport nats") {
 		t.Fatalf("exit %d, stderr %q", bad.code, bad.stderr)
+	}
+}
+
+// A command that fails before its report leaves no -o file behind, not
+// even an empty one: outputs are written whole, at the end, or not at all.
+func TestCLIFailureLeavesNoOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name string
+		code int
+		args []string
+	}{
+		{"a usage error after the path was checked", 2, []string{"--baseline", filepath.Join(dir, "missing.json")}},
+		{"an unreachable broker", 3, []string{"--transport", "nats", "--nats-url", "nats://127.0.0.1:1"}},
+	} {
+		out, prof := filepath.Join(dir, "out.json"), filepath.Join(dir, "cpu.out")
+		r := msgsim(t, nil, append(tt.args, "-n", "10", "-o", out, "--cpuprofile", prof, "--save-baseline", filepath.Join(dir, "b.json"))...)
+		if r.code != tt.code {
+			t.Fatalf("%s: exit %d, want %d: %s", tt.name, r.code, tt.code, r.stderr)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("%s: left %v behind", tt.name, entries)
+		}
+	}
+}
+
+// The same failure, the same exit code, in every command.
+func TestCLIUnreachableBrokerIsExitThreeEverywhere(t *testing.T) {
+	for _, cmd := range [][]string{nil, {"sweep", "--vary", "consumers=1,2"}, {"explain"}} {
+		r := msgsim(t, nil, append(cmd, "--transport", "nats", "--nats-url", "nats://127.0.0.1:1", "-n", "10")...)
+		if r.code != 3 || r.stdout != "" || !strings.Contains(r.stderr, "cannot connect to nats://127.0.0.1:1") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", cmd, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// One definition of throughput: the assertion, the total and the queues
+// all leave the warm-up out, and a metric with nothing measured fails.
+func TestCLIWarmupIsOneDefinition(t *testing.T) {
+	r := msgsim(t, nil, "-n", "20k", "-q", "2", "-b", "64", "--warmup", "1ms", "--assert", "throughput>=1T", "--format", "json")
+	var doc struct {
+		Throughput float64 `json:"throughput_msgs_per_s"`
+		Queues     []struct {
+			Throughput float64 `json:"throughput_msgs_per_s"`
+		}
+		Assertions []struct{ Actual float64 }
+	}
+	if r.code != 1 || json.Unmarshal([]byte(r.stdout), &doc) != nil || len(doc.Assertions) != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if doc.Assertions[0].Actual != doc.Throughput || doc.Throughput <= 0 {
+		t.Fatalf("the assertion saw %v msgs/s, the report says %v", doc.Assertions[0].Actual, doc.Throughput)
+	}
+	if sum := doc.Queues[0].Throughput + doc.Queues[1].Throughput; sum < 0.999*doc.Throughput || sum > 1.001*doc.Throughput {
+		t.Fatalf("queues add up to %v msgs/s, the total is %v", sum, doc.Throughput)
+	}
+	none := msgsim(t, nil, "-n", "1k", "--warmup", "10s", "--assert", "p99<=1ns")
+	if none.code != 1 || !strings.Contains(none.stderr, "p99<=1ns (no samples)") {
+		t.Fatalf("exit %d, stderr %q", none.code, none.stderr)
 	}
 }

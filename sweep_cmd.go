@@ -53,11 +53,15 @@ func sweepCommand(stdout, stderr io.Writer) *cli.Command {
 			plotPath := c.String("plot")
 			if plotPath != "" {
 				if err := plot.CheckPath(plotPath); err != nil {
-					return usageError{"--plot: " + err.Error()}
+					return usageError{"--plot" + fromEnv(c, "plot") + ": " + err.Error()}
 				}
 				if err := outfile.Check(plotPath); err != nil {
-					return usageError{fmt.Sprintf("--plot: %q cannot be written: %v", plotPath, unwrapPath(err))}
+					return usageError{fmt.Sprintf("--plot: %q%s cannot be written: %v", plotPath, fromEnv(c, "plot"), unwrapPath(err))}
 				}
+			}
+			if planned != nil {
+				planned("sweep", o, axes, plotPath)
+				return nil
 			}
 			return sweepRun(c, o, axes, plotPath, stdout, stderr)
 		},

@@ -35,7 +35,12 @@ func WritePlan(w io.Writer, p invoke.Plan, progress string) error {
 	add("run on %s", procs)
 	if c.Work > 0 {
 		how := map[sim.WorkKind]string{sim.Spin: "spinning on the CPU", sim.Sleep: "sleeping, like I/O"}[c.WorkKind]
-		add("spend each consumer's work %s", how)
+		dist := map[sim.WorkDist]string{sim.FixedWork: "exactly", sim.ExpWork: "exponentially distributed, with a mean of",
+			sim.UniformWork: "uniformly distributed from 0 to twice"}[c.WorkDist]
+		add("have each consumer work %s %s per message, %s", dist, units.Duration(c.Work), how)
+	}
+	if c.Duration > 0 {
+		add("stop producing after %s", c.Duration)
 	}
 	if c.Warmup > 0 {
 		add("leave the first %s out of latency and throughput", c.Warmup)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/msgsim/msgsim/check"
@@ -160,7 +161,7 @@ func (s *Session) Sweep(ctx context.Context, axes []sweep.Axis) (sweep.Result, V
 		plan := s.plan
 		plan.Config = sweep.Apply(base, axes, p)
 		if err := plan.Check(); err != nil {
-			return sweep.Result{}, Verdict{}, fmt.Errorf("%w: point %s: %v", ErrPlan, label(axes, p), errors.Unwrap(err))
+			return sweep.Result{}, Verdict{}, fmt.Errorf("%w: point %s: %s", ErrPlan, label(axes, p), strings.TrimPrefix(err.Error(), ErrPlan.Error()+": "))
 		}
 	}
 	s.mu.Lock()

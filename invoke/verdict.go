@@ -80,6 +80,9 @@ func Judge(d report.Document) Verdict {
 		parts := make([]string, len(bad))
 		for i, o := range bad {
 			parts[i] = fmt.Sprintf("%s (actual %s)", o.Expr, o.Describe())
+			if o.NoSamples {
+				parts[i] = o.Expr + " (no samples)"
+			}
 		}
 		v.raise(Failed, fmt.Sprintf("%d of %d assertions failed: %s", len(bad), len(d.Assertions), strings.Join(parts, ", ")))
 	}

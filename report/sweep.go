@@ -100,7 +100,11 @@ func SweepConfigLine(res sweep.Result) string {
 	} else {
 		parts = append(parts, units.Int(c.Messages)+" messages per producer")
 	}
-	return strings.Join(parts, ", ") + fmt.Sprintf("; seed %d; median of %d runs per point", c.Seed, res.Repeat)
+	per := "one run per point"
+	if res.Repeat > 1 {
+		per = fmt.Sprintf("median of %d runs per point", res.Repeat)
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf("; seed %d; %s", c.Seed, per)
 }
 
 func pointLabel(res sweep.Result, p sweep.Point) string {

@@ -245,7 +245,7 @@ func (c Config) Validate() error {
 		return &FieldError{"interval", c.Interval, "at least " + MinInterval.String()}
 	}
 	if c.Interval > 0 && int64(c.Queues)*int64(c.Consumers) > OwnHistogramsUpTo {
-		return &FieldError{"interval", c.Interval, fmt.Sprintf("0: a series is kept up to %d consumers in all, and this run has %s",
+		return &FieldError{"interval", c.Interval, fmt.Sprintf("no --interval: a series is kept up to %d consumers in all, and this run has %s",
 			OwnHistogramsUpTo, units.Int(int64(c.Queues)*int64(c.Consumers)))}
 	}
 	if c.Duration > 0 && c.Warmup >= c.Duration {
