@@ -274,6 +274,10 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 func (r *run) publishNATS(t *natsTransport) {
 	var pwg sync.WaitGroup
 	perr := make(chan error, len(r.producers))
+	produce := r.produceNATS
+	if r.fault != nil {
+		produce = r.produceNATSFaulty // tests only
+	}
 	for k := range r.producers {
 		nc, err := t.connect()
 		if err != nil {
@@ -283,7 +287,7 @@ func (r *run) publishNATS(t *natsTransport) {
 		pwg.Add(1)
 		go func(k int, nc *nats.Conn) {
 			defer pwg.Done()
-			if err := r.produceNATS(k, nc, t); err != nil {
+			if err := produce(k, nc, t); err != nil {
 				perr <- err
 			}
 		}(k, nc)
