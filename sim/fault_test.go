@@ -198,3 +198,45 @@ func checkCounts(t *testing.T, cfg sim.Config, res sim.Result, want counts, perQ
 		}
 	}
 }
+
+// Over NATS the faults happen on the publish path; in fan-out one publish
+// feeds every queue, so a fault asked for queue 0 hits them all. No message
+// is dropped (the consumers would wait out the drain timeout for it), and
+// no copy ends the wait early: it ends when as many deliveries arrived as
+// were sent.
+func TestNATSFaultsAreCountedExactly(t *testing.T) {
+	tests := []struct {
+		name     string
+		d        sim.Dispatch
+		p, q, c  int
+		messages int64
+		hook     hook
+		want     counts
+		perQ     []counts
+	}{
+		{"an undecodable message is a duplicate on every queue of a fan-out and its original lost", sim.Fanout, 1, 2, 2, 200,
+			at(0, 10, sim.Fault{Corrupt: true}), counts{2, 2, 0}, []counts{{1, 1, 0}, {1, 1, 0}}},
+		// Message 10 of producer k goes to queue (k+10) mod 2.
+		{"undecodable messages are duplicates on their queues and their originals lost", sim.RoundRobin, 2, 2, 1, 200,
+			at(-1, 10, sim.Fault{Corrupt: true}), counts{2, 2, 0}, []counts{{1, 1, 0}, {1, 1, 0}}},
+		{"a message held back is out of order", sim.RoundRobin, 1, 1, 1, 200,
+			at(0, 10, sim.Fault{Delay: 100}), counts{0, 0, 1}, nil},
+		{"a copy from another word is a duplicate", sim.Fanout, 1, 1, 1, 200,
+			at(0, 10, sim.Fault{Dup: 1, DupAfter: 100}), counts{0, 1, 1}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := natsConfig(tt.d, tt.p, tt.q, tt.c)
+			cfg.Messages = tt.messages
+			cfg.DrainTimeout = time.Second // waited for only if a delivery is missing
+			res, err := sim.RunFaulty(context.Background(), cfg, tt.hook)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCounts(t, cfg, res, tt.want, tt.perQ)
+			if res.SlowConsumers != 0 || res.TransportError != "" {
+				t.Fatalf("slow consumers %d, transport error %q", res.SlowConsumers, res.TransportError)
+			}
+		})
+	}
+}

@@ -237,7 +237,12 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 				sb.got.Store(true)
 			}
 			if !ok {
-				sb.t.dups++ // not a msgsim message: counted, never trusted
+				// Not a msgsim message: a delivery of nothing that was sent,
+				// so a duplicate; Delivered counts it too, or Lost would
+				// count its original twice.
+				sb.t.n++
+				sb.t.dups++
+				c.progress.Store(sb.t.n)
 				return
 			}
 			m.sent -= baseWall // wall clock on the wire, so other machines can send
