@@ -202,8 +202,9 @@ func checkCounts(t *testing.T, cfg sim.Config, res sim.Result, want counts, perQ
 // Over NATS the faults happen on the publish path; in fan-out one publish
 // feeds every queue, so a fault asked for queue 0 hits them all. No message
 // is dropped (the consumers would wait out the drain timeout for it), and
-// no copy ends the wait early: it ends when as many deliveries arrived as
-// were sent.
+// every second copy of a message arrives before the last message of its
+// queue: the wait ends when every message sent has arrived once, so a copy
+// after that could be missed.
 func TestNATSFaultsAreCountedExactly(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -223,6 +224,15 @@ func TestNATSFaultsAreCountedExactly(t *testing.T) {
 			at(0, 10, sim.Fault{Delay: 100}), counts{0, 0, 1}, nil},
 		{"a copy from another word is a duplicate", sim.Fanout, 1, 1, 1, 200,
 			at(0, 10, sim.Fault{Dup: 1, DupAfter: 100}), counts{0, 1, 1}, nil},
+		// A thousand deliveries too many must not end the wait for the
+		// last thousand messages: they would be counted lost.
+		{"copies do not cut the wait for the last messages short", sim.Key, 2, 3, 1, 2000,
+			func(_, _ int, s int64) sim.Fault {
+				if s < 1000 && s%2 == 0 {
+					return sim.Fault{Dup: 1, Delay: 50}
+				}
+				return sim.Fault{}
+			}, counts{0, 1000, 1000}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -215,6 +215,12 @@ type natsSub struct {
 	now   int64
 	first int64 // ns since base of the first message; -1 before it
 	got   atomic.Bool
+	// arrived counts the sent messages that arrived here, readable or not:
+	// deliveries less duplicates of readable ones. The drain waits for it,
+	// not for deliveries, so copies cannot end the wait before the last
+	// original arrived (and count it lost).
+	arrived atomic.Int64
+	garbled int64 // undecodable deliveries
 }
 
 func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
@@ -242,6 +248,8 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 				// count its original twice.
 				sb.t.n++
 				sb.t.dups++
+				sb.garbled++ // most likely a sent message, spoilt: it arrived
+				sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
 				c.progress.Store(sb.t.n)
 				return
 			}
@@ -253,8 +261,10 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 				c.rec.record(lat)
 			}
 			sb.t.add(&m)
+			sb.t.flushBits() // every duplicate found now, for arrived
 			r.trace(c, &m, lat)
 			sb.now = now
+			sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
 			c.progress.Store(sb.t.n)
 			r.work(c, w, now)
 		}
@@ -333,9 +343,9 @@ func (r *run) expectedNATS() int64 {
 }
 
 // awaitDeliveries waits, on a ticker rather than spinning, until every
-// expected delivery arrived, or nothing new arrived for DrainTimeout after
-// the producers finished (here) or after the last message (consumer role),
-// or a signal or --duration stopped the run.
+// expected delivery arrived (copies aside), or nothing new arrived for
+// DrainTimeout after the producers finished (here) or after the last
+// message (consumer role), or a signal or --duration stopped the run.
 func (r *run) awaitDeliveries(subs []*natsSub) {
 	expected := r.expectedNATS()
 	tk := time.NewTicker(5 * time.Millisecond)
@@ -343,8 +353,8 @@ func (r *run) awaitDeliveries(subs []*natsSub) {
 	last, lastChange := int64(-1), time.Now()
 	for {
 		var got int64
-		for i := range r.consumers {
-			got += r.consumers[i].progress.Load()
+		for _, sb := range subs {
+			got += sb.arrived.Load()
 		}
 		if got != last {
 			last, lastChange = got, time.Now()
