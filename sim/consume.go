@@ -144,26 +144,17 @@ func (r *run) trace(c *consumer, m *message, lat int64) {
 	}
 }
 
-// copies is how many times a received message counts as delivered: 1, or
-// what the test hook says (0 loses it, 2 duplicates it).
-func (r *run) copies(q int, m *message) int {
-	if r.fault == nil {
-		return 1
-	}
-	return r.fault(q, int(m.producer), r.seq(q, m))
-}
-
 // consume receives single messages until its queue is closed and drained.
 // The loops are the engine's hottest code, so each case has its own and
-// none tests per message what is fixed for the run: tracing, the test hook,
-// warm-up, work and interval series take the slow loop; otherwise a
-// consumer's own histogram (up to OwnHistogramsUpTo consumers) or a shared
-// one decides between the other two.
+// none tests per message what is fixed for the run: tracing, warm-up, work
+// and interval series take the slow loop; otherwise a consumer's own
+// histogram (up to OwnHistogramsUpTo consumers) or a shared one decides
+// between the other two.
 func (r *run) consume(c *consumer, rec *recorder) {
 	t := r.newTally(c)
 	var now int64
 	switch {
-	case r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil:
+	case (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil:
 		now = r.consumeSlow(c, rec, &t)
 	case rec.own != nil:
 		now = r.consumeOwn(c, rec.own, &t)
@@ -241,16 +232,14 @@ func (r *run) consumeSlow(c *consumer, rec *recorder, t *tally) (now int64) {
 
 // deliverSlow is one delivery with everything optional switched on.
 func (r *run) deliverSlow(c *consumer, rec *recorder, t *tally, ivl *intervalRecorder, m *message, now, lat int64) {
-	for n := r.copies(int(c.queue), m); n > 0; n-- {
-		if now < int64(r.cfg.Warmup) {
-			c.warm++ // checked for exactly-once, kept out of latency and throughput
-		} else {
-			rec.record(lat)
-			ivl.record(now, lat)
-		}
-		t.add(m)
-		r.trace(c, m, lat)
+	if now < int64(r.cfg.Warmup) {
+		c.warm++ // checked for exactly-once, kept out of latency and throughput
+	} else {
+		rec.record(lat)
+		ivl.record(now, lat)
 	}
+	t.add(m)
+	r.trace(c, m, lat)
 }
 
 // work performs one message's service time, after the consumer has
@@ -267,7 +256,7 @@ func (r *run) work(c *consumer, w *worker, start int64) {
 // time in open loop, from the batch's send time otherwise).
 func (r *run) consumeBatches(c *consumer, rec *recorder) {
 	t := r.newTally(c)
-	slow := r.fault != nil || (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil || r.cfg.Rate > 0
+	slow := (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil || r.cfg.Rate > 0
 	w := newWorker(&r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
 	ivl := r.series.newConsumer()
 	var now int64

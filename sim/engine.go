@@ -109,8 +109,8 @@ type run struct {
 	// that ended publishing early, if any.
 	slowConsumers int64
 	transportErr  string
-	firstRecv     int64                                // consumer role: ns since base of the first message
-	fault         func(q, producer int, seq int64) int // test hook: how many copies arrive
+	firstRecv     int64     // consumer role: ns since base of the first message
+	fault         faultHook // test hook: what the transport does to a message (fault.go)
 }
 
 // Run executes cfg and returns what it measured. It returns an error only
@@ -123,9 +123,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 // injectedFault is nil in every normal build; the msgsimfault build tag sets
 // it so the command's exit code for a failed check can be tested end to end.
-var injectedFault func(q, producer int, seq int64) int
+var injectedFault faultHook
 
-func runWith(ctx context.Context, cfg Config, fault func(q, producer int, seq int64) int) (Result, error) {
+func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -268,7 +268,7 @@ func (r *run) sleep(d time.Duration) bool {
 	}
 }
 
-func newRun(cfg Config, fault func(q, producer int, seq int64) int) *run {
+func newRun(cfg Config, fault faultHook) *run {
 	r := &run{cfg: cfg, fault: fault, pubMask: progressEvery - 1, halted: make(chan struct{}), interrupted: make(chan struct{})}
 	if cfg.Rate > 0 || cfg.Work > 0 || cfg.Duration > 0 || cfg.Interval > 0 {
 		r.pubMask = 0
@@ -382,7 +382,9 @@ func (r *run) execute(mon *runtimeMonitor) {
 	for k := range r.producers {
 		go func(k int) {
 			defer pwg.Done()
-			if r.batches != nil {
+			if r.fault != nil {
+				r.produceFaulty(k) // tests only: the ordinary loops stay free of the hook
+			} else if r.batches != nil {
 				r.produceBatches(k)
 			} else {
 				r.produce(k)

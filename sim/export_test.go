@@ -2,9 +2,12 @@ package sim
 
 import "context"
 
-// RunFaulty runs cfg with a faulty transport: copies(q, producer, seq) says
-// how many times a message sent to queue q arrives (0 loses it, 2
-// duplicates it), so tests can prove the accounting sees both.
-func RunFaulty(ctx context.Context, cfg Config, copies func(q, producer int, seq int64) int) (Result, error) {
-	return runWith(ctx, cfg, copies)
+// Fault is what the faulty transport does to one message; see faultAction.
+type Fault = faultAction
+
+// RunFaulty runs cfg over a faulty transport: fault(q, producer, seq) says
+// what happens to producer's message seq on its way to queue q, so tests
+// can prove the checks see loss, duplication, reordering and garbage.
+func RunFaulty(ctx context.Context, cfg Config, fault func(q, producer int, seq int64) Fault) (Result, error) {
+	return runWith(ctx, cfg, fault)
 }

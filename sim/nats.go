@@ -216,6 +216,12 @@ type natsSub struct {
 	now   int64
 	first int64 // ns since base of the first message; -1 before it
 	got   atomic.Bool
+	// arrived counts the sent messages that arrived here, readable or not:
+	// deliveries less duplicates of readable ones. The drain waits for it,
+	// not for deliveries, so copies cannot end the wait before the last
+	// original arrived (and count it lost).
+	arrived atomic.Int64
+	garbled int64 // undecodable deliveries
 }
 
 func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
@@ -238,7 +244,14 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 				sb.got.Store(true)
 			}
 			if !ok {
-				sb.t.dups++ // not a msgsim message: counted, never trusted
+				// Not a msgsim message: a delivery of nothing that was sent,
+				// so a duplicate; Delivered counts it too, or Lost would
+				// count its original twice.
+				sb.t.n++
+				sb.t.dups++
+				sb.garbled++ // most likely a sent message, spoilt: it arrived
+				sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
+				c.progress.Store(sb.t.n)
 				return
 			}
 			m.sent -= baseWall // wall clock on the wire, so other machines can send
@@ -249,8 +262,10 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 				c.rec.record(lat)
 			}
 			sb.t.add(&m)
+			sb.t.flushBits() // every duplicate found now, for arrived
 			r.trace(c, &m, lat)
 			sb.now = now
+			sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
 			c.progress.Store(sb.t.n)
 			r.work(c, w, now)
 		}
@@ -275,6 +290,10 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 func (r *run) publishNATS(t *natsTransport) {
 	var pwg sync.WaitGroup
 	perr := make(chan error, len(r.producers))
+	produce := r.produceNATS
+	if r.fault != nil {
+		produce = r.produceNATSFaulty // tests only
+	}
 	for k := range r.producers {
 		nc, err := t.connect()
 		if err != nil {
@@ -284,7 +303,7 @@ func (r *run) publishNATS(t *natsTransport) {
 		pwg.Add(1)
 		go func(k int, nc *nats.Conn) {
 			defer pwg.Done()
-			if err := r.produceNATS(k, nc, t); err != nil {
+			if err := produce(k, nc, t); err != nil {
 				perr <- err
 			}
 		}(k, nc)
@@ -325,9 +344,9 @@ func (r *run) expectedNATS() int64 {
 }
 
 // awaitDeliveries waits, on a ticker rather than spinning, until every
-// expected delivery arrived, or nothing new arrived for DrainTimeout after
-// the producers finished (here) or after the last message (consumer role),
-// or a signal or --duration stopped the run.
+// expected delivery arrived (copies aside), or nothing new arrived for
+// DrainTimeout after the producers finished (here) or after the last
+// message (consumer role), or a signal or --duration stopped the run.
 func (r *run) awaitDeliveries(subs []*natsSub) {
 	expected := r.expectedNATS()
 	tk := time.NewTicker(5 * time.Millisecond)
@@ -335,8 +354,8 @@ func (r *run) awaitDeliveries(subs []*natsSub) {
 	last, lastChange := int64(-1), time.Now()
 	for {
 		var got int64
-		for i := range r.consumers {
-			got += r.consumers[i].progress.Load()
+		for _, sb := range subs {
+			got += sb.arrived.Load()
 		}
 		if got != last {
 			last, lastChange = got, time.Now()

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Mutation test of the exactly-once and order checker: breaks one rule at a
+# time in a copy of the repository and expects the checker's tests to fail.
+# A mutant that survives is a rule the tests do not defend. Needs only Go and
+# coreutils; writes nothing outside a temporary directory and Go's caches.
+# About two minutes on two cores; exits non-zero if any mutant survives.
+#
+#   scripts/mutants.sh            # every mutant
+#   scripts/mutants.sh WORD       # only mutants whose description contains WORD
+#   MUTANT_LANES=1 scripts/...    # one build at a time (default 2)
+#
+# Each mutant is a file, an exact snippet of it, its broken replacement and
+# a one-line description. A snippet that is missing or ambiguous stops the
+# script: the list must be kept in step with the code, never silently skip.
+set -euo pipefail
+shopt -u patsub_replacement 2>/dev/null || true # "&" in a replacement is literal
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+only=${1:-}
+tests='^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly)$'
+start=$SECONDS
+
+mutants=(
+	# The four breakages of issue 14 that the suite used to let through.
+	sim/consume.go
+	't.dups += int64(bits.OnesCount64(markBits(t.chunk, slot, t.mask, t.seen.shared)))'
+	'_ = bits.OnesCount64(markBits(t.chunk, slot, t.mask, t.seen.shared))'
+	'duplicates found already set in the seen set are not counted'
+
+	sim/consume.go
+	't.reord++'
+	''
+	'reordering is never counted'
+
+	sim/result.go
+	'r.Lost == 0 && r.Duplicated == 0 && r.Reordered == 0'
+	'r.Lost == 0 && r.Duplicated == 0'
+	'the verdict ignores reordering'
+
+	sim/nats.go
+	'sb.t.dups++'
+	''
+	'an undecodable NATS message is not counted as a duplicate'
+
+	# The seen set.
+	sim/bitset.go
+	'return atomic.OrUint64(w, mask) & mask'
+	$'atomic.OrUint64(w, mask)\n\t\treturn 0'
+	'a shared set does not report bits another consumer set'
+
+	sim/bitset.go
+	'return old & mask'
+	'return 0'
+	'a private set does not report bits already set'
+
+	sim/engine.go
+	'cfg.Queues*cfg.Consumers > 1)'
+	'cfg.Consumers > 1)'
+	'key dispatch writes its one set without atomics when queues have one consumer'
+
+	sim/consume.go
+	't := tally{seen: r.seen[c.queue],'
+	't := tally{seen: r.seen[0],'
+	'every queue marks the first queue'"'"'s set'
+
+	sim/consume.go
+	'if at := slot >> chunkShift; at != t.chunkAt {'
+	'if at := slot >> chunkShift; t.chunk == nil {'
+	'bits past the first chunk are written into the first chunk'
+
+	# The consumer's tally.
+	sim/consume.go
+	$'t.dups += int64((t.mask & bit) >> (m.slot & 63))\n\tt.mask |= bit\n\tif t.lastSlot != nil'
+	$'t.mask |= bit\n\tif t.lastSlot != nil'
+	'a second copy in the gathered word is not counted (slow path)'
+
+	sim/consume.go
+	't.dups += int64((t.mask & bit) >> (m.slot & 63)) // a second copy within the word'
+	''
+	'a second copy in the gathered word is not counted (fast path)'
+
+	sim/consume.go
+	'if uint64(m.slot) >= t.size {'
+	'if uint64(m.slot) > t.size {'
+	'the slot at the set'"'"'s size is taken for a sent message'
+
+	sim/consume.go
+	'if uint64(m.slot) >= t.size {'
+	'if m.slot >= int64(t.size) {'
+	'a negative slot is taken for a sent message'
+
+	sim/consume.go
+	'if uint64(t.word+1)<<6 <= t.size {'
+	'if true {'
+	'a run of messages may continue past the set'"'"'s last slot'
+
+	sim/consume.go
+	'|| m.producer != t.runProd {'
+	'{'
+	'a run of messages continues with another producer'"'"'s message'
+
+	sim/consume.go
+	't.lastSlot[t.runProd] = t.prev // the run'"'"'s messages were in order'
+	''
+	'order forgets the messages of a run'
+
+	sim/consume.go
+	$'t.flushBits()\n\tc.progress.Store(t.n)'
+	'c.progress.Store(t.n)'
+	'the last gathered word is never written to the set'
+
+	sim/engine.go
+	'return r.cfg.Consumers == 1 &&'
+	'return r.cfg.Consumers >= 1 &&'
+	'order is judged with competing consumers'
+
+	# Every consumer loop checks every message.
+	sim/consume.go
+	$'np = 0\n\t\t}\n\t\tif !t.addFast(&m) {\n\t\t\tt.addSlow(&m)\n\t\t}'
+	$'np = 0\n\t\t}\n\t\tt.n++'
+	'the loop with its own histogram counts without checking'
+
+	sim/consume.go
+	$'rec.recordShared(lat)\n\t\tif !t.addFast(&m) {\n\t\t\tt.addSlow(&m)\n\t\t}'
+	$'rec.recordShared(lat)\n\t\tt.n++'
+	'the loop with a shared histogram counts without checking'
+
+	sim/consume.go
+	$'if m := &b.msgs[i]; !t.addFast(m) {\n\t\t\t\t\tt.addSlow(m)\n\t\t\t\t}'
+	$'_ = b.msgs[i]\n\t\t\t\tt.n++'
+	'the batch loop counts without checking'
+
+	sim/consume.go
+	$'\tt.add(m)\n\tr.trace(c, m, lat)'
+	$'\tt.n++\n\tr.trace(c, m, lat)'
+	'the slow loop counts without checking'
+
+	sim/consume.go
+	$'c.warm++ // checked for exactly-once, kept out of latency and throughput\n\t} else {\n\t\trec.record(lat)\n\t\tivl.record(now, lat)\n\t}\n\tt.add(m)'
+	$'c.warm++\n\t\tt.n++\n\t} else {\n\t\trec.record(lat)\n\t\tivl.record(now, lat)\n\t\tt.add(m)\n\t}'
+	'deliveries during the warm-up are counted without checking'
+
+	sim/nats.go
+	'sb.t.add(&m)'
+	'sb.t.n++'
+	'NATS deliveries are counted without checking'
+
+	sim/nats.go
+	$'sb.t.n++\n\t\t\t\tsb.t.dups++'
+	'sb.t.dups++'
+	'an undecodable NATS message is not counted as a delivery'
+
+	# The verdict.
+	sim/engine.go
+	'qr.Lost = qr.Sent - (qr.Delivered - qr.Duplicated)'
+	'qr.Lost = qr.Sent - qr.Delivered'
+	'a duplicate hides a loss: Lost = Sent - Delivered'
+
+	sim/engine.go
+	'qr.Sent += r.producers[i].sent[q]'
+	'qr.Sent = r.producers[i].sent[q]'
+	'a queue'"'"'s Sent counts only the last producer'
+)
+
+# count prints how many times $2 occurs in $1.
+count() {
+	local rest=${1//"$2"/}
+	echo $(((${#1} - ${#rest}) / ${#2}))
+}
+
+# contents prints file $1, trailing newlines included (a bare $(cat) would
+# drop them).
+contents() { cat "$1" && printf x; }
+
+# Check every snippet before spending any time on builds.
+selected=()
+for ((i = 0; i < ${#mutants[@]}; i += 4)); do
+	file=${mutants[i]} old=${mutants[i + 1]} what=${mutants[i + 3]}
+	[[ -z $only || $what == *"$only"* ]] || continue
+	src=$(contents "$root/$file")
+	if n=$(count "$src" "$old") && [ "$n" -ne 1 ]; then
+		echo "mutant \"$what\": its snippet occurs $n times in $file, want once; update the list:" >&2
+		printf '%s\n' "$old" >&2
+		exit 2
+	fi
+	selected+=("$i")
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Two lanes, each with its own copy of the repository, build and run
+# mutants side by side: a build is mostly a single-threaded link.
+lanes=${MUTANT_LANES:-2}
+for ((l = 0; l < lanes; l++)); do
+	mkdir "$tmp/$l"
+	for f in "$root"/* "$root"/.[!.]*; do
+		[ "$(basename "$f")" = .git ] || cp -R "$f" "$tmp/$l/"
+	done
+done
+
+# build compiles lane $1's sim tests once (without DWARF: linking is most of
+# the time); check runs the checker's tests in that binary.
+build() { (cd "$tmp/$1" && go test -vet=off -ldflags=-w -c -o "$tmp/$1/sim.test" ./sim) >"$tmp/$1/build.log" 2>&1; }
+check() { (cd "$tmp/$1/sim" && "$tmp/$1/sim.test" -test.run "$tests" -test.count 1 -test.timeout 60s) >"$tmp/$1/test.log" 2>&1; }
+
+echo "== unmutated tree"
+if ! build 0 || ! check 0; then
+	cat "$tmp/0/build.log" "$tmp/0/test.log" 2>/dev/null
+	echo "the unmutated tree fails the checker's tests: mutants would prove nothing"
+	exit 1
+fi
+echo "passes ($((SECONDS - start))s)"
+
+# lane runs every lanes-th selected mutant in lane $1's copy and prints one
+# line per mutant, its verdict first.
+lane() {
+	local l=$1 j i file old new what src t0
+	for ((j = l; j < ${#selected[@]}; j += lanes)); do
+		i=${selected[j]}
+		file=${mutants[i]} old=${mutants[i + 1]} new=${mutants[i + 2]} what=${mutants[i + 3]}
+		src=$(contents "$root/$file")
+		src=${src%x}
+		printf '%s' "${src/"$old"/"$new"}" >"$tmp/$l/$file"
+		t0=$SECONDS
+		if ! build "$l"; then
+			echo "BROKEN    $what  ($file): the mutant does not compile"
+			head -20 "$tmp/$l/build.log"
+		elif check "$l"; then
+			echo "SURVIVED  $what  ($file)"
+		else
+			echo "caught    $what  ($((SECONDS - t0))s)"
+		fi
+		cp "$root/$file" "$tmp/$l/$file"
+	done
+}
+
+for ((l = 0; l < lanes; l++)); do
+	lane "$l" | tee "$tmp/$l.out" &
+done
+wait
+
+results=$(cat "$tmp"/*.out)
+caught=$(count "$results" "caught    ")
+survived=$(count "$results" "SURVIVED  ")
+broken=$(count "$results" "BROKEN    ")
+echo "== $caught caught, $survived survived, $broken did not compile; $((SECONDS - start))s"
+[ "$survived" -eq 0 ] && [ "$broken" -eq 0 ] && [ "$caught" -eq $((${#selected[@]})) ]
