@@ -192,17 +192,37 @@ func TestCLITrace(t *testing.T) {
 	}
 }
 
+// Every kind of delivery fault fails the check with exit 1, in every
+// command: the fault-tagged binary drops, copies late, reorders or garbles
+// every Nth message of queue 0 in the transport.
 func TestCLIFailedCheckExitsOne(t *testing.T) {
+	tests := []struct {
+		name string
+		env  string
+		args []string
+		says string
+	}{
+		{"a loss", "MSGSIM_FAULT_DROP_EVERY=100", []string{"-n", "1000"}, "check FAILED: 10 lost, 0 duplicated"},
+		{"a late copy", "MSGSIM_FAULT_DUP_EVERY=100", []string{"-n", "1000", "-c", "2"}, "check FAILED: 0 lost, 10 duplicated"},
+		{"reordering", "MSGSIM_FAULT_REORDER_EVERY=100", []string{"-n", "1000", "-q", "1", "-c", "1"}, "check FAILED: 0 lost, 0 duplicated, 10 out of order"},
+		{"reordering in a sweep", "MSGSIM_FAULT_REORDER_EVERY=100", []string{"sweep", "--vary", "queues=1,2", "-n", "1000", "-c", "1", "--repeat", "1"}, "queues=1: check FAILED: 0 lost, 0 duplicated, 10 out of order"},
+		{"reordering in explain", "MSGSIM_FAULT_REORDER_EVERY=100", []string{"explain", "-n", "1000", "-q", "1", "-c", "1"}, "10 out of order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := msgsim(t, []string{tt.env}, tt.args...)
+			if r.code != 1 || !strings.Contains(r.stderr, tt.says) {
+				t.Fatalf("exit %d, want 1; stderr %q, want %q", r.code, r.stderr, tt.says)
+			}
+			if !strings.Contains(r.stdout, "FAIL") {
+				t.Errorf("the report must still be written in full and say FAIL:\n%s", r.stdout)
+			}
+		})
+	}
 	r := msgsim(t, []string{"MSGSIM_FAULT_DROP_EVERY=100"}, "-n", "1000", "--format", "json")
-	if r.code != 1 {
-		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
-	}
-	if !strings.Contains(r.stderr, "check FAILED: 10 lost, 0 duplicated") {
-		t.Errorf("stderr %q", r.stderr)
-	}
 	var doc struct{ Lost int64 }
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Lost != 10 {
-		t.Errorf("report must still be written in full: %v %+v", err, doc)
+		t.Errorf("the json report must still be written in full: %v %+v", err, doc)
 	}
 }
 
