@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Mutation test of the exactly-once and order checker: breaks one rule at a
-# time in a copy of the repository and expects the checker's tests to fail.
+# Mutation test of the exactly-once and order checker and of the verdict:
+# breaks one rule at a time in a copy of the repository and expects the
+# tests that defend it to fail.
 # A mutant that survives is a rule the tests do not defend. Needs only Go and
 # coreutils; writes nothing outside a temporary directory and Go's caches.
 # About two minutes on two cores; exits non-zero if any mutant survives.
@@ -17,7 +18,17 @@ shopt -u patsub_replacement 2>/dev/null || true # "&" in a replacement is litera
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 only=${1:-}
-tests='^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly)$'
+# The tests that defend the checker and the verdict, by the package a
+# mutated file is in (its tests are the ones that must catch it).
+tests_of() {
+	case $1 in
+	sim) echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut)$' ;;
+	invoke) echo '^(TestJudge|TestRunInterruptedBetweenRepeats|TestSweepJudgesEveryPoint|TestSaveBaselineOnlyWhenPassed)$' ;;
+	check) echo '^(TestJudgeWarmupAndNoSamples|TestJudgeUsesTheMedian)$' ;;
+	report) echo '^TestReadBaseline' ;;
+	*) echo "no tests for package $1" >&2; exit 2 ;;
+	esac
+}
 start=$SECONDS
 
 mutants=(
@@ -160,6 +171,74 @@ mutants=(
 	'qr.Sent += r.producers[i].sent[q]'
 	'qr.Sent = r.producers[i].sent[q]'
 	'a queue'"'"'s Sent counts only the last producer'
+
+	# Throughput's one definition.
+	sim/result.go
+	'return perSecond(r.MeasuredDeliveries(), r.MeasuredTime())'
+	'return perSecond(r.Delivered, r.Elapsed)'
+	'throughput counts the warm-up'
+
+	sim/result.go
+	'return perSecond(q.Delivered-q.WarmupDeliveries, r.MeasuredTime())'
+	'return perSecond(q.Delivered, r.Elapsed)'
+	"a queue's throughput counts the warm-up"
+
+	# The verdict, the same in every command.
+	invoke/verdict.go
+	'v.raise(Interrupted, "interrupted; the report is partial")'
+	'v.raise(Passed, "interrupted; the report is partial")'
+	'an interrupted run does not exit 130'
+
+	invoke/verdict.go
+	'v.raise(Broken, "the transport failed mid-run: "+r.TransportError)'
+	'v.raise(Failed, "the transport failed mid-run: "+r.TransportError)'
+	'a broker failing mid-run is not exit 3'
+
+	invoke/verdict.go
+	'		if !r.OK() {'
+	'		if i == 0 && !d.Result.OK() {'
+	'only the reported run is checked, not every repeat'
+
+	invoke/verdict.go
+	'if c := d.Baseline; c != nil && c.Regressed() {'
+	'if c := d.Baseline; c != nil && false {'
+	'a regression passes'
+
+	invoke/session.go
+	'				v.raise(pv.Status, label(axes, p)+": "+problem)'
+	'				_ = problem'
+	"a sweep ignores its points' verdicts"
+
+	invoke/session.go
+	'	if v.Status != Passed {'
+	'	if false {'
+	'a failed run is saved as a baseline'
+
+	check/assert.go
+	'out[i] = Outcome{Assertion: a, NoSamples: true}'
+	'out[i] = Outcome{Assertion: a, NoSamples: true, OK: true}'
+	'an assertion with no samples passes'
+
+	check/assert.go
+	'		return throughput(), measured > 0 && res.MeasuredTime() > 0'
+	'		return throughput(), true'
+	'a throughput with nothing measured has a value'
+
+	report/baseline.go
+	'	if !*doc.OK {'
+	'	if false {'
+	'a baseline from a run that failed its check is accepted'
+
+	report/baseline.go
+	'		if !(tp > 0) || math.IsInf(tp, 0) {'
+	'		if math.IsInf(tp, 0) {'
+	'a baseline with zero or negative throughput is accepted'
+
+	report/baseline.go
+	'	if _, err := dec.Token(); !errors.Is(err, io.EOF) {'
+	'	if false {'
+	'a baseline with trailing garbage is accepted'
+
 )
 
 # count prints how many times $2 occurs in $1.
@@ -199,17 +278,19 @@ for ((l = 0; l < lanes; l++)); do
 	done
 done
 
-# build compiles lane $1's sim tests once (without DWARF: linking is most of
-# the time); check runs the checker's tests in that binary.
-build() { (cd "$tmp/$1" && go test -vet=off -ldflags=-w -c -o "$tmp/$1/sim.test" ./sim) >"$tmp/$1/build.log" 2>&1; }
-check() { (cd "$tmp/$1/sim" && "$tmp/$1/sim.test" -test.run "$tests" -test.count 1 -test.timeout 60s) >"$tmp/$1/test.log" 2>&1; }
+# build compiles lane $1's tests of package $2 once (without DWARF: linking
+# is most of the time); check runs that package's defending tests in it.
+build() { (cd "$tmp/$1" && go test -vet=off -ldflags=-w -c -o "$tmp/$1/$2.test" "./$2") >"$tmp/$1/build.log" 2>&1; }
+check() { (cd "$tmp/$1/$2" && "$tmp/$1/$2.test" -test.run "$(tests_of "$2")" -test.count 1 -test.timeout 60s) >"$tmp/$1/test.log" 2>&1; }
 
 echo "== unmutated tree"
-if ! build 0 || ! check 0; then
-	cat "$tmp/0/build.log" "$tmp/0/test.log" 2>/dev/null
-	echo "the unmutated tree fails the checker's tests: mutants would prove nothing"
-	exit 1
-fi
+for pkg in sim invoke check report; do
+	if ! build 0 "$pkg" || ! check 0 "$pkg"; then
+		cat "$tmp/0/build.log" "$tmp/0/test.log" 2>/dev/null
+		echo "the unmutated tree fails the $pkg tests: mutants would prove nothing"
+		exit 1
+	fi
+done
 echo "passes ($((SECONDS - start))s)"
 
 # lane runs every lanes-th selected mutant in lane $1's copy and prints one
@@ -223,10 +304,11 @@ lane() {
 		src=${src%x}
 		printf '%s' "${src/"$old"/"$new"}" >"$tmp/$l/$file"
 		t0=$SECONDS
-		if ! build "$l"; then
+		pkg=$(dirname "$file")
+		if ! build "$l" "$pkg"; then
 			echo "BROKEN    $what  ($file): the mutant does not compile"
 			head -20 "$tmp/$l/build.log"
-		elif check "$l"; then
+		elif check "$l" "$pkg"; then
 			echo "SURVIVED  $what  ($file)"
 		else
 			echo "caught    $what  ($((SECONDS - t0))s)"
