@@ -40,12 +40,12 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			con := newConsole(o, stdout, stderr)
 			if c.Bool("dry-run") {
-				return finish(o, con, invoke.Verdict{}, func(w io.Writer) error {
+				return finish(c.Context, o, con, nil, invoke.Verdict{}, func(w io.Writer) error {
 					fmt.Fprintln(w, explain.Diagram(o.plan.Config))
 					explain.WritePrediction(w, o.plan.Config)
 					fmt.Fprintln(w)
 					return explain.WritePlan(w, o.plan, o.progress)
-				})
+				}, nil)
 			}
 			if planned != nil {
 				planned("explain", o)
@@ -58,7 +58,11 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return invocationError(err)
 			}
-			return finish(o, con, v, func(w io.Writer) error {
+			if ctx.Err() != nil && !doc.Interrupted {
+				doc.Interrupted = true
+				v = invoke.Judge(doc)
+			}
+			return finish(ctx, o, con, session, v, func(w io.Writer) error {
 				fmt.Fprintln(w, explain.Diagram(o.plan.Config))
 				explain.WritePrediction(w, o.plan.Config)
 				fmt.Fprintln(w)
@@ -67,9 +71,13 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 				}
 				fmt.Fprintln(w)
 				explain.WriteComparison(w, doc.Result)
-				_, err := fmt.Fprintf(w, "\nverdict: %s\n", explain.Verdict(doc.Result))
+				verdict := explain.Verdict(doc.Result)
+				if v.Status == invoke.Interrupted {
+					verdict = "none: the run was interrupted, so nothing says what would have bounded it"
+				}
+				_, err := fmt.Fprintf(w, "\nverdict: %s\n", verdict)
 				return err
-			})
+			}, nil)
 		},
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,9 +130,21 @@ func (p *parser) bad(name, problem string) {
 	p.fail("--%s: %q%s %s", name, p.c.String(name), fromEnv(p.c, name), problem)
 }
 
+// countLimits are the ranges of the count flags, for messages about a
+// value that is not even a number in range (a negative one, say).
+var countLimits = map[string][2]int64{
+	"messages": {1, sim.MaxExpected}, "producers": {1, sim.MaxProducers}, "queues": {1, sim.MaxQueues},
+	"consumers": {1, sim.MaxConsumers}, "keys": {1, sim.MaxKeys}, "buffer": {0, sim.MaxBuffer},
+	"batch": {1, sim.MaxBatch}, "size": {0, sim.MaxSize}, "procs": {0, sim.MaxProcs}, "trace": {0, math.MaxInt64},
+}
+
 func (p *parser) count(name string) int64 {
-	v, err := units.ParseCount(p.c.String(name))
-	if err != nil {
+	raw := p.c.String(name)
+	v, err := units.ParseCount(raw)
+	if errors.Is(err, units.ErrRange) && name != "seed" {
+		lim := countLimits[name]
+		p.bad(name, fmt.Sprintf("is out of range (want %s..%s)", units.Int(lim[0]), units.Int(lim[1])))
+	} else if err != nil {
 		p.bad(name, countProblem(err))
 	}
 	return v
@@ -175,6 +189,9 @@ func parseOptions(c *cli.Context, cmd string, axes []sweep.Axis) (options, error
 	}
 	if err := o.plan.Config.Validate(); err != nil {
 		return o, p.validation(err)
+	}
+	if err := check.Validate(o.plan.Assertions, o.plan.Config); err != nil {
+		return o, usageError{"--assert" + fromEnv(c, "assert") + ": " + strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" ")}
 	}
 	p.applies(&o)
 	p.baseline(&o, axes)
@@ -269,7 +286,8 @@ func (p *parser) ci(o *options) {
 func (p *parser) maxRegression() float64 {
 	pct := strings.TrimSuffix(strings.TrimSpace(p.c.String("max-regression")), "%")
 	f, err := strconv.ParseFloat(pct, 64)
-	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+	// Plain decimals only: ParseFloat also reads 0x1p-2 and 1_0.
+	if err != nil || !percent.MatchString(pct) || math.IsInf(f, 0) {
 		p.bad("max-regression", "is not a percentage (want e.g. 10% or 2.5%)")
 	}
 	return f / 100
@@ -292,6 +310,8 @@ func (p *parser) baseline(o *options, axes []sweep.Axis) {
 	}
 	o.plan.Baseline = b
 }
+
+var percent = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
 // validation turns the config's refusal into a usage error that says
 // where the value came from.
@@ -338,19 +358,58 @@ func (p *parser) applies(o *options) {
 	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "role", "run-id"} {
 		only(name, cfg.Transport == "nats", "with --transport nats")
 	}
-	only("max-regression", c.String("baseline") != "", "with --baseline")
-	only("baseline-any-config", c.String("baseline") != "", "with --baseline")
-	for _, f := range []struct{ flag, path string }{{"output", o.output}, {"cpuprofile", o.plan.Profiles.CPU},
-		{"memprofile", o.plan.Profiles.Mem}, {"exectrace", o.plan.Profiles.Exec}, {"save-baseline", o.plan.SaveBaseline}} {
-		if f.path != "" && f.path != "-" {
-			if err := outfile.Check(f.path); err != nil {
-				p.fail("--%s: %q%s cannot be written: %v", f.flag, f.path, fromEnv(c, f.flag), unwrapPath(err))
-			}
+	only("nats-token", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
+	only("nats-creds", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
+	if cfg.NATSCreds != "" && p.err == nil {
+		if f, err := os.Open(cfg.NATSCreds); err != nil {
+			p.fail("--nats-creds: %q%s cannot be read: %v", cfg.NATSCreds, fromEnv(c, "nats-creds"), unwrapPath(err))
+		} else {
+			f.Close()
 		}
 	}
-	if o.output == "-" && o.quiet {
-		p.fail("--quiet: the report goes to stdout (-o -), which --quiet silences; drop one of them")
+	only("max-regression", c.String("baseline") != "", "with --baseline")
+	only("baseline-any-config", c.String("baseline") != "", "with --baseline")
+	written := map[string]string{} // file → the flag writing it
+	for _, f := range []struct{ flag, path string }{{"output", o.output}, {"cpuprofile", o.plan.Profiles.CPU},
+		{"memprofile", o.plan.Profiles.Mem}, {"exectrace", o.plan.Profiles.Exec}, {"save-baseline", o.plan.SaveBaseline},
+		{"plot", c.String("plot")}} {
+		if f.path == "" || f.path == "-" {
+			continue
+		}
+		if err := outfile.Check(f.path); err != nil {
+			p.fail("--%s: %q%s cannot be written: %v", f.flag, f.path, fromEnv(c, f.flag), unwrapPath(err))
+		}
+		// Two outputs to one file: one would silently overwrite the other.
+		key := sameFile(f.path)
+		if other, dup := written[key]; dup {
+			p.fail("--%s: %q%s is also --%s's file; give each output its own", f.flag, f.path, fromEnv(c, f.flag), other)
+		}
+		written[key] = f.flag
 	}
+	if o.quiet {
+		// --quiet promises only failures on stderr: refuse what it would hide
+		// or contradict rather than pick a winner.
+		switch {
+		case o.output == "-":
+			p.fail("--quiet%s: the report goes to stdout (-o -%s), which --quiet silences; drop one of them", fromEnv(c, "quiet"), fromEnv(c, "output"))
+		case cfg.TraceN > 0:
+			p.fail("--quiet%s: --trace%s prints deliveries on stderr, which --quiet keeps to failures; drop one of them", fromEnv(c, "quiet"), fromEnv(c, "trace"))
+		case o.progress == "always":
+			p.fail("--quiet%s: --progress always%s draws a bar on stderr, which --quiet keeps to failures; drop one of them", fromEnv(c, "quiet"), fromEnv(c, "progress"))
+		}
+		o.progress = "never"
+	}
+}
+
+// sameFile names a path so that two spellings of one file compare equal.
+func sameFile(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 func unwrapPath(err error) error {

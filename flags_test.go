@@ -202,13 +202,13 @@ func runBaseline(queues, consumers int) map[string]any {
 		"schema_version": 1, "kind": "run", "ok": true,
 		"config": map[string]any{"messages": 2000, "producers": 1, "queues": queues, "consumers": consumers, "dispatch": "fanout",
 			"keys": 1024, "buffer": 0, "batch": 1, "size": 16},
-		"runs": []map[string]any{{"throughput_msgs_per_s": 1e6, "p50_ns": 1000, "p99_ns": 5000}},
+		"runs": []map[string]any{{"throughput_msgs_per_s": 1e6, "p50_ns": 1000, "p99_ns": 5000, "delivered": 2000, "elapsed_ns": 2_000_000}},
 	}
 }
 
 // sweepBaseline is a saved sweep of consumers=1,2 over -n 2000 -q queues.
 func sweepBaseline(queues int) map[string]any {
-	run := []map[string]any{{"throughput_msgs_per_s": 1e6, "p50_ns": 1000, "p99_ns": 5000}}
+	run := []map[string]any{{"throughput_msgs_per_s": 1e6, "p50_ns": 1000, "p99_ns": 5000, "delivered": 2000, "elapsed_ns": 2_000_000}}
 	return map[string]any{
 		"schema_version": 1, "kind": "sweep",
 		"config": map[string]any{"messages": 2000, "producers": 1, "queues": queues, "consumers": 2, "dispatch": "fanout",

@@ -16,6 +16,7 @@ func main() {
 	// Catch SIGINT and SIGTERM from the first instant: a signal during
 	// start-up must still mean exit 130, not the runtime's default death.
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	watchSignals(os.Stderr)
 	os.Exit(exitCode(runApp(os.Args, os.Stdout, os.Stderr), os.Stderr))
 }
 

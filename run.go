@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -75,17 +76,41 @@ func runCommand(ctx context.Context, o options, stdout, stderr io.Writer) error 
 	if err != nil {
 		return invocationError(err)
 	}
-	return finish(o, con, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) })
+	if ctx.Err() != nil && !doc.Interrupted { // a signal after the last run, before the report
+		doc.Interrupted = true
+		v = invoke.Judge(doc)
+	}
+	return finish(ctx, o, con, session, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) }, nil)
 }
 
-// finish renders the report with render, puts it where it belongs and
-// turns the verdict into the error that carries the exit code.
-func finish(o options, con *console, v invoke.Verdict, render func(io.Writer) error) error {
+// finish renders the report with render, puts it where it belongs, then
+// writes what else the command makes (after: a sweep's plot) and lets the
+// session write its files (profiles, --save-baseline), all only once the
+// report is out; it turns the verdict into the error that carries the
+// exit code. session is nil when nothing ran (explain --dry-run).
+func finish(ctx context.Context, o options, con *console, session *invoke.Session, v invoke.Verdict, render func(io.Writer) error, after func() error) error {
 	var buf bytes.Buffer
-	if err := render(&buf); err != nil {
-		return runtimeError{fmt.Errorf("rendering the report: %w", err)}
+	err := render(&buf)
+	if err != nil {
+		err = runtimeError{fmt.Errorf("rendering the report: %w", err)}
+	} else {
+		err = emit(buf.Bytes(), o, con.stdout)
 	}
-	if err := emit(buf.Bytes(), o, con.stdout); err != nil {
+	if err == nil && after != nil {
+		if aerr := after(); aerr != nil {
+			err = runtimeError{aerr}
+		}
+	}
+	if ctx.Err() != nil && v.Status != invoke.Interrupted {
+		// The signal came while the report went out: it is whole and says
+		// what was measured, but the command was interrupted all the same.
+		v.Status = invoke.Interrupted
+		v.Problems = append([]string{"interrupted while the report was written; the report itself is complete"}, v.Problems...)
+	}
+	if session != nil {
+		session.Commit(&v, err == nil)
+	}
+	if err != nil {
 		return err
 	}
 	return verdictError(v)
@@ -139,42 +164,55 @@ func trimPlan(err error) string {
 }
 
 // signals receives SIGINT and SIGTERM once main has called signal.Notify
-// on it (tests that call runApp in-process never do).
+// on it; watchSignals hands each to the current handler.
 var signals = make(chan os.Signal, 2)
 
-// exit is os.Exit, replaced in tests of the second signal.
+// onSignal is what a signal does now. Before a command starts its runs
+// (while flags are read, a baseline opened) it is nil: nothing ran, so
+// msgsim exits 130 at once.
+var onSignal atomic.Pointer[func()]
+
+// exit is os.Exit, replaced in tests of the signals.
 var exit = os.Exit
 
-// interruptible returns a context cancelled by the first SIGINT or SIGTERM,
-// after printing at once what happens now (notice); a second signal exits
-// at once, for a user who does not want to wait for the drain. A signal
-// that came before (while flags were read) counts as the first.
-func interruptible(parent context.Context, con *console, notice func() string) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(parent)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
+// watchSignals serves signals from the moment main starts until it exits.
+func watchSignals(stderr io.Writer) {
 	go func() {
-		defer wg.Done()
-		select {
-		case <-signals:
-			con.stderr.line("msgsim: "+notice(), con.bar)
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case <-signals:
-			con.stderr.line("msgsim: second signal; exiting at once without a report", con.bar)
-			exit(130)
-		case <-done:
+		for range signals {
+			handleSignal(stderr)
 		}
 	}()
-	return ctx, func() {
-		close(done)
-		wg.Wait()
-		cancel()
+}
+
+func handleSignal(stderr io.Writer) {
+	if h := onSignal.Load(); h != nil {
+		(*h)()
+		return
 	}
+	fmt.Fprintln(stderr, "msgsim: interrupted before any run started; nothing ran")
+	outfile.AbortAll()
+	exit(130)
+}
+
+// interruptible returns a context cancelled by the first SIGINT or
+// SIGTERM, after printing at once what happens now (notice); a second
+// signal exits at once, for a user who does not want to wait for the
+// drain, and drops the files being written.
+func interruptible(parent context.Context, con *console, notice func() string) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	var n atomic.Int32
+	h := func() {
+		if n.Add(1) == 1 {
+			con.stderr.line("msgsim: "+notice(), con.bar)
+			cancel()
+			return
+		}
+		con.stderr.line("msgsim: second signal; exiting at once without a report", con.bar)
+		outfile.AbortAll()
+		exit(130)
+	}
+	onSignal.Store(&h)
+	return ctx, cancel // the handler stays: a signal until exit still counts
 }
 
 func isTerminal(w io.Writer) bool {

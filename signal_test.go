@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -144,26 +143,27 @@ func signalAfterFirstTrace(t *testing.T, sig syscall.Signal, args ...string) ([]
 }
 
 // The first signal prints what happens and cancels; a second exits at
-// once with 130, whatever the run is doing.
-func TestSecondSignalExitsAtOnce(t *testing.T) {
+// once with 130, whatever the run is doing, dropping files being written.
+// Before a command starts its runs, a signal exits 130 at once.
+func TestSignalHandlers(t *testing.T) {
 	var codes []int
-	var mu sync.Mutex
-	exited := make(chan struct{})
-	exit = func(code int) {
-		mu.Lock()
-		codes = append(codes, code)
-		mu.Unlock()
-		close(exited)
-	}
-	defer func() { exit = os.Exit }()
+	exit = func(code int) { codes = append(codes, code) }
+	defer func() { exit = os.Exit; onSignal.Store(nil) }()
 	var errb bytes.Buffer
+	onSignal.Store(nil)
+	handleSignal(&errb)
+	if len(codes) != 1 || codes[0] != 130 || errb.String() != "msgsim: interrupted before any run started; nothing ran\n" {
+		t.Fatalf("before a run: exit codes %v, stderr %q", codes, errb.String())
+	}
+	codes, errb = nil, bytes.Buffer{}
 	con := &console{stdout: io.Discard, stderr: &lockedWriter{w: &errb}}
 	ctx, stop := interruptible(context.Background(), con, func() string { return "interrupted: draining" })
-	signals <- syscall.SIGINT
-	<-ctx.Done()
-	signals <- syscall.SIGINT
-	<-exited
-	stop()
+	defer stop()
+	handleSignal(io.Discard)
+	if ctx.Err() == nil || len(codes) != 0 {
+		t.Fatalf("the first signal must cancel, not exit: %v, %v", ctx.Err(), codes)
+	}
+	handleSignal(io.Discard)
 	if len(codes) != 1 || codes[0] != 130 || errb.String() != "msgsim: interrupted: draining\nmsgsim: second signal; exiting at once without a report\n" {
 		t.Fatalf("exit codes %v, stderr %q", codes, errb.String())
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -77,19 +76,21 @@ func sweepRun(c *cli.Context, o options, axes []sweep.Axis, plotPath string, std
 	if err != nil {
 		return invocationError(err)
 	}
-	var buf bytes.Buffer
-	if err := report.WriteSweep(&buf, res, o.format, terminalWidth(stdout)); err != nil {
-		return runtimeError{fmt.Errorf("rendering the report: %w", err)}
+	if ctx.Err() != nil && !res.Interrupted {
+		res.Interrupted = true
+		v.Status = invoke.Interrupted
+		v.Problems = append([]string{"interrupted after the last point; the report is partial"}, v.Problems...)
 	}
-	if err := emit(buf.Bytes(), o, stdout); err != nil {
-		return err
-	}
-	if plotPath != "" && len(res.Points) > 0 {
-		if err := plot.Save(res, plotPath); err != nil {
-			return runtimeError{fmt.Errorf("--plot: %w", err)}
+	render := func(w io.Writer) error { return report.WriteSweep(w, res, o.format, terminalWidth(stdout)) }
+	return finish(ctx, o, con, session, v, render, func() error {
+		if plotPath == "" || len(res.Points) == 0 {
+			return nil
 		}
-	}
-	return verdictError(v)
+		if err := plot.Save(res, plotPath); err != nil {
+			return fmt.Errorf("--plot: %w", err)
+		}
+		return nil
+	})
 }
 
 // parseAxes reads --vary: one axis (a line) or two (a grid).

@@ -112,7 +112,7 @@ func TestCLISweepTakesEveryRunFlag(t *testing.T) {
 	}
 	// The saved sweep is a baseline for the same sweep: generous enough that
 	// noise cannot fail it, strict enough that an unbeatable one does.
-	again := msgsim(t, nil, "sweep", "--vary", "consumers=1..4x1.5", "-n", "1k", "-q", "1", "--repeat", "2", "--baseline", saved, "--max-regression", "1e9%")
+	again := msgsim(t, nil, "sweep", "--vary", "consumers=1..4x1.5", "-n", "1k", "-q", "1", "--repeat", "2", "--baseline", saved, "--max-regression", "1000000000%")
 	if again.code != 0 || !strings.Contains(again.stdout, "ok") {
 		t.Fatalf("exit %d: %s", again.code, again.stderr)
 	}

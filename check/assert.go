@@ -126,6 +126,9 @@ func ParseOne(expr string) (Assertion, error) {
 	if !ok {
 		return fail("unknown metric %q (want one of %s)", a.Name, strings.Join(MetricNames(), ", "))
 	}
+	if a.Queue >= 0 && a.Name == "elapsed" {
+		return fail("elapsed is the run's, not a queue's (want elapsed without a queue prefix)")
+	}
 	a.Kind = kind
 	if value == "" {
 		return fail("missing value after %s (want %s)", op, kindExample[kind])
@@ -189,6 +192,9 @@ func Validate(as []Assertion, cfg sim.Config) error {
 // assertion on it cannot be said to hold. Throughput is the Result's one
 // definition (warm-up excluded), for the total and for a queue alike.
 func Value(a Assertion, res sim.Result) (float64, bool) {
+	if res.Role == sim.RoleProducer && a.Name != "elapsed" {
+		return 0, false // deliveries are counted and timed by the consumer-role processes
+	}
 	lat, delivered, lost, dup := res.Latency, res.Delivered, res.Lost, res.Duplicated
 	measured := res.MeasuredDeliveries()
 	throughput, byteRate := res.Throughput, res.BytesPerSecond

@@ -70,6 +70,7 @@ func TestParseRejects(t *testing.T) {
 		{"q+1.lost==0", "not a queue prefix"},
 		{"q.lost==0", "not a queue prefix"},
 		{"q1x.lost==0", "not a queue prefix"},
+		{"q1.elapsed<1h", "elapsed is the run's, not a queue's"},
 		{"p99<=2ms<=3ms", "more than one operator"},
 		{"p99=>2ms", "did you mean >=?"},
 	}

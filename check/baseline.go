@@ -11,11 +11,16 @@ import (
 type Sample struct {
 	Throughput float64 // msgs/s
 	P50, P99   float64 // ns
+	// Unmeasured is set when the run measured nothing to compare: no
+	// delivery after the warm-up, no latency sample, or a producer-role
+	// process (its consumers measure elsewhere).
+	Unmeasured bool
 }
 
 // SampleOf takes the compared metrics from a run.
 func SampleOf(r sim.Result) Sample {
-	return Sample{Throughput: r.Throughput(), P50: float64(r.Latency.P50), P99: float64(r.Latency.P99)}
+	return Sample{Throughput: r.Throughput(), P50: float64(r.Latency.P50), P99: float64(r.Latency.P99),
+		Unmeasured: r.MeasuredDeliveries() <= 0 || r.MeasuredTime() <= 0 || r.Latency.Count == 0 || r.Role == sim.RoleProducer}
 }
 
 // Delta is one metric side by side, benchstat-like.
@@ -27,7 +32,10 @@ type Delta struct {
 	OldN, NewN           int     // runs behind each median
 	Change               float64 // (New − Old) / Old
 	HigherIsBetter       bool
-	Regressed            bool // worse than allowed
+	Regressed            bool // worse than allowed, or not measured
+	// NoSamples: a current run measured nothing to compare, so nothing
+	// shows the metric held; it counts as regressed.
+	NoSamples bool
 }
 
 // Comparison is the current run(s) against a baseline.
@@ -75,6 +83,12 @@ func Compare(file string, baseline, current []Sample, maxRegression float64) Com
 		}
 		// A tiny tolerance keeps 10.0% from failing a 10% limit through rounding.
 		d.Regressed = worse > maxRegression+1e-9
+		for _, s := range current {
+			d.NoSamples = d.NoSamples || s.Unmeasured
+		}
+		if d.NoSamples || len(current) == 0 {
+			d.NoSamples, d.Regressed, d.Change = true, true, 0
+		}
 		c.Deltas = append(c.Deltas, d)
 	}
 	return c

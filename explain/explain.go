@@ -58,7 +58,7 @@ func Diagram(c sim.Config) string {
 		}
 		fmt.Fprintf(&b, "%s%s──► q%-4d ══► %s\n", head, branch, q, consumersOf(q, c.Consumers))
 	}
-	if c.Duration > 0 && c.Messages >= c.UnlimitedMessages() {
+	if c.UntilDuration() {
 		fmt.Fprintf(&b, "\n%s producer%s sending until --duration %s", units.Int(int64(c.Producers)), plural(c.Producers), c.Duration)
 		if c.Rate > 0 {
 			fmt.Fprintf(&b, " at %s msgs/s: about %s deliveries", units.Rate(c.Rate), units.Int(int64(c.Rate*c.Duration.Seconds()*float64(perMessage(c)))))

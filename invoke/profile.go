@@ -9,32 +9,18 @@ import (
 	"github.com/msgsim/msgsim/outfile"
 )
 
-// startProfiles starts the CPU profile and execution trace asked for. The
-// returned stop ends them and writes the heap profile; with commit false
-// (the invocation failed) it drops every file instead, so a failed command
-// leaves none half-written.
-func startProfiles(p Profiles) (stop func(commit bool) error, err error) {
-	var open []*outfile.File
-	var stops []func()
-	stop = func(commit bool) error {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
-		var first error
-		for _, f := range open {
-			if !commit {
-				f.Abort()
-			} else if err := f.Commit(); err != nil && first == nil {
-				first = err
-			}
-		}
-		if commit && p.Mem != "" {
-			if err := writeHeapProfile(p.Mem); err != nil && first == nil {
-				first = err
-			}
-		}
-		return first
-	}
+// profiler runs the profiles a plan asks for. Its files stay pending until
+// commit, so a command that fails after its runs (its report could not be
+// written) leaves no profile behind either.
+type profiler struct {
+	mem     string
+	stops   []func()
+	pending []*outfile.File
+}
+
+// startProfiles starts the CPU profile and execution trace asked for.
+func startProfiles(p Profiles) (*profiler, error) {
+	pr := &profiler{mem: p.Mem}
 	if p.CPU != "" {
 		f, err := outfile.Create(p.CPU)
 		if err != nil {
@@ -44,7 +30,7 @@ func startProfiles(p Profiles) (stop func(commit bool) error, err error) {
 			f.Abort()
 			return nil, fmt.Errorf("--cpuprofile: %w", err)
 		}
-		open, stops = append(open, f), append(stops, pprof.StopCPUProfile)
+		pr.pending, pr.stops = append(pr.pending, f), append(pr.stops, pprof.StopCPUProfile)
 	}
 	if p.Exec != "" {
 		f, err := outfile.Create(p.Exec)
@@ -54,16 +40,26 @@ func startProfiles(p Profiles) (stop func(commit bool) error, err error) {
 			}
 		}
 		if err != nil {
-			_ = stop(false)
+			pr.stop()
+			pr.abort()
 			return nil, fmt.Errorf("--exectrace: %w", err)
 		}
-		open, stops = append(open, f), append(stops, trace.Stop)
+		pr.pending, pr.stops = append(pr.pending, f), append(pr.stops, trace.Stop)
 	}
-	return stop, nil
+	return pr, nil
 }
 
-func writeHeapProfile(path string) error {
-	f, err := outfile.Create(path)
+// stop ends the profiles and takes the heap profile; the files stay
+// pending.
+func (pr *profiler) stop() error {
+	for i := len(pr.stops) - 1; i >= 0; i-- {
+		pr.stops[i]()
+	}
+	pr.stops = nil
+	if pr.mem == "" {
+		return nil
+	}
+	f, err := outfile.Create(pr.mem)
 	if err != nil {
 		return fmt.Errorf("--memprofile: %w", err)
 	}
@@ -72,8 +68,26 @@ func writeHeapProfile(path string) error {
 		f.Abort()
 		return fmt.Errorf("--memprofile: %w", err)
 	}
-	if err := f.Commit(); err != nil {
-		return fmt.Errorf("--memprofile: %w", err)
-	}
+	pr.pending = append(pr.pending, f)
 	return nil
+}
+
+// commit puts every profile in place.
+func (pr *profiler) commit() error {
+	var first error
+	for _, f := range pr.pending {
+		if err := f.Commit(); err != nil && first == nil {
+			first = err
+		}
+	}
+	pr.pending = nil
+	return first
+}
+
+// abort drops every profile.
+func (pr *profiler) abort() {
+	for _, f := range pr.pending {
+		f.Abort()
+	}
+	pr.pending = nil
 }

@@ -45,6 +45,8 @@ type Session struct {
 	phase phase
 	step  Step
 	sweep bool
+	prof  *profiler              // stopped; its files wait for Commit
+	saved func() ([]byte, error) // the json --save-baseline writes on Commit
 }
 
 type phase int
@@ -65,31 +67,32 @@ func New(plan Plan, hooks Hooks) *Session {
 // the median-throughput run in full, and its verdict. The error is
 // ErrPlan for a plan that cannot run, sim.ErrTransport when the broker
 // could not be reached, and an output error when a profile could not be
-// written; otherwise every failure is in the verdict.
+// started; otherwise every failure is in the verdict. The files the plan
+// writes (profiles, --save-baseline) wait for Commit.
 func (s *Session) Run(ctx context.Context) (report.Document, Verdict, error) {
 	if err := s.plan.Check(); err != nil {
 		return report.Document{}, Verdict{}, err
 	}
-	stop, err := startProfiles(s.plan.Profiles)
+	prof, err := startProfiles(s.plan.Profiles)
 	if err != nil {
 		return report.Document{}, Verdict{}, err
 	}
 	doc, err := s.runPlan(ctx, s.plan, Step{Index: 1, Points: 1})
-	perr := stop(err == nil)
+	perr := prof.stop()
 	if err != nil {
+		prof.abort()
 		return report.Document{}, Verdict{}, err
 	}
-	s.enter(finishing, Step{})
+	s.finished(prof, func() ([]byte, error) {
+		var js bytes.Buffer
+		err := report.WriteDocument(&js, report.Document{Result: doc.Result, Runs: doc.Runs, Planned: doc.Planned}, report.JSON)
+		return js.Bytes(), err
+	})
 	doc.Interrupted = doc.Interrupted || ctx.Err() != nil
 	v := Judge(doc)
 	if perr != nil {
 		v.raise(Broken, perr.Error())
 	}
-	s.save(&v, func() ([]byte, error) {
-		var js bytes.Buffer
-		err := report.WriteDocument(&js, report.Document{Result: doc.Result, Runs: doc.Runs, Planned: doc.Planned}, report.JSON)
-		return js.Bytes(), err
-	})
 	return doc, v, nil
 }
 
@@ -167,7 +170,7 @@ func (s *Session) Sweep(ctx context.Context, axes []sweep.Axis) (sweep.Result, V
 	s.mu.Lock()
 	s.sweep = true
 	s.mu.Unlock()
-	stop, err := startProfiles(s.plan.Profiles)
+	prof, err := startProfiles(s.plan.Profiles)
 	if err != nil {
 		return sweep.Result{}, Verdict{}, err
 	}
@@ -187,56 +190,100 @@ func (s *Session) Sweep(ctx context.Context, axes []sweep.Axis) (sweep.Result, V
 		}
 		doc, err := s.runPlan(ctx, plan, Step{Point: label(axes, p), Index: i + 1, Points: len(points)})
 		if err != nil {
-			_ = stop(false)
+			_ = prof.stop()
+			prof.abort()
 			return sweep.Result{}, Verdict{}, err
 		}
 		pr := sweep.NewPoint(p, doc.Result.Config, doc.AllRuns())
-		pr.Assertions, pr.Baseline = doc.Assertions, doc.Baseline
-		pv := Judge(doc)
-		pr.Problems = pv.Problems
-		res.Points = append(res.Points, pr)
-		for _, problem := range pv.Problems {
-			if pv.Status != Interrupted {
+		pr.Assertions, pr.Baseline, pr.Interrupted, pr.Series = doc.Assertions, doc.Baseline, doc.Interrupted, doc.Result.Series
+		// A point cut short is not judged: what it missed is not a finding.
+		if pv := Judge(doc); pv.Status != Interrupted {
+			pr.Problems = pv.Problems
+			for _, problem := range pv.Problems {
 				v.raise(pv.Status, label(axes, p)+": "+problem)
 			}
 		}
+		if s.plan.Baseline != nil && doc.Baseline == nil {
+			pr.Notes = append(pr.Notes, "no point of "+s.plan.Baseline.File+" to compare with")
+		}
+		res.Points = append(res.Points, pr)
 		if doc.Interrupted {
 			res.Interrupted = true
 			break
 		}
 	}
-	perr := stop(true)
-	s.enter(finishing, Step{})
+	perr := prof.stop()
+	s.finished(prof, func() ([]byte, error) {
+		var js bytes.Buffer
+		err := report.WriteSweep(&js, res, report.JSON, 0)
+		return js.Bytes(), err
+	})
 	res.Interrupted = res.Interrupted || ctx.Err() != nil
 	if res.Interrupted {
-		v.Problems = append([]string{fmt.Sprintf("interrupted after %d of %d points; the report is partial", len(res.Points), len(points))}, v.Problems...)
+		whole := len(res.Points)
+		if whole > 0 && res.Points[whole-1].Interrupted {
+			whole--
+		}
+		v.Problems = append([]string{fmt.Sprintf("interrupted after %d of %d points; the report is partial", whole, len(points))}, v.Problems...)
 		v.Status = Interrupted
 	}
 	if perr != nil {
 		v.raise(Broken, perr.Error())
 	}
-	s.save(&v, func() ([]byte, error) {
-		var js bytes.Buffer
-		err := report.WriteSweep(&js, res, report.JSON, 0)
-		return js.Bytes(), err
-	})
 	return res, v, nil
 }
 
-// save writes the json of a passing invocation to --save-baseline. A
-// failed, broken or interrupted one is not a baseline: saying why keeps a
-// CI job from uploading an artefact it did not make.
-func (s *Session) save(v *Verdict, render func() ([]byte, error)) {
+// finished keeps what Commit will write: the profiles, and the json
+// render of the invocation for --save-baseline.
+func (s *Session) finished(prof *profiler, saved func() ([]byte, error)) {
+	s.mu.Lock()
+	s.phase, s.step = finishing, Step{}
+	s.prof, s.saved = prof, saved
+	s.mu.Unlock()
+}
+
+// Commit writes the invocation's files once its report is out: the
+// profiles, and --save-baseline when the verdict passed and the json
+// reads back as a baseline. With written false (the report could not be
+// written) it drops them all, so a failed command leaves no file. It adds
+// to v what it could not write, and why.
+func (s *Session) Commit(v *Verdict, written bool) {
+	s.mu.Lock()
+	prof, saved := s.prof, s.saved
+	s.prof, s.saved = nil, nil
+	s.mu.Unlock()
 	path := s.plan.SaveBaseline
-	if path == "" {
+	if !written {
+		if prof != nil {
+			prof.abort()
+		}
+		if path != "" {
+			v.Problems = append(v.Problems, fmt.Sprintf("--save-baseline: %s not written: the report could not be written", path))
+		}
+		return
+	}
+	if prof != nil {
+		if err := prof.commit(); err != nil {
+			v.raise(Broken, err.Error())
+		}
+	}
+	if path == "" || saved == nil {
 		return
 	}
 	if v.Status != Passed {
-		v.Problems = append(v.Problems, fmt.Sprintf("--save-baseline: %s not written: a baseline must pass its own checks", path))
+		why := map[Status]string{Failed: "a baseline must pass its own checks", Broken: "the broker or an output failed",
+			Interrupted: "the invocation was interrupted"}[v.Status]
+		v.Problems = append(v.Problems, fmt.Sprintf("--save-baseline: %s not written: %s", path, why))
 		return
 	}
-	data, err := render()
+	data, err := saved()
 	if err == nil {
+		// What is saved must read back as a baseline: one a later
+		// --baseline would refuse is not written at all.
+		if _, rerr := report.ReadBaseline(bytes.NewReader(data)); rerr != nil {
+			v.raise(Failed, fmt.Sprintf("--save-baseline: %s not written: it could not serve as a baseline: %v", path, rerr))
+			return
+		}
 		err = outfile.Write(path, data)
 	}
 	if err != nil {
@@ -272,7 +319,7 @@ func (s *Session) Notice() string {
 	case between:
 		now = "stopping between runs"
 	case finishing:
-		now = "the runs are over; the report will say they were interrupted"
+		now = "the runs are over; finishing the report, which says so unless it is already out; exit 130"
 	}
 	if inSweep && p != finishing {
 		now += fmt.Sprintf("; the sweep ends at point %d of %d (%s)", step.Index, step.Points, step.Point)

@@ -218,14 +218,19 @@ func TestSaveBaselineOnlyWhenPassed(t *testing.T) {
 			p.SaveBaseline = filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".json")
 			var v invoke.Verdict
 			var err error
+			s := invoke.New(p, invoke.Hooks{})
 			if tt.sweep {
-				_, v, err = invoke.New(p, invoke.Hooks{}).Sweep(context.Background(), vary(t, "consumers=1,2"))
+				_, v, err = s.Sweep(context.Background(), vary(t, "consumers=1,2"))
 			} else {
-				_, v, err = invoke.New(p, invoke.Hooks{}).Run(context.Background())
+				_, v, err = s.Run(context.Background())
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
+			if _, err := os.Stat(p.SaveBaseline); !os.IsNotExist(err) {
+				t.Fatal("the baseline must wait for the report to be written")
+			}
+			s.Commit(&v, true)
 			f, err := os.Open(p.SaveBaseline)
 			if !tt.saved {
 				if err == nil {
@@ -250,24 +255,39 @@ func TestSaveBaselineOnlyWhenPassed(t *testing.T) {
 	}
 }
 
-// Profiles cover the whole invocation, a sweep's every point included.
+// Profiles cover the whole invocation, a sweep's every point included,
+// and are written once the report is; a report that could not be written
+// takes them (and the baseline) with it.
 func TestProfilesAreWritten(t *testing.T) {
 	for _, isSweep := range []bool{false, true} {
-		dir := t.TempDir()
-		p := small(1, 1, "")
-		p.Profiles = invoke.Profiles{CPU: filepath.Join(dir, "cpu"), Mem: filepath.Join(dir, "mem"), Exec: filepath.Join(dir, "trace")}
-		var err error
-		if isSweep {
-			_, _, err = invoke.New(p, invoke.Hooks{}).Sweep(context.Background(), vary(t, "consumers=1,2"))
-		} else {
-			_, _, err = invoke.New(p, invoke.Hooks{}).Run(context.Background())
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{p.Profiles.CPU, p.Profiles.Mem, p.Profiles.Exec} {
-			if st, err := os.Stat(f); err != nil || st.Size() == 0 {
-				t.Errorf("sweep %v: %s: %v", isSweep, f, err)
+		for _, written := range []bool{true, false} {
+			dir := t.TempDir()
+			p := small(1, 1, "")
+			p.Profiles = invoke.Profiles{CPU: filepath.Join(dir, "cpu"), Mem: filepath.Join(dir, "mem"), Exec: filepath.Join(dir, "trace")}
+			p.SaveBaseline = filepath.Join(dir, "base.json")
+			s := invoke.New(p, invoke.Hooks{})
+			var v invoke.Verdict
+			var err error
+			if isSweep {
+				_, v, err = s.Sweep(context.Background(), vary(t, "consumers=1,2"))
+			} else {
+				_, v, err = s.Run(context.Background())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Commit(&v, written)
+			entries, _ := os.ReadDir(dir)
+			if !written {
+				if len(entries) != 0 {
+					t.Errorf("sweep %v: a report that was not written left %v", isSweep, entries)
+				}
+				continue
+			}
+			for _, f := range []string{p.Profiles.CPU, p.Profiles.Mem, p.Profiles.Exec, p.SaveBaseline} {
+				if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+					t.Errorf("sweep %v: %s: %v", isSweep, f, err)
+				}
 			}
 		}
 	}

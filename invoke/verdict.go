@@ -89,7 +89,10 @@ func Judge(d report.Document) Verdict {
 	if c := d.Baseline; c != nil && c.Regressed() {
 		var parts []string
 		for _, m := range c.Deltas {
-			if m.Regressed {
+			switch {
+			case m.NoSamples:
+				parts = append(parts, m.Metric+" has no samples")
+			case m.Regressed:
 				parts = append(parts, fmt.Sprintf("%s %+.1f%%", m.Metric, 100*m.Change))
 			}
 		}

@@ -1,9 +1,12 @@
 // Package outfile writes msgsim's output files (-o, --save-baseline, the
 // profiles, --plot) whole or not at all: a file appears, or replaces the
 // one at its path, only once it is complete, so a run that fails or is
-// interrupted leaves nothing half-written and no empty file behind. Paths
-// that are not regular files (/dev/stdout, /dev/full, a pipe) are written
-// in place, since there is nothing to replace atomically.
+// interrupted leaves nothing half-written and no empty file behind.
+//
+// A symbolic link is written through, never replaced. Paths that are not
+// regular files (/dev/stdout, /dev/full, a pipe), and links into /dev or
+// /proc, are written in place, since there is nothing to replace
+// atomically there.
 package outfile
 
 import (
@@ -11,26 +14,76 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 
 	"github.com/google/renameio/v2"
 )
 
+// target says where writing path really goes: the file to replace
+// atomically, or (inPlace) a path to open and write as it is.
+func target(path string) (dest string, inPlace bool, err error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return path, !fi.Mode().IsRegular() && !fi.IsDir(), nil
+	}
+	link, err := os.Readlink(path)
+	if err != nil {
+		return "", false, err
+	}
+	if strings.HasPrefix(link, "/proc/") || strings.HasPrefix(link, "/dev/") {
+		return path, true, nil // /dev/stdout and its kin name a descriptor, not a file
+	}
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) { // a dangling link: create what it names
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(path), link)
+		}
+		return target(link)
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if !st.Mode().IsRegular() {
+		return path, !st.IsDir(), nil
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", false, err
+	}
+	return real, false, nil
+}
+
 // Check reports whether path can be written, without creating it or
 // changing it, so a typo in a path fails before a run rather than after.
+// It never opens a pipe (that would wait for a reader).
 func Check(path string) error {
-	if special(path) {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	dest, inPlace, err := target(path)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Stat(dest); err == nil && st.IsDir() {
+		return &fs.PathError{Op: "write", Path: path, Err: errors.New("is a directory")}
+	}
+	if inPlace {
+		if st, err := os.Stat(dest); err == nil && st.Mode()&fs.ModeNamedPipe != 0 {
+			return nil
+		}
+		f, err := os.OpenFile(dest, os.O_WRONLY, 0)
 		if err != nil {
 			return err
 		}
 		return f.Close()
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return &fs.PathError{Op: "write", Path: path, Err: errors.New("is a directory")}
-	}
 	// The file is written as a temporary file in its directory and renamed
-	// over path: both need a writable directory.
-	probe, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".msgsim-check-*")
+	// over its path: both need a writable directory.
+	probe, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".msgsim-check-*")
 	if err != nil {
 		return err
 	}
@@ -42,8 +95,12 @@ func Check(path string) error {
 // Write replaces path with data, atomically when path is (or will be) a
 // regular file.
 func Write(path string, data []byte) error {
-	if special(path) {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	dest, inPlace, err := target(path)
+	if err != nil {
+		return err
+	}
+	if inPlace {
+		f, err := os.OpenFile(dest, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
 			return err
 		}
@@ -53,42 +110,65 @@ func Write(path string, data []byte) error {
 		}
 		return f.Close()
 	}
-	return renameio.WriteFile(path, data, 0o644, renameio.WithTempDir(filepath.Dir(path)))
+	return renameio.WriteFile(dest, data, 0o644, renameio.WithTempDir(filepath.Dir(dest)))
 }
 
 // File is an output file being written, such as a profile: it replaces
-// path on Commit, and vanishes on Abort.
+// its path on Commit, and vanishes on Abort.
 type File struct {
 	*os.File
 	pending *renameio.PendingFile
 }
 
+// open lists the files being written, so AbortAll can drop them when
+// msgsim exits at once on a second signal.
+var open = struct {
+	sync.Mutex
+	files map[*File]bool
+}{files: map[*File]bool{}}
+
 // Create starts writing path.
 func Create(path string) (*File, error) {
-	if special(path) {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-		if err != nil {
-			return nil, err
-		}
-		return &File{File: f}, nil
-	}
-	p, err := renameio.NewPendingFile(path, renameio.WithPermissions(0o644), renameio.WithTempDir(filepath.Dir(path)))
+	dest, inPlace, err := target(path)
 	if err != nil {
 		return nil, err
 	}
-	return &File{File: p.File, pending: p}, nil
+	f := &File{}
+	if inPlace {
+		if f.File, err = os.OpenFile(dest, os.O_WRONLY|os.O_TRUNC, 0); err != nil {
+			return nil, err
+		}
+	} else {
+		p, err := renameio.NewPendingFile(dest, renameio.WithPermissions(0o644), renameio.WithTempDir(filepath.Dir(dest)))
+		if err != nil {
+			return nil, err
+		}
+		f.File, f.pending = p.File, p
+	}
+	open.Lock()
+	open.files[f] = true
+	open.Unlock()
+	return f, nil
+}
+
+func (f *File) forget() {
+	open.Lock()
+	delete(open.files, f)
+	open.Unlock()
 }
 
 // Commit puts the written file in place.
 func (f *File) Commit() error {
+	defer f.forget()
 	if f.pending == nil {
 		return f.File.Close()
 	}
 	return f.pending.CloseAtomicallyReplace()
 }
 
-// Abort drops the file; path is left as it was.
+// Abort drops the file; its path is left as it was.
 func (f *File) Abort() {
+	defer f.forget()
 	if f.pending == nil {
 		f.File.Close()
 		return
@@ -96,8 +176,16 @@ func (f *File) Abort() {
 	_ = f.pending.Cleanup()
 }
 
-// special reports whether path exists and is not a regular file.
-func special(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && !st.Mode().IsRegular() && !st.IsDir()
+// AbortAll drops every file still being written: for an exit that cannot
+// wait for them to finish.
+func AbortAll() {
+	open.Lock()
+	files := make([]*File, 0, len(open.files))
+	for f := range open.files {
+		files = append(files, f)
+	}
+	open.Unlock()
+	for _, f := range files {
+		f.Abort()
+	}
 }

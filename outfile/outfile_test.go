@@ -109,3 +109,71 @@ func TestSpecialFilesAreWrittenInPlace(t *testing.T) {
 		t.Fatalf("/dev/full was replaced: %v %v", st.Mode(), err)
 	}
 }
+
+// A symbolic link is written through: its target gets the data, the link
+// stays a link. A link into /dev (as /dev/stdout is) is written in place.
+func TestSymlinksAreWrittenThrough(t *testing.T) {
+	dir := t.TempDir()
+	real, link, dangling := filepath.Join(dir, "real.json"), filepath.Join(dir, "link.json"), filepath.Join(dir, "dangling.json")
+	if err := os.WriteFile(real, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("made.json", dangling); err != nil {
+		t.Fatal(err)
+	}
+	if err := outfile.Check(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := outfile.Write(link, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 || read(t, real) != "new" {
+		t.Fatalf("the link was replaced, or its target not written: %v, %q", err, read(t, real))
+	}
+	if err := outfile.Write(dangling, []byte("made")); err != nil || read(t, filepath.Join(dir, "made.json")) != "made" {
+		t.Fatalf("a dangling link must create what it names: %v", err)
+	}
+	if runtime.GOOS == "linux" {
+		devnull := filepath.Join(dir, "null")
+		if err := os.Symlink("/dev/null", devnull); err != nil {
+			t.Fatal(err)
+		}
+		if err := outfile.Write(devnull, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Lstat(devnull); err != nil || st.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("a link into /dev was replaced: %v", err)
+		}
+	}
+}
+
+// Checking a pipe must not wait for a reader.
+func TestCheckDoesNotOpenAPipe(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	if err := outfile.Check(fifo); err != nil { // a hang here is the failure
+		t.Fatal(err)
+	}
+}
+
+func TestAbortAllDropsPendingFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"cpu.out", "trace.out"} {
+		f, err := outfile.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString("partial"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outfile.AbortAll()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("left %v behind", entries)
+	}
+}

@@ -58,6 +58,7 @@ type baselineDoc struct {
 	Duplicated    int64       `json:"duplicated"`
 	Reordered     int64       `json:"reordered"`
 	Interrupted   bool        `json:"interrupted"`
+	EndedBy       string      `json:"ended_by"`
 	Runs          []JSONRun   `json:"runs"`
 	Vary          []JSONAxis  `json:"vary"`
 	Points        []struct {
@@ -93,10 +94,21 @@ func ReadBaseline(r io.Reader) (Baseline, error) {
 		return Baseline{}, errors.New("has no config, so nothing says what it measured")
 	}
 	b := Baseline{Kind: "run", Config: configOf(*doc.Config)}
-	if err := checkConfig(b.Config); err != nil {
+	topo := b.Config
+	for _, a := range doc.Vary { // a sweep's varied fields are 0 in its base config
+		switch a.Param {
+		case "producers":
+			topo.Producers = 1
+		case "queues":
+			topo.Queues = 1
+		case "consumers":
+			topo.Consumers = 1
+		}
+	}
+	if err := checkConfig(topo); err != nil {
 		return Baseline{}, err
 	}
-	if doc.Interrupted {
+	if doc.Interrupted || doc.EndedBy == "interrupted" {
 		return Baseline{}, errors.New("was interrupted, so its figures are partial")
 	}
 	if doc.Kind == "sweep" {
@@ -129,10 +141,12 @@ func ReadBaseline(r io.Reader) (Baseline, error) {
 	if doc.OK == nil {
 		return Baseline{}, errors.New("has no check verdict (ok), so nothing shows its run delivered every message")
 	}
+	// The counts are checked whatever ok says: a file that contradicts
+	// itself is no baseline either.
+	if err := checkDelivery("its run", doc.Lost, doc.Duplicated, doc.Reordered); err != nil {
+		return Baseline{}, err
+	}
 	if !*doc.OK {
-		if err := checkDelivery("its run", doc.Lost, doc.Duplicated, doc.Reordered); err != nil {
-			return Baseline{}, err
-		}
 		return Baseline{}, errors.New("its run failed its own check")
 	}
 	samples, err := samplesOf("its run", doc.Runs)
@@ -172,6 +186,9 @@ func samplesOf(where string, runs []JSONRun) ([]check.Sample, error) {
 		if !(tp > 0) || math.IsInf(tp, 0) {
 			return nil, fmt.Errorf("%s has throughput %v msgs/s; a baseline needs a positive, finite one", run, tp)
 		}
+		if r.Delivered <= 0 || r.ElapsedNs <= 0 {
+			return nil, fmt.Errorf("%s has %d deliveries in %s; a baseline needs a run that delivered something", run, r.Delivered, time.Duration(r.ElapsedNs))
+		}
 		if r.P50Ns <= 0 || r.P99Ns < r.P50Ns {
 			return nil, fmt.Errorf("%s has p50 %s and p99 %s; a baseline needs 0 < p50 ≤ p99",
 				run, time.Duration(r.P50Ns), time.Duration(r.P99Ns))
@@ -195,9 +212,13 @@ func checkConfig(c sim.Config) error {
 
 // configOf turns the json config back into a sim.Config.
 func configOf(c JSONConfig) sim.Config {
-	return sim.Config{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
+	cfg := sim.Config{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
 		Dispatch: sim.Dispatch(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
 		Rate: c.Rate, Arrival: sim.Arrival(c.Arrival), Work: time.Duration(c.WorkNs), WorkDist: sim.WorkDist(c.WorkDist),
 		WorkKind: sim.WorkKind(c.WorkKind), Duration: time.Duration(c.DurationNs), Warmup: time.Duration(c.WarmupNs),
 		Transport: orChan(c.Transport)}
+	if cfg.Messages == 0 && cfg.Duration > 0 {
+		cfg.Messages = cfg.UnlimitedMessages() // messages 0: the duration decided
+	}
+	return cfg
 }

@@ -10,13 +10,13 @@ import (
 
 const goodRun = `{"schema_version":1,"kind":"run","ok":true,
  "config":{"messages":2000,"producers":1,"queues":1,"consumers":1,"dispatch":"fanout","keys":1024,"batch":1,"size":16},
- "runs":[{"throughput_msgs_per_s":1e6,"p50_ns":1000,"p99_ns":5000,"ok":true}]}`
+ "runs":[{"throughput_msgs_per_s":1e6,"p50_ns":1000,"p99_ns":5000,"ok":true,"delivered":2000,"elapsed_ns":2000000}]}`
 
 const goodSweep = `{"schema_version":1,"kind":"sweep",
  "config":{"messages":2000,"producers":1,"queues":1,"consumers":2,"dispatch":"fanout","keys":1024,"batch":1,"size":16},
  "vary":[{"param":"consumers","values":[1,2]}],
- "points":[{"values":[1],"runs":[{"throughput_msgs_per_s":1e6,"p50_ns":1000,"p99_ns":5000}]},
-           {"values":[2],"runs":[{"throughput_msgs_per_s":2e6,"p50_ns":900,"p99_ns":4000}]}]}`
+ "points":[{"values":[1],"runs":[{"throughput_msgs_per_s":1e6,"p50_ns":1000,"p99_ns":5000,"delivered":2000,"elapsed_ns":2000000}]},
+           {"values":[2],"runs":[{"throughput_msgs_per_s":2e6,"p50_ns":900,"p99_ns":4000,"delivered":2000,"elapsed_ns":1000000}]}]}`
 
 // A baseline is what a later run must not fall behind, so anything that
 // could make that comparison meaningless is refused with a line saying why.
@@ -32,9 +32,13 @@ func TestReadBaselineRefuses(t *testing.T) {
 		{"no verdict", strings.Replace(goodRun, `"ok":true,`, ``, 1), "has no check verdict"},
 		{"a run that lost messages", strings.Replace(goodRun, `"ok":true,`, `"ok":false,"lost":999,`, 1), "999 lost"},
 		{"a run that failed otherwise", strings.Replace(goodRun, `"ok":true,`, `"ok":false,`, 1), "failed its own check"},
-		{"a repeat that lost messages", strings.Replace(goodRun, `"ok":true}`, `"ok":true,"lost":1}`, 1), "run 1 failed its own check (1 lost"},
+		{"a repeat that lost messages", strings.Replace(goodRun, `"ok":true,"delivered"`, `"ok":true,"lost":1,"delivered"`, 1), "run 1 failed its own check (1 lost"},
 		{"an interrupted run", strings.Replace(goodRun, `"ok":true,`, `"ok":true,"interrupted":true,`, 1), "was interrupted"},
-		{"no runs", strings.Replace(goodRun, `"runs":[{"throughput_msgs_per_s":1e6,"p50_ns":1000,"p99_ns":5000,"ok":true}]`, `"runs":[]`, 1), "has no runs"},
+		{"no runs", strings.Replace(goodRun, `"runs":[{"throughput_msgs_per_s":1e6,"p50_ns":1000,"p99_ns":5000,"ok":true,"delivered":2000,"elapsed_ns":2000000}]`, `"runs":[]`, 1), "has no runs"},
+		{"ok, yet counts that say otherwise", strings.Replace(goodRun, `"ok":true,`, `"ok":true,"lost":3,`, 1), "3 lost"},
+		{"a run that delivered nothing", strings.Replace(goodRun, `"delivered":2000`, `"delivered":0`, 1), "delivered something"},
+		{"a run that took no time", strings.Replace(goodRun, `"elapsed_ns":2000000`, `"elapsed_ns":0`, 1), "delivered something"},
+		{"ended by a signal", strings.Replace(goodRun, `"ok":true,`, `"ok":true,"ended_by":"interrupted",`, 1), "was interrupted"},
 		{"zero throughput", strings.Replace(goodRun, `1e6`, `0`, 1), "throughput 0 msgs/s"},
 		{"negative throughput", strings.Replace(goodRun, `1e6`, `-76273649`, 1), "throughput -7.6273649e+07"},
 		{"zero latency", strings.Replace(strings.Replace(goodRun, `"p50_ns":1000`, `"p50_ns":0`, 1), `"p99_ns":5000`, `"p99_ns":0`, 1), "0 < p50 ≤ p99"},
@@ -42,7 +46,7 @@ func TestReadBaselineRefuses(t *testing.T) {
 		{"an unknown kind", strings.Replace(goodRun, `"kind":"run"`, `"kind":"plot"`, 1), `kind "plot"`},
 		{"a sweep with no points", strings.Replace(goodSweep, `"points":[`, `"points":[],"x":[`, 1), "a sweep with no points"},
 		{"a sweep point that lost", strings.Replace(goodSweep, `{"values":[2],`, `{"values":[2],"lost":5,`, 1), "point [2] failed its own check (5 lost"},
-		{"a sweep point without runs", strings.Replace(goodSweep, `{"values":[2],"runs":[{"throughput_msgs_per_s":2e6,"p50_ns":900,"p99_ns":4000}]}`, `{"values":[2],"runs":[]}`, 1), "point [2] has no runs"},
+		{"a sweep point without runs", strings.Replace(goodSweep, `{"values":[2],"runs":[{"throughput_msgs_per_s":2e6,"p50_ns":900,"p99_ns":4000,"delivered":2000,"elapsed_ns":1000000}]}`, `{"values":[2],"runs":[]}`, 1), "point [2] has no runs"},
 		{"an interrupted sweep", strings.Replace(goodSweep, `"kind":"sweep",`, `"kind":"sweep","interrupted":true,`, 1), "was interrupted"},
 	}
 	for _, tt := range tests {

@@ -53,6 +53,8 @@ func baselineTable(c check.Comparison) table {
 	for _, d := range c.Deltas {
 		verdict := "ok"
 		switch {
+		case d.NoSamples:
+			verdict = "FAIL: no samples"
 		case d.Regressed:
 			verdict = "REGRESSED"
 		case d.Change != 0 && (d.Change > 0) == d.HigherIsBetter:

@@ -40,6 +40,11 @@ func writeCSV(w io.Writer, d Document) error {
 		total.MeanService += q.MeanService / time.Duration(len(res.Queues))
 	}
 	records = append(records, row("total", len(res.Consumers), total, res.Throughput()))
+	// The verdict of the run, so a partial or failed run never reads as a
+	// whole one.
+	records = append(records, nil, []string{"ok", "interrupted", "ended_by", "expected", "not_sent", "seed"},
+		[]string{strconv.FormatBool(res.OK() && !d.interrupted()), strconv.FormatBool(d.interrupted()), res.EndedBy,
+			i64(res.Expected), i64(res.NotSent()), strconv.FormatUint(res.Config.Seed, 10)})
 	if len(res.Series) > 0 {
 		records = append(records, nil, []string{"interval_start_ns", "deliveries", "throughput_msgs_per_s", "p50_ns", "p99_ns"})
 		for _, iv := range res.Series {
@@ -49,16 +54,17 @@ func writeCSV(w io.Writer, d Document) error {
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	if len(d.Runs) > 1 {
-		records = append(records, nil, []string{"run", "elapsed_ns", "delivered", "lost", "duplicated", "throughput_msgs_per_s", "p50_ns", "p99_ns", "p999_ns"})
+		records = append(records, nil, []string{"run", "elapsed_ns", "delivered", "lost", "duplicated", "throughput_msgs_per_s", "p50_ns", "p99_ns", "p999_ns", "ok", "interrupted"})
 		for i, r := range d.Runs {
 			records = append(records, []string{strconv.Itoa(i + 1), i64(int64(r.Elapsed)), i64(r.Delivered), i64(r.Lost), i64(r.Duplicated),
-				strconv.FormatFloat(r.Throughput(), 'f', 1, 64), i64(int64(r.Latency.P50)), i64(int64(r.Latency.P99)), i64(int64(r.Latency.P999))})
+				strconv.FormatFloat(r.Throughput(), 'f', 1, 64), i64(int64(r.Latency.P50)), i64(int64(r.Latency.P99)), i64(int64(r.Latency.P999)),
+				strconv.FormatBool(r.OK() && !r.Interrupted), strconv.FormatBool(r.Interrupted)})
 		}
 	}
 	if len(d.Assertions) > 0 {
-		records = append(records, nil, []string{"assertion", "metric", "op", "want", "actual", "unit", "ok"})
+		records = append(records, nil, []string{"assertion", "metric", "op", "want", "actual", "unit", "ok", "no_samples"})
 		for _, o := range d.Assertions {
-			records = append(records, []string{o.Expr, o.Metric, o.Op, f(o.Want), f(o.Actual), unitOf[o.Kind], strconv.FormatBool(o.OK)})
+			records = append(records, []string{o.Expr, o.Metric, o.Op, f(o.Want), f(o.Actual), unitOf[o.Kind], strconv.FormatBool(o.OK), strconv.FormatBool(o.NoSamples)})
 		}
 	}
 	if c := d.Baseline; c != nil {

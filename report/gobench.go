@@ -13,15 +13,32 @@ import (
 // two commits' msgsim runs unchanged (benchstat old.txt new.txt). The name
 // carries the topology as key=value parts; the iteration count is the
 // number of deliveries, so ns/op is the time per delivery.
-func writeGoBench(w io.Writer, d Document) error { return writeGoBenchRuns(w, d.runs()) }
+func writeGoBench(w io.Writer, d Document) error { return writeGoBenchRuns(w, d.runs(), d.interrupted()) }
 
 // writeGoBenchRuns writes one line per run; a sweep's points differ in
-// their names, so benchstat sets each point's runs apart.
-func writeGoBenchRuns(w io.Writer, runs []sim.Result) error {
+// their names, so benchstat sets each point's runs apart. A run cut short
+// by a signal, or with nothing measured after its warm-up, is no sample:
+// it is left out, and a configuration line at the end says so (benchstat
+// shows it, and no result follows it to change).
+func writeGoBenchRuns(w io.Writer, runs []sim.Result, interrupted bool) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "goos: %s\ngoarch: %s\npkg: msgsim\n", goos, goarch)
+	var cut, empty int
 	for _, r := range runs {
-		fmt.Fprintln(ew, goBenchLine(r))
+		switch {
+		case r.Interrupted:
+			cut++
+		case r.MeasuredDeliveries() <= 0 || r.MeasuredTime() <= 0:
+			empty++
+		default:
+			fmt.Fprintln(ew, goBenchLine(r))
+		}
+	}
+	if cut > 0 || interrupted {
+		fmt.Fprintf(ew, "msgsim-interrupted: the invocation was interrupted; %d cut-short runs left out\n", cut)
+	}
+	if empty > 0 {
+		fmt.Fprintf(ew, "msgsim-no-samples: %d runs measured nothing after the warm-up and are left out\n", empty)
 	}
 	return ew.err
 }
@@ -48,7 +65,7 @@ func GoBenchName(r sim.Result) string {
 // goBenchLine counts the deliveries throughput counts (after the warm-up)
 // as iterations, over the same time, so ns/op is 1/throughput.
 func goBenchLine(r sim.Result) string {
-	n := max(r.MeasuredDeliveries(), 1)
+	n := r.MeasuredDeliveries()
 	nsPerOp := float64(r.MeasuredTime()) / float64(n)
 	return fmt.Sprintf("%s\t%d\t%s ns/op\t%s msgs/s\t%s B/s\t%d p50-ns\t%d p99-ns\t%d p999-ns\t%d lost\t%d duplicated",
 		GoBenchName(r), n, g(nsPerOp), g(r.Throughput()), g(r.BytesPerSecond()),

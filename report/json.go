@@ -111,6 +111,7 @@ type JSONDelta struct {
 	Runs      int     `json:"current_runs"`
 	Change    float64 `json:"change"`
 	Regressed bool    `json:"regressed"`
+	NoSamples bool    `json:"no_samples"` // nothing measured to compare: counts as regressed
 }
 
 var unitOf = map[check.Kind]string{check.Count: "count", check.Rate: "msgs/s", check.ByteRate: "B/s", check.Duration: "ns"}
@@ -207,10 +208,14 @@ type JSONConsumer struct {
 // NewJSON converts a Result to the json document.
 func NewJSON(res sim.Result) JSONResult {
 	c := res.Config
+	messages := c.Messages
+	if c.UntilDuration() {
+		messages = 0 // the duration decides; the internal bound is no plan
+	}
 	out := JSONResult{
 		SchemaVersion: SchemaVersion,
 		Kind:          "run",
-		Config: JSONConfig{Messages: c.Messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
+		Config: JSONConfig{Messages: messages, Producers: c.Producers, Queues: c.Queues, Consumers: c.Consumers,
 			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
 			Rate: c.Rate, Arrival: string(c.Arrival), WorkNs: int64(c.Work), WorkDist: string(c.WorkDist), WorkKind: string(c.WorkKind),
 			DurationNs: int64(c.Duration), WarmupNs: int64(c.Warmup), IntervalNs: int64(c.Interval),
@@ -226,7 +231,7 @@ func NewJSON(res sim.Result) JSONResult {
 		Duplicated:          res.Duplicated,
 		OrderChecked:        res.OrderChecked,
 		Reordered:           res.Reordered,
-		OK:                  res.OK(),
+		OK:                  res.OK() && !res.Interrupted,
 		Bytes:               res.Bytes,
 		ThroughputMsgsPerS:  res.Throughput(),
 		ThroughputBytesPerS: res.BytesPerSecond(),
@@ -254,11 +259,7 @@ func NewJSON(res sim.Result) JSONResult {
 	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
 	out.DepthMeasured = res.DepthMeasured
 	out.SlowConsumers, out.TransportError = res.SlowConsumers, res.TransportError
-	out.Series = []JSONInterval{}
-	for _, iv := range res.Series {
-		out.Series = append(out.Series, JSONInterval{StartNs: int64(iv.Start), Deliveries: iv.Deliveries,
-			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99)})
-	}
+	out.Series = jsonSeries(res.Series)
 	for i, cr := range res.Consumers {
 		out.Consumers[i] = JSONConsumer{Queue: cr.Queue, Consumer: cr.Consumer, Delivered: cr.Delivered}
 	}
@@ -280,6 +281,7 @@ func NewJSONDocument(d Document) JSONResult {
 	}
 	out.RunsPlanned = max(d.Planned, len(out.Runs))
 	out.Interrupted = d.interrupted()
+	out.OK = out.OK && !out.Interrupted
 	out.Assertions = jsonAssertions(d.Assertions)
 	out.Baseline = jsonBaseline(d.Baseline)
 	return out
@@ -301,7 +303,7 @@ func jsonBaseline(c *check.Comparison) *JSONBaseline {
 	b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed()}
 	for _, m := range c.Deltas {
 		b.Metrics = append(b.Metrics, JSONDelta{Metric: m.Metric, Unit: unitOf[m.Kind], Baseline: m.Old, Current: m.New,
-			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed})
+			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed, NoSamples: m.NoSamples})
 	}
 	return b
 }
@@ -318,4 +320,13 @@ func orChan(t string) string {
 		return "chan"
 	}
 	return t
+}
+
+func jsonSeries(series []sim.Interval) []JSONInterval {
+	out := []JSONInterval{}
+	for _, iv := range series {
+		out = append(out, JSONInterval{StartNs: int64(iv.Start), Deliveries: iv.Deliveries,
+			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99)})
+	}
+	return out
 }

@@ -114,7 +114,7 @@ func ConfigLine(res sim.Result) string {
 	c := res.Config
 	var b strings.Builder
 	msgs := countStr(c.Messages) + " messages"
-	if c.Duration > 0 && c.Messages >= c.UnlimitedMessages() {
+	if c.UntilDuration() {
 		msgs = "messages until --duration"
 	}
 	fmt.Fprintf(&b, "%s: %s × %s → %s × %s per queue, buffer %s, %s B payload",
@@ -194,6 +194,10 @@ func Verdict(res sim.Result) string {
 		}
 	}
 	switch {
+	case res.Interrupted && res.Sent == 0:
+		return "interrupted before any message was sent: nothing was checked"
+	case res.Interrupted && res.Config.UntilDuration() && res.EndedBy == "interrupted":
+		fmt.Fprintf(&b, "; interrupted after %s of the planned --duration %s", units.Duration(res.Elapsed), res.Config.Duration)
 	case res.Interrupted && res.NotSent() > 0:
 		fmt.Fprintf(&b, "; interrupted: %s of %s deliveries not sent (not counted as lost)", countStr(res.NotSent()), countStr(res.Expected))
 	case res.Interrupted:

@@ -211,12 +211,17 @@ func TestCSVShape(t *testing.T) {
 	if err := report.Write(&buf, healthy(), report.CSV); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := csv.NewReader(&buf).ReadAll()
+	r := csv.NewReader(&buf)
+	r.FieldsPerRecord = -1 // sections differ in width
+	recs, err := r.ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 1+3+1 || recs[4][0] != "total" || recs[4][3] != "3000000" {
-		t.Fatalf("want header, 3 queues, total; got %q", recs)
+	if len(recs) != 1+3+1+2 || recs[4][0] != "total" || recs[4][3] != "3000000" {
+		t.Fatalf("want header, 3 queues, total, then the verdict section; got %q", recs)
+	}
+	if strings.Join(recs[5], ",") != "ok,interrupted,ended_by,expected,not_sent,seed" || recs[6][0] != "true" || recs[6][1] != "false" {
+		t.Fatalf("verdict section %q", recs[5:])
 	}
 }
 

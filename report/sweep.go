@@ -31,7 +31,7 @@ func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
 		for _, p := range res.Points {
 			runs = append(runs, p.Runs...)
 		}
-		return writeGoBenchRuns(w, runs)
+		return writeGoBenchRuns(w, runs, res.Interrupted)
 	case Table, Markdown:
 		ew := &errWriter{w: w}
 		title := fmt.Sprintf("sweep of %s: %s", axisNames(res.Axes), SweepConfigLine(res))
@@ -127,9 +127,16 @@ func sweepTable(res sweep.Result) table {
 			eff = fmt.Sprintf("%.0f%%", 100*e)
 		}
 		verdict := "ok"
-		if len(p.Problems) > 0 {
+		switch {
+		case p.Interrupted:
+			verdict = "cut short"
+			notes = append(notes, fmt.Sprintf("%s: interrupted; not judged", pointName(res, p.Point)))
+		case len(p.Problems) > 0:
 			verdict = "FAIL"
 			notes = append(notes, fmt.Sprintf("%s: %s", pointName(res, p.Point), strings.Join(p.Problems, "; ")))
+		}
+		for _, n := range p.Notes {
+			notes = append(notes, fmt.Sprintf("%s: %s", pointName(res, p.Point), n))
 		}
 		t.rows = append(t.rows, []string{pointLabel(res, p.Point), rateStr(p.Throughput), fmt.Sprintf("%.0f%%", 100*p.Spread),
 			fmt.Sprintf("%.2f×", res.Speedup(i)), eff, durStr(p.P50), durStr(p.P99), countStr(p.Lost), verdict})
@@ -216,7 +223,10 @@ type JSONPoint struct {
 	Duplicated         int64           `json:"duplicated"`
 	Reordered          int64           `json:"reordered"`
 	OK                 bool            `json:"ok"`       // the point passed: exactly once, assertions, baseline
+	Interrupted        bool            `json:"interrupted"`
 	Problems           []string        `json:"problems"` // why it did not, a line each
+	Notes              []string        `json:"notes"`    // what was not judged, e.g. no point of the baseline
+	Series             []JSONInterval  `json:"series"`   // the reported run's series (--interval)
 	Runs               []JSONRun       `json:"runs"`
 	Assertions         []JSONAssertion `json:"assertions,omitempty"`
 	Baseline           *JSONBaseline   `json:"baseline,omitempty"`
@@ -228,12 +238,33 @@ func newJSONSweep(res sweep.Result) JSONSweep {
 	for _, a := range res.Axes {
 		out.Vary = append(out.Vary, JSONAxis{Param: a.Param, Values: a.Values})
 	}
+	// The base config's varied fields never ran: 0 says so (each point's
+	// config has what it ran with).
+	for _, a := range res.Axes {
+		switch c := &out.Config; a.Param {
+		case "consumers":
+			c.Consumers = 0
+		case "queues":
+			c.Queues = 0
+		case "producers":
+			c.Producers = 0
+		case "buffer":
+			c.Buffer = 0
+		case "batch":
+			c.Batch = 0
+		case "rate":
+			c.Rate = 0
+		case "work":
+			c.WorkNs = 0
+		}
+	}
 	out.OK = !res.Interrupted
 	for i, p := range res.Points {
-		out.OK = out.OK && len(p.Problems) == 0
+		out.OK = out.OK && len(p.Problems) == 0 && !p.Interrupted
 		jp := JSONPoint{Values: p.Point, Config: NewJSON(sim.Result{Config: p.Config}).Config, ThroughputMsgsPerS: p.Throughput,
 			Spread: p.Spread, Speedup: res.Speedup(i), P50Ns: int64(p.P50), P99Ns: int64(p.P99), Lost: p.Lost, Duplicated: p.Dup,
-			Reordered: p.Reordered, OK: len(p.Problems) == 0, Problems: append([]string{}, p.Problems...),
+			Reordered: p.Reordered, OK: len(p.Problems) == 0 && !p.Interrupted, Interrupted: p.Interrupted,
+			Problems: append([]string{}, p.Problems...), Notes: append([]string{}, p.Notes...), Series: jsonSeries(p.Series),
 			Assertions: jsonAssertions(p.Assertions), Baseline: jsonBaseline(p.Baseline)}
 		if e := res.Efficiency(i); !math.IsNaN(e) {
 			jp.Efficiency = &e
@@ -255,7 +286,8 @@ func writeSweepCSV(w io.Writer, res sweep.Result) error {
 	for _, a := range res.Axes {
 		header = append(header, a.Param)
 	}
-	header = append(header, "throughput_msgs_per_s", "spread", "speedup", "efficiency", "p50_ns", "p99_ns", "lost", "duplicated")
+	header = append(header, "throughput_msgs_per_s", "spread", "speedup", "efficiency", "p50_ns", "p99_ns", "lost", "duplicated",
+		"reordered", "ok", "interrupted", "problems", "seed")
 	records := [][]string{header}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for i, p := range res.Points {
@@ -269,7 +301,9 @@ func writeSweepCSV(w io.Writer, res sweep.Result) error {
 		}
 		rec = append(rec, strconv.FormatFloat(p.Throughput, 'f', 1, 64), strconv.FormatFloat(p.Spread, 'f', 4, 64),
 			strconv.FormatFloat(res.Speedup(i), 'f', 4, 64), eff, strconv.FormatInt(int64(p.P50), 10), strconv.FormatInt(int64(p.P99), 10),
-			strconv.FormatInt(p.Lost, 10), strconv.FormatInt(p.Dup, 10))
+			strconv.FormatInt(p.Lost, 10), strconv.FormatInt(p.Dup, 10), strconv.FormatInt(p.Reordered, 10),
+			strconv.FormatBool(len(p.Problems) == 0 && !p.Interrupted), strconv.FormatBool(p.Interrupted),
+			strings.Join(p.Problems, "; "), strconv.FormatUint(p.Config.Seed, 10))
 		records = append(records, rec)
 	}
 	return cw.WriteAll(records)

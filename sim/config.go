@@ -188,6 +188,13 @@ func (c Config) UnlimitedMessages() int64 {
 	return MaxExpected / max(per, 1)
 }
 
+// UntilDuration reports whether the duration alone decides how many
+// messages are sent (--duration without -n): Messages is then a bound no
+// run reaches, not a plan.
+func (c Config) UntilDuration() bool {
+	return c.Duration > 0 && c.Messages >= c.UnlimitedMessages()
+}
+
 // Expected returns the deliveries a complete run makes: messages × producers,
 // times queues for fan-out.
 func (c Config) Expected() int64 {
@@ -260,11 +267,17 @@ func (c Config) Validate() error {
 		if c.Batch > 1 {
 			return &FieldError{"batch", c.Batch, "1 over NATS (every message is its own publish)"}
 		}
+		if c.Buffer > 0 {
+			return &FieldError{"buffer", c.Buffer, "0 over NATS (the server buffers, not a channel)"}
+		}
 		if c.Size > MaxSize {
 			return &FieldError{"size", c.Size, "at most " + units.Int(MaxSize)}
 		}
 	default:
 		return &FieldError{"transport", fmt.Sprintf("%q", c.Transport), "chan, nats"}
+	}
+	if c.RunID != "" && !plainToken(c.RunID) {
+		return &FieldError{"run-id", fmt.Sprintf("%q", c.RunID), "a plain subject token: letters, digits, - and _, at most 64 (no ., * or >, which would join other runs' subjects)"}
 	}
 	switch c.Role {
 	case "", "all":
@@ -315,4 +328,18 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return units.Int(int64(n)) + " " + word + "s"
+}
+
+// plainToken reports whether s can stand as one token of a NATS subject
+// without matching or splitting others.
+func plainToken(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -217,6 +217,9 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 		if res.Produced == cfg.Messages*int64(cfg.Producers) {
 			res.EndedBy = "messages" // the signal came in the drain, after the last send
 		}
+		if cfg.UntilDuration() {
+			res.Expected = res.Sent // the plan was a time, not a count: nothing is "not sent"
+		}
 	case haltDuration:
 		res.EndedBy = "duration"
 		res.Expected = res.Sent // the duration, not a signal, cut the plan short

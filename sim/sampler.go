@@ -238,11 +238,15 @@ func (s *seriesRecorder) result(first, last int64) []Interval {
 	}
 	var out []Interval
 	for i, h := range hists {
-		start := int64(i) * every
-		span := every
+		// An interval covers [start, end) since base, cut to the part the
+		// run covered: from the first send (the first interval begins
+		// before it) to the last receive.
+		start, end := int64(i)*every, int64(i+1)*every
 		if i == len(hists)-1 {
-			span = max(last-start, 1)
+			end = last
 		}
+		start = max(start, first)
+		span := max(end-start, 1)
 		iv := Interval{Start: time.Duration(start - max(first, 0))}
 		if h != nil {
 			iv.Deliveries = h.TotalCount()

@@ -122,6 +122,22 @@ func TestSeriesCoversTheRun(t *testing.T) {
 	}
 }
 
+// A series starts at the first send, never before it: a closed loop's
+// first send comes after the run's base time.
+func TestSeriesStartsAtTheFirstSend(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Messages, cfg.Interval = 1, 1, 64, 200_000, 10*time.Millisecond
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, iv := range res.Series {
+		if iv.Start < 0 || (i > 0 && iv.Start <= res.Series[i-1].Start) || iv.Throughput < 0 {
+			t.Fatalf("interval %d: %+v", i, iv)
+		}
+	}
+}
+
 // A full buffer in front of a slow consumer shows as depth: the producer
 // fills 100 slots in microseconds and the consumer sleeps 1 ms per message.
 func TestDepthSeesAFullBuffer(t *testing.T) {

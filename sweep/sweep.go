@@ -86,14 +86,15 @@ func ParseVary(spec string) (Axis, error) {
 		hiStr, factor, step := rest, 0.0, 0.0
 		if h, f, ok := strings.Cut(rest, "x"); ok {
 			v, err := strconv.ParseFloat(f, 64)
-			if err != nil || v <= 1 || math.IsInf(v, 0) {
+			if err != nil || !(v > 1) || math.IsInf(v, 0) {
 				return fail("the factor after x must be a number above 1, e.g. 1..16x2")
 			}
 			hiStr, factor = h, v
 		} else if h, st, ok := strings.Cut(rest, "+"); ok {
 			v, err := parse(st)
 			if err != nil || v <= 0 {
-				return fail("the step after + must be positive, e.g. 10..50+10")
+				return fail("the step after + must be %s, e.g. %s", map[bool]string{true: "positive", false: "a positive whole number"}[ax.real()],
+					map[string]string{"work": "100us..500us+100us", "rate": "10k..50k+10k"}[ax.Param]+map[bool]string{true: "", false: "10..50+10"}[ax.real()])
 			}
 			hiStr, step = h, v
 		}
@@ -110,8 +111,8 @@ func ParseVary(spec string) (Axis, error) {
 		}
 		if factor == 0 && step == 0 {
 			step = 1
-			if ax.Param == "work" || ax.Param == "rate" {
-				return fail("a %s range needs a step (+100us) or a factor (x2)", ax.Param)
+			if ax.real() {
+				return fail("a %s range needs a step (%s) or a factor (x2)", ax.Param, map[string]string{"work": "+100us", "rate": "+10k"}[ax.Param])
 			}
 		}
 		if factor > 0 && a <= 0 {
@@ -140,13 +141,16 @@ func ParseVary(spec string) (Axis, error) {
 			return fail("more than %d values", maxPoints)
 		}
 	}
-	if !ax.real() {
-		// A count is what runs: 1..4x1.5 runs 1, 2 and 3 (1.5 and 2.25
-		// rounded), each once, and efficiency is computed from those.
+	// A count is what runs: 1..4x1.5 runs 1, 2 and 3 (1.5 and 2.25
+	// rounded), each once, and efficiency is computed from those. A value
+	// listed twice is a typo, of a count or a rate alike.
+	{
 		seen := map[float64]bool{}
 		var vs []float64
 		for _, v := range ax.Values {
-			v = math.Round(v)
+			if !ax.real() {
+				v = math.Round(v)
+			}
 			if seen[v] {
 				if !isRange {
 					return fail("%s is given twice", FormatValue(ax.Param, v))
@@ -206,8 +210,11 @@ func Grid(axes []Axis) []Point {
 	return points
 }
 
-// Apply sets a point's values into a copy of cfg.
+// Apply sets a point's values into a copy of cfg. A run that --duration
+// alone decides stays one at every point (its message bound depends on
+// producers and queues).
 func Apply(cfg sim.Config, axes []Axis, p Point) sim.Config {
+	untilDuration := cfg.UntilDuration()
 	for i, ax := range axes {
 		v := p[i]
 		switch ax.Param {
@@ -226,6 +233,9 @@ func Apply(cfg sim.Config, axes []Axis, p Point) sim.Config {
 		case "work":
 			cfg.Work = time.Duration(v)
 		}
+	}
+	if untilDuration {
+		cfg.Messages = cfg.UnlimitedMessages()
 	}
 	return cfg
 }
@@ -247,6 +257,11 @@ type PointResult struct {
 	// Problems says, a line each, why the point failed its verdict (lost
 	// messages, failed assertions, a regression); empty when it passed.
 	Problems []string
+	// Notes say what was not judged: no point of the baseline to compare.
+	Notes []string
+	// Interrupted: a signal cut the point short, so it was not judged.
+	Interrupted bool
+	Series      []sim.Interval // the reported run's series, with --interval
 }
 
 // Result is a whole sweep.

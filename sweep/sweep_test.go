@@ -60,8 +60,12 @@ func TestParseVaryRejects(t *testing.T) {
 		{"work=1ms..5ms", "needs a step"},
 		{"work=fast", "not a duration"},
 		{"rate=-5", "not a rate"},
-		{"producers=1..9+0", "step after + must be positive"},
+		{"producers=1..9+0", "step after + must be a positive whole number"},
 		{"consumers=2,2", "2 is given twice"},
+		{"rate=1k,1k", "1.00k is given twice"},
+		{"consumers=1..3xNaN", "factor after x must be a number above 1"},
+		{"rate=1k..3k", "needs a step (+10k)"},
+		{"consumers=1..4+0.5", "a positive whole number"},
 	}
 	for _, tt := range tests {
 		_, err := sweep.ParseVary(tt.spec)
