@@ -13,7 +13,9 @@ import (
 // two commits' msgsim runs unchanged (benchstat old.txt new.txt). The name
 // carries the topology as key=value parts; the iteration count is the
 // number of deliveries, so ns/op is the time per delivery.
-func writeGoBench(w io.Writer, d Document) error { return writeGoBenchRuns(w, d.runs(), d.interrupted()) }
+func writeGoBench(w io.Writer, d Document) error {
+	return writeGoBenchRuns(w, d.runs(), d.interrupted())
+}
 
 // writeGoBenchRuns writes one line per run; a sweep's points differ in
 // their names, so benchstat sets each point's runs apart. A run cut short

@@ -222,7 +222,7 @@ type JSONPoint struct {
 	Lost               int64           `json:"lost"`
 	Duplicated         int64           `json:"duplicated"`
 	Reordered          int64           `json:"reordered"`
-	OK                 bool            `json:"ok"`       // the point passed: exactly once, assertions, baseline
+	OK                 bool            `json:"ok"` // the point passed: exactly once, assertions, baseline
 	Interrupted        bool            `json:"interrupted"`
 	Problems           []string        `json:"problems"` // why it did not, a line each
 	Notes              []string        `json:"notes"`    // what was not judged, e.g. no point of the baseline
