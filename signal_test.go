@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/msgsim/msgsim/invoke"
 )
 
 // A signal at any moment of a command gives a partial report marked
@@ -166,5 +168,24 @@ func TestSignalHandlers(t *testing.T) {
 	handleSignal(io.Discard)
 	if len(codes) != 1 || codes[0] != 130 || errb.String() != "msgsim: interrupted: draining\nmsgsim: second signal; exiting at once without a report\n" {
 		t.Fatalf("exit codes %v, stderr %q", codes, errb.String())
+	}
+}
+
+// A signal while the report goes out still means exit 130: the report is
+// whole, and the exit line says it was interrupted all the same.
+func TestSignalWhileTheReportIsWrittenExits130(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out bytes.Buffer
+	con := &console{stdout: &out, stderr: &lockedWriter{w: io.Discard}}
+	render := func(w io.Writer) error {
+		cancel() // the signal arrives as the report is rendered
+		_, err := io.WriteString(w, "report\n")
+		return err
+	}
+	err := finish(ctx, options{}, con, nil, invoke.Verdict{}, render, nil)
+	var ie interruptedError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "interrupted while the report was written") || out.String() != "report\n" {
+		t.Fatalf("got %v, stdout %q", err, out.String())
 	}
 }

@@ -96,6 +96,12 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"a buffer over NATS", nil, []string{"--transport", "nats", "-b", "10"}, "--buffer: 10 is out of range (want 0 over NATS"},
 		{"a series too big to keep", nil, []string{"-q", "300", "-c", "1", "--interval", "1s"}, "--interval: 1s is out of range (want no --interval: a series is kept up to 256 consumers"},
 		{"max regression without a baseline", nil, []string{"--max-regression", "5%"}, "--max-regression: only applies with --baseline"},
+		{"two outputs to one file", nil, []string{"-o", "same.json", "--save-baseline", "./same.json"}, `--save-baseline: "./same.json" is also --output's file`},
+		{"quiet and a trace", nil, []string{"--quiet", "--trace", "5"}, "--quiet: --trace prints deliveries on stderr"},
+		{"a token for the embedded server", nil, []string{"--transport", "nats", "--nats-token", "s3cret"}, "--nats-token: only applies with --nats-url"},
+		{"a wildcard run-id", nil, []string{"--transport", "nats", "--run-id", "*"}, `--run-id: "*" is not allowed here (want a plain subject token`},
+		{"a hexadecimal percentage", nil, []string{"--baseline", "x.json", "--max-regression", "0x1p-2"}, `--max-regression: "0x1p-2" is not a percentage`},
+		{"a count's real range", nil, []string{"-b", "-1"}, `--buffer: "-1" is out of range (want 0..16,777,216)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -254,3 +254,41 @@ func TestConfigDiff(t *testing.T) {
 		t.Fatalf("%v", d)
 	}
 }
+
+// A producer-role process counts no deliveries: its consumers do,
+// elsewhere. Every metric but elapsed has no samples there.
+func TestProducerRoleHasNoSamples(t *testing.T) {
+	r := run(1e6, time.Millisecond, 0)
+	r.Role = sim.RoleProducer
+	got := judged(t, "lost==0,delivered==0,p99<=1h,elapsed<=1h", r)
+	for i, want := range []bool{true, true, true, false} {
+		if got[i].NoSamples != want || got[i].OK == want {
+			t.Errorf("%s: no samples %v, ok %v", got[i].Expr, got[i].NoSamples, got[i].OK)
+		}
+	}
+}
+
+// A comparison with a run that measured nothing cannot pass.
+func TestCompareWithNoSamplesRegresses(t *testing.T) {
+	base := []check.Sample{{Throughput: 100, P50: 10, P99: 100}}
+	c := check.Compare("b.json", base, []check.Sample{{Unmeasured: true}}, 1)
+	for _, d := range c.Deltas {
+		if !d.NoSamples || !d.Regressed {
+			t.Errorf("%s: %+v", d.Metric, d)
+		}
+	}
+	allWarm := sim.Result{Elapsed: time.Second, Delivered: 10, WarmupDeliveries: 10}
+	allWarm.Config.Warmup = time.Hour
+	if !check.SampleOf(allWarm).Unmeasured {
+		t.Error("a run with every delivery in the warm-up measured something")
+	}
+}
+
+func judged(t *testing.T, exprs string, runs ...sim.Result) []check.Outcome {
+	t.Helper()
+	as, err := check.Parse(exprs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return check.Judge(as, runs)
+}

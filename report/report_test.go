@@ -258,3 +258,19 @@ func TestWriteReportsWriterErrors(t *testing.T) {
 		}
 	}
 }
+
+// A run cut short, or one that measured nothing after its warm-up, is no
+// benchmark sample: gobench leaves it out and says so.
+func TestGoBenchLeavesOutWhatIsNoSample(t *testing.T) {
+	whole, cut, empty := healthy(), healthy(), healthy()
+	cut.Interrupted = true
+	empty.Config.Warmup, empty.WarmupDeliveries = time.Hour, empty.Delivered
+	var buf bytes.Buffer
+	if err := report.WriteDocument(&buf, report.Document{Result: whole, Runs: []sim.Result{whole, cut, empty}}, report.GoBench); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, "BenchmarkMsgsim") != 1 || !strings.Contains(out, "msgsim-interrupted:") || !strings.Contains(out, "msgsim-no-samples: 1 runs") {
+		t.Fatalf("%s", out)
+	}
+}
