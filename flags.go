@@ -190,6 +190,11 @@ func parseOptions(c *cli.Context, cmd string, axes []sweep.Axis) (options, error
 	if err := o.plan.Config.Validate(); err != nil {
 		return o, p.validation(err)
 	}
+	if o.plan.Config.NATSURL != "" {
+		if err := sim.ParseURLs(o.plan.Config.NATSURL); err != nil {
+			return o, p.validation(err)
+		}
+	}
 	if err := check.Validate(o.plan.Assertions, o.plan.Config); err != nil {
 		return o, usageError{"--assert" + fromEnv(c, "assert") + ": " + strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" ")}
 	}

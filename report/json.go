@@ -155,6 +155,7 @@ type JSONConfig struct {
 	IntervalNs int64   `json:"interval_ns"`
 	Transport  string  `json:"transport"`
 	NATSURL    string  `json:"nats_url"`
+	RunID      string  `json:"run_id"` // over NATS, the subject prefix used
 }
 
 // JSONLatency is a latency distribution in nanoseconds.
@@ -219,7 +220,7 @@ func NewJSON(res sim.Result) JSONResult {
 			Dispatch: string(c.Dispatch), Keys: c.Keys, Buffer: c.Buffer, Batch: max(c.Batch, 1), Size: c.Size, Seed: c.Seed, Procs: c.Procs,
 			Rate: c.Rate, Arrival: string(c.Arrival), WorkNs: int64(c.Work), WorkDist: string(c.WorkDist), WorkKind: string(c.WorkKind),
 			DurationNs: int64(c.Duration), WarmupNs: int64(c.Warmup), IntervalNs: int64(c.Interval),
-			Transport: orChan(c.Transport), NATSURL: c.NATSURL},
+			Transport: orChan(c.Transport), NATSURL: sim.RedactURLs(c.NATSURL), RunID: c.RunID},
 		Start:               res.Start.UTC(),
 		ElapsedNs:           int64(res.Elapsed),
 		Produced:            res.Produced,

@@ -156,7 +156,7 @@ func WorkloadLine(res sim.Result) string {
 	if res.Config.Transport == "nats" {
 		where := "embedded nats-server"
 		if res.Config.NATSURL != "" {
-			where = "nats-server at " + res.Config.NATSURL
+			where = "nats-server at " + sim.RedactURLs(res.Config.NATSURL)
 		}
 		parts = append(parts, fmt.Sprintf("transport: %s, %s slow-consumer events", where, countStr(res.SlowConsumers)))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -150,6 +151,11 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	}
 	if cfg.Transport == "nats" && cfg.DrainTimeout == 0 {
 		cfg.DrainTimeout = DefaultDrainTimeout
+	}
+	if cfg.Transport == "nats" && cfg.RunID == "" {
+		// Unique per process, so two runs sharing a server (CI jobs that
+		// pin one seed) never share subjects; split roles must name theirs.
+		cfg.RunID = "r" + strconv.FormatUint(rand.Uint64(), 36)
 	}
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))

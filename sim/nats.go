@@ -69,10 +69,7 @@ type natsTransport struct {
 
 func newNATSTransport(cfg Config) (*natsTransport, error) {
 	t := &natsTransport{url: cfg.NATSURL}
-	runID := cfg.RunID
-	if runID == "" {
-		runID = strconv.FormatUint(cfg.Seed, 36)
-	}
+	runID := cfg.RunID // set by Run: given, or unique to this process
 	if cfg.Dispatch == Fanout {
 		t.subject = func(int) string { return "msgsim." + runID + ".fanout" }
 	} else {
@@ -115,7 +112,7 @@ func newNATSTransport(cfg Config) (*natsTransport, error) {
 func (t *natsTransport) connect() (*nats.Conn, error) {
 	nc, err := nats.Connect(t.url, t.opts...)
 	if err != nil {
-		where := t.url
+		where := RedactURLs(t.url)
 		if where == "" {
 			where = "the embedded server"
 		}

@@ -146,3 +146,32 @@ func TestNATSRoles(t *testing.T) {
 		})
 	}
 }
+
+// Two runs sharing a server with one seed (CI jobs pin seeds) never mix:
+// each process picks its own run-id.
+func TestNATSRunsSharingAServerDoNotMix(t *testing.T) {
+	ns := startServer(t)
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	cfg := natsConfig(sim.Fanout, 1, 2, 1)
+	cfg.NATSURL, cfg.Messages = ns.ClientURL(), 20_000
+	var wg sync.WaitGroup
+	results := make([]sim.Result, 2)
+	errs := make([]error, 2)
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			results[i], errs[i] = sim.Run(context.Background(), cfg)
+		}(i)
+	}
+	wg.Wait()
+	for i, res := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		checkExact(t, cfg, res)
+	}
+	if results[0].Config.RunID == results[1].Config.RunID || results[0].Config.RunID == "" {
+		t.Fatalf("run-ids %q and %q", results[0].Config.RunID, results[1].Config.RunID)
+	}
+}
