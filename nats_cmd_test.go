@@ -34,8 +34,8 @@ func TestCLISecretsNeverPrint(t *testing.T) {
 	runs = append(runs,
 		[]string{"--format", "json", "-o", filepath.Join(dir, "out.json"), "--save-baseline", filepath.Join(dir, "base.json")},
 		[]string{"--nats-url", fmt.Sprintf("nats://%s:wrong%s@%s", user, password, port)}, // refused by the server
-		[]string{"--nats-url", fmt.Sprintf("nats://%s:%s@127.0.0.1:1", user, password)},     // nothing listens
-		[]string{"--nats-url", fmt.Sprintf("nats://%s:%s@h%%zz:1", user, password)},          // does not parse
+		[]string{"--nats-url", fmt.Sprintf("nats://%s:%s@127.0.0.1:1", user, password)},   // nothing listens
+		[]string{"--nats-url", fmt.Sprintf("nats://%s:%s@h%%zz:1", user, password)},       // does not parse
 		[]string{"--nats-url", fmt.Sprintf("nats://%s:%s@%s", user, password, port), "--drain-timeout", "0"},
 	)
 	for _, extra := range runs {
