@@ -10,7 +10,7 @@ import (
 type tally struct {
 	seen     *seenSet
 	size     uint64
-	chunk    *[chunkWords]uint64 // the seen set's chunk for slots chunkAt<<chunkShift…
+	chunk    []uint64 // the seen set's chunk for slots chunkAt<<chunkShift…
 	chunkAt  int64
 	word     int64   // slot>>6 of the bits gathered in mask
 	mask     uint64  // bits of word received but not yet written to the set
