@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // message is what travels through a queue: 24 bytes and no pointers, so a
@@ -463,6 +465,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 	// so no new 270 KB arrays are faulted in.
 	var totalCounts *hdrCounts
 	var totalClamped int64
+	var scratch *hdrhistogram.Histogram
 	res.Queues = make([]QueueResult, cfg.Queues)
 	res.Consumers = make([]ConsumerResult, len(r.consumers))
 	for q := range res.Queues {
@@ -510,8 +513,13 @@ func (r *run) collect(res *Result) (first, last int64) {
 				totalCounts.add(qCounts)
 			}
 		case PerQueue:
-			qr.Latency = summarize(r.shared[q].h, clamped)
-			total.Merge(r.shared[q].h)
+			if scratch == nil { // one for all queues: 270 KB each to fault in
+				scratch = newHistogram()
+			}
+			scratch.Reset()
+			r.shared[q].recordInto(scratch)
+			qr.Latency = summarize(scratch, clamped)
+			r.shared[q].recordInto(total)
 		}
 		totalClamped += clamped
 		res.Sent += qr.Sent
@@ -529,7 +537,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 		}
 	case Sharded:
 		for _, s := range r.shared {
-			total.Merge(s.h)
+			s.recordInto(total)
 		}
 	}
 	res.Latency = summarize(total, totalClamped)
