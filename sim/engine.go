@@ -157,13 +157,15 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
 	}
 	collectIfLarge()
+	// The run's state first, from fresh memory that stays unresident until
+	// used; pre-faulted memory is left to the goroutines, which use it all.
+	r := newRun(cfg, fault)
 	prefaultStart := time.Now()
 	prefaulted := prefaultFor(cfg)
 	prefaultTook := time.Since(prefaultStart)
 	// Watch the runtime from here: the pre-faulting buffer is not the run's
 	// heap, and its GC not the run's.
 	mon := startRuntimeMonitor()
-	r := newRun(cfg, fault)
 	r.mon = mon
 	if cfg.Progress != nil {
 		cfg.Progress.attach(r)
