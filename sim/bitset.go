@@ -6,9 +6,11 @@ import "sync/atomic"
 // message and a duplicated one cannot cancel out in a count. Memory is
 // allocated in chunks on first touch: a run that is interrupted early, or
 // that is huge but short-lived, pays only for what it used, and the size of
-// the plan never has to fit in memory up front.
+// the plan never has to fit in memory up front. The last chunk is only as
+// long as the set needs, so a set of a few bits costs a few words, not a
+// whole chunk (a 100,000-queue run of one message each once took 12 GiB).
 type seenSet struct {
-	chunks []atomic.Pointer[[chunkWords]uint64]
+	chunks []atomic.Pointer[[]uint64]
 	n      uint64 // bits
 	shared bool   // more than one goroutine sets bits: use atomic OR
 }
@@ -20,7 +22,7 @@ const (
 )
 
 func newSeenSet(n int64, shared bool) *seenSet {
-	return &seenSet{chunks: make([]atomic.Pointer[[chunkWords]uint64], (n+chunkBits-1)/chunkBits), n: uint64(n), shared: shared}
+	return &seenSet{chunks: make([]atomic.Pointer[[]uint64], (n+chunkBits-1)/chunkBits), n: uint64(n), shared: shared}
 }
 
 // set marks bit i and reports whether it was already set (a duplicate).
@@ -31,16 +33,18 @@ func (s *seenSet) set(i int64) (dup bool) {
 }
 
 // chunk returns the chunk holding bit i, allocating it on first touch.
-func (s *seenSet) chunk(i int64) *[chunkWords]uint64 {
+// Consumers keep the chunk they last used, so this runs once per 2^20
+// slots, not per message.
+func (s *seenSet) chunk(i int64) []uint64 {
 	if c := s.chunks[i>>chunkShift].Load(); c != nil {
-		return c
+		return *c
 	}
 	return s.alloc(i)
 }
 
 // markBits sets mask in the word of c holding bit i and returns the bits of
 // mask that were already set.
-func markBits(c *[chunkWords]uint64, i int64, mask uint64, shared bool) uint64 {
+func markBits(c []uint64, i int64, mask uint64, shared bool) uint64 {
 	w := &c[(i&(chunkBits-1))>>6]
 	if shared {
 		return atomic.OrUint64(w, mask) & mask
@@ -50,13 +54,19 @@ func markBits(c *[chunkWords]uint64, i int64, mask uint64, shared bool) uint64 {
 	return old & mask
 }
 
-// alloc installs the chunk holding bit i. Two goroutines may race; the
-// loser's chunk is dropped.
-func (s *seenSet) alloc(i int64) *[chunkWords]uint64 {
-	p := &s.chunks[i>>chunkShift]
-	c := new([chunkWords]uint64)
-	if p.CompareAndSwap(nil, c) {
+// alloc installs the chunk holding bit i: chunkWords words, or what is left
+// of the set for the last chunk. Two goroutines may race; the loser's chunk
+// is dropped.
+func (s *seenSet) alloc(i int64) []uint64 {
+	k := i >> chunkShift
+	words := uint64(chunkWords)
+	if int(k) == len(s.chunks)-1 {
+		words = (s.n - uint64(k)<<chunkShift + 63) / 64
+	}
+	c := make([]uint64, words)
+	p := &s.chunks[k]
+	if p.CompareAndSwap(nil, &c) {
 		return c
 	}
-	return p.Load()
+	return *p.Load()
 }

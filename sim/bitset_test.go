@@ -95,3 +95,23 @@ func FuzzTallyMatchesModel(f *testing.F) {
 		}
 	})
 }
+
+// A set is charged for the bits it holds: its last chunk is cut to the set's
+// length, so a thousand one-message queues do not cost a thousand chunks.
+func TestSeenSetLastChunkIsCutToTheSet(t *testing.T) {
+	for _, tt := range []struct {
+		n         int64
+		lastWords int
+	}{{1, 1}, {64, 1}, {65, 2}, {chunkBits, chunkWords}, {chunkBits + 1, 1}, {3*chunkBits + 130, 3}} {
+		s := newSeenSet(tt.n, false)
+		if s.set(tt.n - 1) {
+			t.Fatalf("n=%d: first set of the last bit reported a duplicate", tt.n)
+		}
+		if !s.set(tt.n - 1) {
+			t.Fatalf("n=%d: second set of the last bit not reported", tt.n)
+		}
+		if got := len(*s.chunks[len(s.chunks)-1].Load()); got != tt.lastWords {
+			t.Errorf("n=%d: last chunk has %d words, want %d", tt.n, got, tt.lastWords)
+		}
+	}
+}

@@ -90,6 +90,10 @@ type Config struct {
 	// NoPrefault turns off pre-faulting the memory of big runs' consumer
 	// goroutines with huge pages before they start (see Runtime.Prefault).
 	NoPrefault bool
+	// MaxMemory is the run's memory budget in bytes: Validate refuses a
+	// run whose estimate (Memory) exceeds it. 0 means DefaultMemoryShare of
+	// the machine's memory; see MemoryBudget.
+	MaxMemory uint64
 
 	// Open loop: Rate > 0 is the total target arrival rate (msgs/s over all
 	// producers). Each message has an intended send time from the schedule
@@ -206,8 +210,9 @@ func (c Config) Expected() int64 {
 }
 
 // Validate checks every field against its limits and returns the first
-// problem as a *FieldError. It allocates nothing, so it is safe to call on
-// absurd input.
+// problem as a *FieldError, then the run's estimated memory against its
+// budget (a *MemoryError). It allocates nothing in proportion to the
+// config, so it is safe to call on absurd input.
 func (c Config) Validate() error {
 	type rng struct {
 		field    string
@@ -320,7 +325,7 @@ func (c Config) Validate() error {
 		return &FieldError{"messages", c.Messages,
 			"at most " + units.Int(MaxExpected) + " deliveries per run (messages × producers, × queues for fanout)"}
 	}
-	return nil
+	return c.checkMemory() // last: it relies on every field being in range
 }
 
 func plural(n int, word string) string {

@@ -10,7 +10,7 @@ import (
 type tally struct {
 	seen     *seenSet
 	size     uint64
-	chunk    *[chunkWords]uint64 // the seen set's chunk for slots chunkAt<<chunkShift…
+	chunk    []uint64 // the seen set's chunk for slots chunkAt<<chunkShift…
 	chunkAt  int64
 	word     int64   // slot>>6 of the bits gathered in mask
 	mask     uint64  // bits of word received but not yet written to the set
@@ -23,7 +23,17 @@ type tally struct {
 }
 
 func (r *run) newTally(c *consumer) tally {
-	t := tally{seen: r.seen[c.queue], chunkAt: -1, word: -1, prev: noRun}
+	var t tally
+	r.initTally(&t, c)
+	return t
+}
+
+// initTally sets up t in place. Not inlined, so that a consumer's first
+// frame holds one tally rather than a tally and a copy of it.
+//
+//go:noinline
+func (r *run) initTally(t *tally, c *consumer) {
+	*t = tally{seen: r.seen[c.queue], chunkAt: -1, word: -1, prev: noRun}
 	t.size = t.seen.n
 	if r.orderChecked() {
 		t.lastSlot = make([]int64, r.cfg.Producers)
@@ -31,7 +41,6 @@ func (r *run) newTally(c *consumer) tally {
 			t.lastSlot[i] = -1
 		}
 	}
-	return t
 }
 
 // add accounts for one delivery: exactly-once bit and order.
@@ -151,7 +160,8 @@ func (r *run) trace(c *consumer, m *message, lat int64) {
 // histogram (up to OwnHistogramsUpTo consumers) or a shared one decides
 // between the other two.
 func (r *run) consume(c *consumer, rec *recorder) {
-	t := r.newTally(c)
+	var t tally
+	r.initTally(&t, c)
 	var now int64
 	switch {
 	case (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil:
@@ -255,7 +265,8 @@ func (r *run) work(c *consumer, w *worker, start int64) {
 // message is accounted for and its latency recorded (from its own intended
 // time in open loop, from the batch's send time otherwise).
 func (r *run) consumeBatches(c *consumer, rec *recorder) {
-	t := r.newTally(c)
+	var t tally
+	r.initTally(&t, c)
 	slow := (r.cfg.Trace != nil && r.cfg.TraceN > 0) || r.cfg.Warmup > 0 || r.cfg.Work > 0 || r.series != nil || r.cfg.Rate > 0
 	w := newWorker(&r.cfg, int(c.queue)*r.cfg.Consumers+int(c.id))
 	ivl := r.series.newConsumer()

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // message is what travels through a queue: 24 bytes and no pointers, so a
@@ -161,13 +163,15 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
 	}
 	collectIfLarge()
+	// The run's state first, from fresh memory that stays unresident until
+	// used; pre-faulted memory is left to the goroutines, which use it all.
+	r := newRun(cfg, fault)
 	prefaultStart := time.Now()
 	prefaulted := prefaultFor(cfg)
 	prefaultTook := time.Since(prefaultStart)
 	// Watch the runtime from here: the pre-faulting buffer is not the run's
 	// heap, and its GC not the run's.
 	mon := startRuntimeMonitor()
-	r := newRun(cfg, fault)
 	r.mon = mon
 	if cfg.Progress != nil {
 		cfg.Progress.attach(r)
@@ -469,6 +473,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 	// so no new 270 KB arrays are faulted in.
 	var totalCounts *hdrCounts
 	var totalClamped int64
+	var scratch *hdrhistogram.Histogram
 	res.Queues = make([]QueueResult, cfg.Queues)
 	res.Consumers = make([]ConsumerResult, len(r.consumers))
 	for q := range res.Queues {
@@ -516,8 +521,13 @@ func (r *run) collect(res *Result) (first, last int64) {
 				totalCounts.add(qCounts)
 			}
 		case PerQueue:
-			qr.Latency = summarize(r.shared[q].h, clamped)
-			total.Merge(r.shared[q].h)
+			if scratch == nil { // one for all queues: 270 KB each to fault in
+				scratch = newHistogram()
+			}
+			scratch.Reset()
+			r.shared[q].recordInto(scratch)
+			qr.Latency = summarize(scratch, clamped)
+			r.shared[q].recordInto(total)
 		}
 		totalClamped += clamped
 		res.Sent += qr.Sent
@@ -535,7 +545,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 		}
 	case Sharded:
 		for _, s := range r.shared {
-			total.Merge(s.h)
+			s.recordInto(total)
 		}
 	}
 	res.Latency = summarize(total, totalClamped)

@@ -45,25 +45,50 @@ func histogramLayout(queues, consumers int) HistogramLayout {
 	return Sharded
 }
 
-// sharedHistogram is a histogram written by several consumers.
+// sharedHistogram is a histogram written by several consumers, in
+// hdrCounts' layout cut into page-sized blocks that are allocated when a
+// latency first falls in them. Whole, a thousand queues' histograms are
+// 270 MB; in blocks they cost the pages their latencies use, and reading
+// them at the end skips the rest (hdrhistogram's own iterators read, and so
+// make resident, every page up to the highest value). Exactly 64 bytes, so
+// neighbours' locks never share a cache line.
 type sharedHistogram struct {
-	mu sync.Mutex
-	h  *hdrhistogram.Histogram
+	mu     sync.Mutex
+	blocks []*[sharedBlockLen]int64
+	_      [64 - 8 - 24]byte
 }
 
-// paddedHistogram keeps a histogram's header, whose count fields change on
-// every sample, off the cache lines of its neighbours: hdrhistogram.New
-// allocates headers back to back, and consumers on different cores writing
-// adjacent headers cost more than the recording itself.
-type paddedHistogram struct {
-	_ [64]byte
-	h hdrhistogram.Histogram
-	_ [64]byte
+// sharedBlockLen counts make one 4 KiB page.
+const sharedBlockLen = 512
+
+func newSharedHistogram() *sharedHistogram {
+	return &sharedHistogram{blocks: make([]*[sharedBlockLen]int64, (hdrCountsLen+sharedBlockLen-1)/sharedBlockLen)}
 }
 
-func newPaddedHistogram() *hdrhistogram.Histogram {
-	p := &paddedHistogram{h: *newHistogram()}
-	return &p.h
+// add files n samples of v, 0 ≤ v ≤ histHighest. The caller holds mu.
+func (s *sharedHistogram) add(v, n int64) {
+	i := hdrIndex(v)
+	b := s.blocks[i/sharedBlockLen]
+	if b == nil {
+		b = new([sharedBlockLen]int64)
+		s.blocks[i/sharedBlockLen] = b
+	}
+	b[i%sharedBlockLen] += n
+}
+
+// recordInto adds s's counts to h, reading only the blocks s allocated.
+// It runs after every consumer has finished.
+func (s *sharedHistogram) recordInto(h *hdrhistogram.Histogram) {
+	for bi, b := range s.blocks {
+		if b == nil {
+			continue
+		}
+		for j, n := range b {
+			if n > 0 {
+				_ = h.RecordValues(hdrValue(bi*sharedBlockLen+j), n)
+			}
+		}
+	}
 }
 
 // hdrCounts is a consumer's own latency histogram: the counts array of an
@@ -202,7 +227,7 @@ func (r *recorder) recordN(v, n int64) {
 	}
 	r.flush()
 	r.shared.mu.Lock()
-	_ = r.shared.h.RecordValues(v, n)
+	r.shared.add(v, n)
 	r.shared.mu.Unlock()
 }
 
@@ -212,7 +237,7 @@ func (r *recorder) flush() {
 	}
 	r.shared.mu.Lock()
 	for _, v := range r.buf[:r.n] {
-		_ = r.shared.h.RecordValue(v)
+		r.shared.add(v, 1)
 	}
 	r.shared.mu.Unlock()
 	r.n = 0
@@ -233,7 +258,7 @@ func setRecorders(cs []consumer, layout HistogramLayout, queues, consumers int) 
 	}
 	shared := make([]*sharedHistogram, n)
 	for i := range shared {
-		shared[i] = &sharedHistogram{h: newPaddedHistogram()}
+		shared[i] = newSharedHistogram()
 	}
 	for i := range cs {
 		cs[i].rec.shared = shared[(i/consumers)%n]

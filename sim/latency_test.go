@@ -73,3 +73,31 @@ func TestHDRCountsAddIsMerge(t *testing.T) {
 			got.TotalCount(), got.Mean(), got.ValueAtQuantile(90), want.TotalCount(), want.Mean(), want.ValueAtQuantile(90))
 	}
 }
+
+// A shared histogram in blocks holds what the library's histogram would
+// have recorded, and allocates only the blocks its values fall in.
+func TestSharedHistogramMatchesLibrary(t *testing.T) {
+	s, lib := newSharedHistogram(), newHistogram()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 10_000 {
+		v := 1000 + rng.Int64N(50_000) // 1 µs – 51 µs: a few blocks
+		s.add(v, 1)
+		_ = lib.RecordValue(v)
+	}
+	s.add(histHighest, 3)
+	_ = lib.RecordValues(histHighest, 3)
+	got := newHistogram()
+	s.recordInto(got)
+	if !slices.Equal(got.Export().Counts, lib.Export().Counts) {
+		t.Fatal("the blocks hold other counts than hdrhistogram")
+	}
+	used := 0
+	for _, b := range s.blocks {
+		if b != nil {
+			used++
+		}
+	}
+	if used > 14 { // blocks 1–13 hold 1–51 µs
+		t.Fatalf("%d of %d blocks allocated for values in 1–51 µs and one at the top", used, len(s.blocks))
+	}
+}

@@ -19,9 +19,10 @@ var prefaultThreshold = 1 << 16 // a variable so tests can start fewer goroutine
 // that re-bases the runtime's starting stack size on theirs.
 const stackCalibration = 1024
 
-// Per consumer: a 2 KiB stack, its g (~450 B), a sudog and the closure;
-// a 1000×1000 run peaks at ~3.0 GiB RSS, ~3.1 KiB per consumer.
-const prefaultPerConsumer = 3 << 10
+// Per consumer: what its goroutine needs (see goroutineBytes). Pre-faulting
+// more only leaves resident memory nobody uses; less, and the rest faults
+// in page by page as without pre-faulting.
+const prefaultPerConsumer = goroutineBytes
 
 // prefaultFor pre-faults heap memory for cfg's consumers when there are
 // enough of them to pay for it, returning the bytes made resident.

@@ -193,7 +193,9 @@ func (ir *intervalRecorder) record(now, lat int64) {
 		ir.flush()
 		ir.idx = now / int64(ir.s.every)
 		ir.end = (ir.idx + 1) * int64(ir.s.every)
-		ir.h = newIntervalHistogram()
+		if ir.h == nil {
+			ir.h = newIntervalHistogram()
+		}
 	}
 	_ = ir.h.RecordValue(lat)
 }
@@ -212,7 +214,9 @@ func (ir *intervalRecorder) flush() {
 	}
 	s.hists[ir.idx].Merge(ir.h)
 	s.mu.Unlock()
-	ir.h = nil
+	// Kept for the next interval: a new one per interval per consumer was
+	// garbage that let the heap grow to twice the series it holds.
+	ir.h.Reset()
 }
 
 // result turns the interval histograms into the series, with times since
