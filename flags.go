@@ -88,6 +88,7 @@ func runFlags() []cli.Flag {
 		stringFlag("run-id", "", "", "with --transport nats: subject prefix `ID`, so runs sharing a server do not mix (default: from the seed)"),
 		stringFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		stringFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
+		stringFlag("max-memory", "", "auto", "refuse, before allocating, a run whose estimated memory exceeds `BYTES`; auto is half of the machine's memory (or of its cgroup limit) (e.g. --max-memory 8GiB)"),
 		&cli.BoolFlag{Name: "prefault", Value: true, EnvVars: []string{envName("prefault")},
 			Usage: "before starting 65,536 or more consumers, make the memory their goroutines need resident as transparent huge pages (Linux; halves start-up where page faults are dear); --prefault=false to start without"},
 		stringFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (in a sweep: of each point's first run) (e.g. --trace 10)"),
@@ -179,6 +180,13 @@ func parseOptions(c *cli.Context, cmd string, axes []sweep.Axis) (options, error
 	cfg.Seed = uint64(p.count("seed"))
 	cfg.Procs = int(p.count("procs"))
 	cfg.NoPrefault = !c.Bool("prefault")
+	if raw := c.String("max-memory"); raw != "auto" {
+		v, err := units.ParseBytes(raw)
+		if err != nil || v == 0 {
+			p.bad("max-memory", "is not an amount of memory (want e.g. 8GiB, 512MiB or 16G; or auto)")
+		}
+		cfg.MaxMemory = v
+	}
 	cfg.TraceN = p.count("trace")
 	p.workload(&cfg)
 	o := options{plan: invoke.Plan{Config: cfg}}

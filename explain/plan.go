@@ -51,6 +51,8 @@ func WritePlan(w io.Writer, p invoke.Plan, progress string) error {
 	default:
 		add("report a series every second if planned longer than 2s (--interval auto)")
 	}
+	budget := c.MemoryBudget()
+	add("need about %s of memory, within a budget of %s (%s)", units.Bytes(float64(c.Memory().Total)), units.Bytes(float64(budget.Bytes)), budget.From)
 	if c.NoPrefault {
 		add("start big runs' consumers without pre-faulting their memory")
 	}

@@ -105,7 +105,7 @@ type bareMsg struct {
 }
 
 // bareLoop is the reference: the same topology with nothing but channels,
-// goroutines and a timestamp per message (as ../shared/bench/chanbase).
+// goroutines and a timestamp per message.
 func bareLoop(n int64, q, c, buffer int, fanout bool) int64 {
 	queues := make([]chan bareMsg, q)
 	for i := range queues {
