@@ -70,8 +70,8 @@ mutants=(
 	'key dispatch writes its one set without atomics when queues have one consumer'
 
 	sim/consume.go
-	't := tally{seen: r.seen[c.queue],'
-	't := tally{seen: r.seen[0],'
+	'*t = tally{seen: r.seen[c.queue],'
+	'*t = tally{seen: r.seen[0],'
 	'every queue marks the first queue'"'"'s set'
 
 	sim/consume.go
