@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -382,22 +381,34 @@ func (p *parser) applies(o *options) {
 	}
 	only("max-regression", c.String("baseline") != "", "with --baseline")
 	only("baseline-any-config", c.String("baseline") != "", "with --baseline")
-	written := map[string]string{} // file → the flag writing it
+	var outputs []struct{ flag, path string } // what this command will write
+	if (o.output == "" || o.output == "-") && !o.quiet {
+		outputs = append(outputs, struct{ flag, path string }{"output", "/dev/stdout"}) // the report
+	}
 	for _, f := range []struct{ flag, path string }{{"output", o.output}, {"cpuprofile", o.plan.Profiles.CPU},
 		{"memprofile", o.plan.Profiles.Mem}, {"exectrace", o.plan.Profiles.Exec}, {"save-baseline", o.plan.SaveBaseline},
 		{"plot", c.String("plot")}} {
-		if f.path == "" || f.path == "-" {
+		if f.path == "" || (f.flag == "output" && f.path == "-") {
 			continue
 		}
 		if err := outfile.Check(f.path); err != nil {
 			p.fail("--%s: %q%s cannot be written: %v", f.flag, f.path, fromEnv(c, f.flag), unwrapPath(err))
 		}
-		// Two outputs to one file: one would silently overwrite the other.
-		key := sameFile(f.path)
-		if other, dup := written[key]; dup {
-			p.fail("--%s: %q%s is also --%s's file; give each output its own", f.flag, f.path, fromEnv(c, f.flag), other)
+		if f.flag != "output" && f.flag != "save-baseline" && outfile.IsPipe(f.path) {
+			p.fail("--%s: %q%s is a pipe; a %s is a file (want a file path)", f.flag, f.path, fromEnv(c, f.flag), map[string]string{
+				"cpuprofile": "profile", "memprofile": "profile", "exectrace": "trace", "plot": "picture"}[f.flag])
 		}
-		written[key] = f.flag
+		// Two outputs to one file: one would silently overwrite the other.
+		for _, other := range outputs {
+			if outfile.Same(f.path, other.path) {
+				what := "--" + other.flag + "'s file"
+				if other.path == "/dev/stdout" && other.flag == "output" && o.output != other.path {
+					what = "stdout, where the report goes"
+				}
+				p.fail("--%s: %q%s is also %s; give each output its own", f.flag, f.path, fromEnv(c, f.flag), what)
+			}
+		}
+		outputs = append(outputs, f)
 	}
 	if o.quiet {
 		// --quiet promises only failures on stderr: refuse what it would hide
@@ -412,17 +423,6 @@ func (p *parser) applies(o *options) {
 		}
 		o.progress = "never"
 	}
-}
-
-// sameFile names a path so that two spellings of one file compare equal.
-func sameFile(path string) string {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
-	}
-	return path
 }
 
 func unwrapPath(err error) error {

@@ -16,6 +16,9 @@ func main() {
 	// Catch SIGINT and SIGTERM from the first instant: a signal during
 	// start-up must still mean exit 130, not the runtime's default death.
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	// A closed pipe on stdout is an output failure (exit 3, one line), not
+	// a silent death by SIGPIPE: with SIGPIPE notified, writes return EPIPE.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	watchSignals(os.Stderr)
 	os.Exit(exitCode(runApp(os.Args, os.Stdout, os.Stderr), os.Stderr))
 }

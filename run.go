@@ -21,29 +21,30 @@ import (
 )
 
 // console is where a command's output goes: stdout for the report,
-// stderr (serialised) for progress, traces and the interrupt notice.
+// stderr (serialised) for progress, traces, what a split role waits for
+// and the interrupt notice.
 type console struct {
 	stdout io.Writer
 	stderr *lockedWriter
 	bar    bool // draw progress bars
+	quiet  bool
+	sends  bool // a producer-role process: count sends, not deliveries
 }
 
 func newConsole(o options, stdout, stderr io.Writer) *console {
 	return &console{stdout: stdout, stderr: &lockedWriter{w: stderr},
-		bar: o.progress == "always" || (o.progress == "auto" && isTerminal(stderr))}
+		bar:   o.progress == "always" || (o.progress == "auto" && isTerminal(stderr)),
+		quiet: o.quiet, sends: o.plan.Config.Role == sim.RoleProducer}
 }
 
-// hooks draws a progress bar per run and prints traces, prefixed with the
+// hooks watches each run: a progress bar, and one line whenever a split
+// role starts waiting for its peers; and prints traces, prefixed with the
 // sweep point when there is one.
 func (con *console) hooks(dispatch sim.Dispatch) invoke.Hooks {
-	var bar *progressBar
+	var w *watcher
 	return invoke.Hooks{
-		Start: func(s invoke.Step) {
-			if con.bar && s.Expected > 0 {
-				bar = startProgressBar(s.Progress, s.Expected, stepName(s), con.stderr)
-			}
-		},
-		Done: func(invoke.Step) { bar.stop(); bar = nil },
+		Start: func(s invoke.Step) { w = con.watch(s) },
+		Done:  func(invoke.Step) { w.stop(); w = nil },
 		Trace: func(s invoke.Step, d sim.Delivery) {
 			line := report.TraceLine(d, dispatch)
 			if s.Point != "" {
@@ -87,18 +88,38 @@ func runCommand(ctx context.Context, o options, stdout, stderr io.Writer) error 
 // writes what else the command makes (after: a sweep's plot) and lets the
 // session write its files (profiles, --save-baseline), all only once the
 // report is out; it turns the verdict into the error that carries the
-// exit code. session is nil when nothing ran (explain --dry-run).
+// exit code. session is nil when nothing ran (explain --dry-run). A
+// signal at any moment of this means exit 130; one that comes while a
+// write waits (a pipe with no reader) ends the wait.
 func finish(ctx context.Context, o options, con *console, session *invoke.Session, v invoke.Verdict, render func(io.Writer) error, after func() error) error {
-	var buf bytes.Buffer
-	err := render(&buf)
-	if err != nil {
-		err = runtimeError{fmt.Errorf("rendering the report: %w", err)}
-	} else {
-		err = emit(buf.Bytes(), o, con.stdout)
-	}
-	if err == nil && after != nil {
-		if aerr := after(); aerr != nil {
-			err = runtimeError{aerr}
+	done := make(chan error, 1)
+	go func() {
+		var buf bytes.Buffer
+		err := render(&buf)
+		if err != nil {
+			err = runtimeError{fmt.Errorf("rendering the report: %w", err)}
+		} else {
+			err = emit(buf.Bytes(), o, con.stdout)
+		}
+		if err == nil && after != nil {
+			if aerr := after(); aerr != nil {
+				err = runtimeError{aerr}
+			}
+		}
+		if session != nil {
+			session.Commit(&v, err == nil)
+		}
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		select {
+		case err = <-done: // it finished anyway
+		case <-time.After(interruptWriteGrace):
+			outfile.AbortAll()
+			return interruptedError{"interrupted while the report was written; it may be incomplete"}
 		}
 	}
 	if ctx.Err() != nil && v.Status != invoke.Interrupted {
@@ -107,14 +128,15 @@ func finish(ctx context.Context, o options, con *console, session *invoke.Sessio
 		v.Status = invoke.Interrupted
 		v.Problems = append([]string{"interrupted while the report was written; the report itself is complete"}, v.Problems...)
 	}
-	if session != nil {
-		session.Commit(&v, err == nil)
-	}
 	if err != nil {
 		return err
 	}
 	return verdictError(v)
 }
+
+// interruptWriteGrace is how long a signal lets a report's writes finish
+// before msgsim stops waiting for them (a pipe nobody reads).
+const interruptWriteGrace = 500 * time.Millisecond
 
 // emit writes a rendered report where it belongs: the --output file
 // (whole, or not at all), or stdout unless --quiet.
@@ -230,49 +252,71 @@ func terminalWidth(w io.Writer) int {
 	return 80
 }
 
-// progressBar redraws from the run's atomic counters ten times a second;
-// the engine never calls it.
-type progressBar struct {
+// watcher redraws a run's progress bar from its atomic counters ten
+// times a second, and says once what a split role waits for; the engine
+// never calls it.
+type watcher struct {
 	quit chan struct{}
 	done sync.WaitGroup
 }
 
-func startProgressBar(p *sim.Progress, expected int64, desc string, w *lockedWriter) *progressBar {
-	bar := progressbar.NewOptions64(expected,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("msg"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	pb := &progressBar{quit: make(chan struct{})}
-	pb.done.Add(1)
+func (con *console) watch(s invoke.Step) *watcher {
+	var bar *progressbar.ProgressBar
+	if con.bar && s.Expected > 0 {
+		desc := stepName(s)
+		if con.sends {
+			desc = "sending " + desc
+		}
+		bar = progressbar.NewOptions64(s.Expected,
+			progressbar.OptionSetWriter(con.stderr),
+			progressbar.OptionSetDescription(desc),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("msg"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	w := &watcher{quit: make(chan struct{})}
+	w.done.Add(1)
 	go func() {
-		defer pb.done.Done()
+		defer w.done.Done()
 		tk := time.NewTicker(100 * time.Millisecond)
 		defer tk.Stop()
+		said := ""
 		for {
 			select {
 			case <-tk.C:
-				_ = bar.Set64(p.Snapshot().Delivered)
-			case <-pb.quit:
-				_ = bar.Clear() // the report starts on a clean line
+				snap := s.Progress.Snapshot()
+				if snap.Waiting != said && snap.Waiting != "" && !con.quiet {
+					con.stderr.line("msgsim: waiting for "+snap.Waiting+"…", con.bar)
+				}
+				said = snap.Waiting
+				if bar != nil {
+					n := snap.Delivered
+					if con.sends {
+						n = snap.Sent
+					}
+					_ = bar.Set64(n)
+				}
+			case <-w.quit:
+				if bar != nil {
+					_ = bar.Clear() // the report starts on a clean line
+				}
 				return
 			}
 		}
 	}()
-	return pb
+	return w
 }
 
-func (pb *progressBar) stop() {
-	if pb == nil {
+func (w *watcher) stop() {
+	if w == nil {
 		return
 	}
-	close(pb.quit)
-	pb.done.Wait()
+	close(w.quit)
+	w.done.Wait()
 }
 
 // lockedWriter serialises trace lines, notices and progress redraws on

@@ -12,15 +12,15 @@ type Sample struct {
 	Throughput float64 // msgs/s
 	P50, P99   float64 // ns
 	// Unmeasured is set when the run measured nothing to compare: no
-	// delivery after the warm-up, no latency sample, or a producer-role
-	// process (its consumers measure elsewhere).
+	// delivery after the warm-up, no latency sample, or a split run whose
+	// processes' accounts did not come together.
 	Unmeasured bool
 }
 
 // SampleOf takes the compared metrics from a run.
 func SampleOf(r sim.Result) Sample {
 	return Sample{Throughput: r.Throughput(), P50: float64(r.Latency.P50), P99: float64(r.Latency.P99),
-		Unmeasured: r.MeasuredDeliveries() <= 0 || r.MeasuredTime() <= 0 || r.Latency.Count == 0 || r.Role == sim.RoleProducer}
+		Unmeasured: r.MeasuredDeliveries() <= 0 || r.MeasuredTime() <= 0 || r.Latency.Count == 0 || r.Unjudged != ""}
 }
 
 // Delta is one metric side by side, benchstat-like.

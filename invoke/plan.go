@@ -19,6 +19,7 @@ import (
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/sweep"
+	"github.com/msgsim/msgsim/units"
 )
 
 // Plan is one invocation: what to run and how to judge it.
@@ -63,6 +64,29 @@ func (p Plan) Check() error {
 	}
 	if err := check.Validate(p.Assertions, p.Config); err != nil {
 		return fmt.Errorf("%w: --assert: %s", ErrPlan, strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" "))
+	}
+	return checkKept(p.Config, []sim.Config{p.Config}, p.Repeat)
+}
+
+// checkKept refuses an invocation whose runs, each within the budget, keep
+// more between them than it allows: every repeat of every point keeps its
+// Result. peak is the config whose run needs the most.
+func checkKept(peak sim.Config, points []sim.Config, repeat int) error {
+	if len(points)*repeat <= 1 {
+		return nil
+	}
+	var kept float64
+	for _, c := range points {
+		kept += float64(repeat) * c.ResultBytes()
+	}
+	est := peak.Memory()
+	why := fmt.Sprintf("--repeat %d", repeat)
+	if len(points) > 1 {
+		why += fmt.Sprintf(" × %d points", len(points))
+	}
+	est.Add("results kept", kept, fmt.Sprintf("%d runs (%s) × about %s each", len(points)*repeat, why, units.Bytes(kept/float64(len(points)*repeat))))
+	if err := peak.CheckMemory(est); err != nil {
+		return fmt.Errorf("%w: %v", ErrPlan, err)
 	}
 	return nil
 }

@@ -160,12 +160,20 @@ func (s *Session) Sweep(ctx context.Context, axes []sweep.Axis) (sweep.Result, V
 		base.Seed = rand.Uint64N(1<<53) + 1 // exact in JSON readers that use float64
 	}
 	points := sweep.Grid(axes)
-	for _, p := range points {
+	cfgs := make([]sim.Config, len(points))
+	peak := base
+	for i, p := range points {
 		plan := s.plan
 		plan.Config = sweep.Apply(base, axes, p)
 		if err := plan.Check(); err != nil {
 			return sweep.Result{}, Verdict{}, fmt.Errorf("%w: point %s: %s", ErrPlan, label(axes, p), strings.TrimPrefix(err.Error(), ErrPlan.Error()+": "))
 		}
+		if cfgs[i] = plan.Config; plan.Config.Memory().Total > peak.Memory().Total {
+			peak = plan.Config
+		}
+	}
+	if err := checkKept(peak, cfgs, s.plan.Repeat); err != nil {
+		return sweep.Result{}, Verdict{}, err
 	}
 	s.mu.Lock()
 	s.sweep = true

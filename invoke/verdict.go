@@ -64,11 +64,19 @@ func Judge(d report.Document) Verdict {
 			break
 		}
 	}
+	for _, r := range runs {
+		if r.Unjudged != "" && !interrupted {
+			// Nothing can be called delivered or lost: not a pass, not a
+			// finding about the system, a run that could not be judged.
+			v.raise(Broken, "check not made: "+r.Unjudged)
+			break
+		}
+	}
 	if interrupted {
 		return v // what a cut-short run missed is not a finding
 	}
 	for i, r := range runs {
-		if !r.OK() {
+		if !r.OK() && r.Unjudged == "" {
 			line := report.Verdict(r)
 			if len(runs) > 1 {
 				line = fmt.Sprintf("run %d: %s", i+1, line)

@@ -93,24 +93,33 @@ func Check(path string) error {
 }
 
 // Write replaces path with data, atomically when path is (or will be) a
-// regular file.
+// regular file. Like Create's, its temporary file is dropped by AbortAll.
 func Write(path string, data []byte) error {
-	dest, inPlace, err := target(path)
+	f, err := Create(path)
 	if err != nil {
 		return err
 	}
-	if inPlace {
-		f, err := os.OpenFile(dest, os.O_WRONLY|os.O_TRUNC, 0)
-		if err != nil {
-			return err
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return err
 	}
-	return renameio.WriteFile(dest, data, 0o644, renameio.WithTempDir(filepath.Dir(dest)))
+	return f.Commit()
+}
+
+// std says whether path is this process's own stdout or stderr (as
+// /dev/stdout is): those are written through the descriptor msgsim
+// already holds, so a shell's >> keeps appending and a pipe stays a pipe.
+func std(path string) *os.File {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	for _, f := range []*os.File{os.Stdout, os.Stderr} {
+		if fs, err := f.Stat(); err == nil && os.SameFile(st, fs) {
+			return f
+		}
+	}
+	return nil
 }
 
 // File is an output file being written, such as a profile: it replaces
@@ -118,6 +127,7 @@ func Write(path string, data []byte) error {
 type File struct {
 	*os.File
 	pending *renameio.PendingFile
+	shared  bool // os.Stdout or os.Stderr: written, never closed
 }
 
 // open lists the files being written, so AbortAll can drop them when
@@ -135,7 +145,15 @@ func Create(path string) (*File, error) {
 	}
 	f := &File{}
 	if inPlace {
-		if f.File, err = os.OpenFile(dest, os.O_WRONLY|os.O_TRUNC, 0); err != nil {
+		if f.File = std(path); f.File != nil {
+			f.shared = true
+			return f, nil
+		}
+		flags := os.O_WRONLY
+		if st, err := os.Stat(dest); err == nil && st.Mode().IsRegular() {
+			flags |= os.O_TRUNC // a file reached through a descriptor's link
+		}
+		if f.File, err = os.OpenFile(dest, flags, 0); err != nil {
 			return nil, err
 		}
 	} else {
@@ -160,7 +178,10 @@ func (f *File) forget() {
 // Commit puts the written file in place.
 func (f *File) Commit() error {
 	defer f.forget()
-	if f.pending == nil {
+	switch {
+	case f.shared:
+		return nil
+	case f.pending == nil:
 		return f.File.Close()
 	}
 	return f.pending.CloseAtomicallyReplace()
@@ -169,11 +190,58 @@ func (f *File) Commit() error {
 // Abort drops the file; its path is left as it was.
 func (f *File) Abort() {
 	defer f.forget()
-	if f.pending == nil {
+	switch {
+	case f.shared:
+	case f.pending == nil:
 		f.File.Close()
-		return
+	default:
+		_ = f.pending.Cleanup()
 	}
-	_ = f.pending.Cleanup()
+}
+
+// IsPipe reports whether path is a named pipe (or a link to one): fine
+// for a report, which waits for its reader, but no place for a profile.
+func IsPipe(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode()&fs.ModeNamedPipe != 0
+}
+
+// Same reports whether two paths name one output: the same existing file
+// (through links, directories' links, or a descriptor such as
+// /dev/stdout), or the same new file once links are followed.
+// /dev/null is never one output: anything may go there at once.
+func Same(a, b string) bool {
+	if isNull(a) || isNull(b) {
+		return false
+	}
+	sa, ea := os.Stat(a)
+	sb, eb := os.Stat(b)
+	if ea == nil && eb == nil {
+		return os.SameFile(sa, sb)
+	}
+	return resolved(a) == resolved(b)
+}
+
+func isNull(path string) bool {
+	st, err := os.Stat(path)
+	dn, derr := os.Stat(os.DevNull)
+	return err == nil && derr == nil && os.SameFile(st, dn)
+}
+
+// resolved is where a path that does not exist yet would be created:
+// links followed, its directory's too.
+func resolved(path string) string {
+	if dest, _, err := target(path); err == nil {
+		path = dest
+	}
+	dir, base := filepath.Split(path)
+	if real, err := filepath.EvalSymlinks(filepath.Clean(dir + ".")); err == nil {
+		dir = real
+	}
+	if abs, err := filepath.Abs(filepath.Join(dir, base)); err == nil {
+		return abs
+	}
+	return path
 }
 
 // AbortAll drops every file still being written: for an exit that cannot

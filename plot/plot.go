@@ -37,12 +37,34 @@ func CheckPath(path string) error {
 	return fmt.Errorf("%q: want a .png or .svg file", path)
 }
 
+// logScale says whether counts are drawn on a log axis: only for two or
+// more values, all above 0 (gonum's log scale panics on a range that
+// reaches 0, as a single point's padded range does).
+func logScale(a sweep.Axis) bool {
+	if len(a.Values) < 2 || !(a.Param == "consumers" || a.Param == "queues" || a.Param == "producers" || a.Param == "batch") {
+		return false
+	}
+	for _, v := range a.Values {
+		if v <= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Save draws res into path. With two varied parameters, each value of the
 // first is its own line over the second.
-func Save(res sweep.Result, path string) error {
+func Save(res sweep.Result, path string) (err error) {
 	if err := CheckPath(path); err != nil {
 		return err
 	}
+	// The plotting library panics on data it cannot scale; a picture that
+	// cannot be drawn is an output failure, never a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cannot draw the plot: %v", p)
+		}
+	}()
 	if len(res.Points) == 0 {
 		return fmt.Errorf("nothing to plot: no point finished")
 	}
@@ -53,8 +75,9 @@ func Save(res sweep.Result, path string) error {
 	for _, p := range []*plot.Plot{tp, p99} {
 		p.X.Label.Text = xAxis.Param
 		p.X.Tick.Marker = valueTicks{param: xAxis.Param, values: xAxis.Values}
-		if xAxis.Param == "consumers" || xAxis.Param == "queues" || xAxis.Param == "producers" || xAxis.Param == "batch" {
+		if logScale(xAxis) {
 			p.X.Scale = plot.LogScale{}
+			p.X.Min, p.X.Max = xAxis.Values[0], xAxis.Values[len(xAxis.Values)-1]
 		}
 		p.Add(plotter.NewGrid())
 	}

@@ -77,3 +77,21 @@ func TestCheckPath(t *testing.T) {
 		t.Fatal("extensions")
 	}
 }
+
+// A sweep of one point, or one that starts at 1, draws: gonum's log
+// scale panics on a range that reaches 0.
+func TestSavesOnePoint(t *testing.T) {
+	for _, spec := range []string{"consumers=1", "queues=1", "batch=1", "consumers=1,2"} {
+		ax, err := sweep.ParseVary(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sweep.Result{Base: sim.DefaultConfig(), Axes: []sweep.Axis{ax}, Repeat: 1}
+		for _, v := range ax.Values {
+			r.Points = append(r.Points, sweep.PointResult{Point: sweep.Point{v}, Throughput: 1000 * v, P99: time.Millisecond})
+		}
+		if err := Save(r, filepath.Join(t.TempDir(), "p.png")); err != nil {
+			t.Errorf("%s: %v", spec, err)
+		}
+	}
+}

@@ -50,6 +50,10 @@ type JSONResult struct {
 	WarmupDeliveries    int64           `json:"warmup_deliveries"`
 	DepthMeasured       bool            `json:"depth_measured"`
 	SlowConsumers       int64           `json:"slow_consumers"`
+	Role                string          `json:"role"`                // over NATS: all, producer or consumer
+	Process             string          `json:"process,omitempty"`   // in a split run, this process's id
+	Processes           []JSONProcess   `json:"processes,omitempty"` // in a split run, each consumer process's share
+	Unjudged            string          `json:"unjudged,omitempty"`  // why the check could not be made`
 	TransportError      string          `json:"transport_error"`
 	Series              []JSONInterval  `json:"series"`
 	Runs                []JSONRun       `json:"runs"`
@@ -201,9 +205,18 @@ type JSONInterval struct {
 
 // JSONConsumer is what one consumer received.
 type JSONConsumer struct {
-	Queue     int   `json:"queue"`
-	Consumer  int   `json:"consumer"`
-	Delivered int64 `json:"delivered"`
+	Queue     int    `json:"queue"`
+	Consumer  int    `json:"consumer"`
+	Delivered int64  `json:"delivered"`
+	Process   string `json:"process,omitempty"` // in a split run, the consumer process it ran in
+}
+
+// JSONProcess is one consumer process's share of a split run.
+type JSONProcess struct {
+	ID        string `json:"id"`
+	Consumers int    `json:"consumers"`
+	Delivered int64  `json:"delivered"`
+	Accounted bool   `json:"accounted"`
 }
 
 // NewJSON converts a Result to the json document.
@@ -260,9 +273,13 @@ func NewJSON(res sim.Result) JSONResult {
 	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
 	out.DepthMeasured = res.DepthMeasured
 	out.SlowConsumers, out.TransportError = res.SlowConsumers, res.TransportError
+	out.Role, out.Process, out.Unjudged = orAll(res.Role), res.Process, res.Unjudged
+	for _, p := range res.Processes {
+		out.Processes = append(out.Processes, JSONProcess{ID: p.ID, Consumers: p.Consumers, Delivered: p.Delivered, Accounted: p.Accounted})
+	}
 	out.Series = jsonSeries(res.Series)
 	for i, cr := range res.Consumers {
-		out.Consumers[i] = JSONConsumer{Queue: cr.Queue, Consumer: cr.Consumer, Delivered: cr.Delivered}
+		out.Consumers[i] = JSONConsumer{Queue: cr.Queue, Consumer: cr.Consumer, Delivered: cr.Delivered, Process: cr.Process}
 	}
 	return out
 }
@@ -330,4 +347,11 @@ func jsonSeries(series []sim.Interval) []JSONInterval {
 			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99)})
 	}
 	return out
+}
+
+func orAll(role string) string {
+	if role == "" {
+		return "all"
+	}
+	return role
 }

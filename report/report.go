@@ -162,9 +162,9 @@ func WorkloadLine(res sim.Result) string {
 	}
 	switch res.Role {
 	case "producer":
-		parts = append(parts, "role producer: messages were only sent from here; the consumer-role processes check delivery")
+		parts = append(parts, fmt.Sprintf("role producer (process %s): messages were sent from here; %s counted them", res.Process, processesSay(res)))
 	case "consumer":
-		parts = append(parts, "role consumer: messages came from producer-role processes; latency assumes their clocks are synchronised with this one (NTP or better)")
+		parts = append(parts, fmt.Sprintf("role consumer (process %s): messages came from a producer-role process; %s; latency assumes the processes' clocks agree (NTP or better)", res.Process, processesSay(res)))
 	}
 	if res.TransportError != "" {
 		parts = append(parts, "transport FAILED mid-run: "+res.TransportError)
@@ -176,11 +176,27 @@ func WorkloadLine(res sim.Result) string {
 	return strings.Join(parts, "; ")
 }
 
+// processesSay names the consumer processes behind a split run's counts.
+func processesSay(res sim.Result) string {
+	switch n := len(res.Processes); {
+	case n == 0:
+		return "no verdict was agreed, so the counts are this process's own"
+	case n == 1:
+		return "the counts are the run's, from its one consumer process"
+	default:
+		return fmt.Sprintf("the counts are the run's, merged over its %d consumer processes (shares below)", n)
+	}
+}
+
 // Verdict is the one-line outcome of the delivery check.
 func Verdict(res sim.Result) string {
 	var b strings.Builder
-	if res.Role == "producer" {
-		return fmt.Sprintf("sent %s deliveries' worth of messages; checked by the consumer-role processes", countStr(res.Sent))
+	if res.Unjudged != "" {
+		b.WriteString("check not made: " + res.Unjudged)
+		if res.Interrupted {
+			b.WriteString("; interrupted")
+		}
+		return b.String()
 	}
 	if res.OK() {
 		b.WriteString("check passed: every message sent was delivered exactly once")

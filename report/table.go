@@ -42,6 +42,9 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 		tables = append(tables, loadTable(res))
 	}
 	tables = append(tables, consumerTable(res))
+	if len(res.Processes) > 0 {
+		tables = append(tables, processTable(res))
+	}
 	if len(res.Series) > 0 {
 		tables = append(tables, seriesTable(res))
 	}
@@ -352,4 +355,20 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// processTable shows each consumer process's share of a split run.
+func processTable(res sim.Result) table {
+	t := table{title: "consumer processes (one verdict covers them all)", header: []string{"process", "consumers", "delivered", "share", "account"}}
+	for _, p := range res.Processes {
+		id, acct := p.ID, "merged"
+		if p.ID == res.Process {
+			id += " (this one)"
+		}
+		if !p.Accounted {
+			acct = "MISSING"
+		}
+		t.rows = append(t.rows, []string{id, countStr(int64(p.Consumers)), countStr(p.Delivered), pctStr(p.Delivered, res.Delivered), acct})
+	}
+	return t
 }

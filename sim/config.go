@@ -293,6 +293,9 @@ func (c Config) Validate() error {
 		if c.RunID == "" || c.Seed == 0 {
 			return &FieldError{"role", c.Role, "--run-id and --seed set, the same in every process of the run"}
 		}
+		if c.NATSURL == "" {
+			return &FieldError{"role", c.Role, "--nats-url too: a split run's processes meet on a server they can all reach, not one embedded in a single process"}
+		}
 	default:
 		return &FieldError{"role", fmt.Sprintf("%q", c.Role), "all, producer, consumer"}
 	}

@@ -47,7 +47,8 @@ const (
 	running int32 = iota
 	haltInterrupted
 	haltDuration
-	haltDone // every producer finished its messages; a later signal only cuts the drain short
+	haltDone      // every producer finished its messages; a later signal only cuts the drain short
+	haltTransport // the broker was lost
 )
 
 // consumer holds one consumer goroutine's counters. Each consumer writes only
@@ -112,8 +113,11 @@ type run struct {
 	// that ended publishing early, if any.
 	slowConsumers int64
 	transportErr  string
-	firstRecv     int64     // consumer role: ns since base of the first message
-	fault         faultHook // test hook: what the transport does to a message (fault.go)
+	terrOnce      sync.Once              // transportErr is set once: the first reason stands
+	firstRecv     int64                  // consumer role: ns since base of the first message
+	waiting       atomic.Pointer[string] // what a split role waits for, for Progress
+	split         *splitOutcome          // what the processes of a split run agreed (nats_split.go)
+	fault         faultHook              // test hook: what the transport does to a message (fault.go)
 }
 
 // Run executes cfg and returns what it measured. It returns an error only
@@ -188,11 +192,11 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	}
 	stopWatching := context.AfterFunc(ctx, r.interrupt)
 	if cfg.Transport == "nats" {
-		if err := runNATS(r, mon); err != nil {
+		if err := runNATS(r, mon); err != nil && !r.intr.Load() {
 			stopWatching()
 			mon.stop()
 			return Result{}, err
-		}
+		} // cut short by a signal (while connecting, say): an interrupted run
 	} else {
 		r.execute(mon)
 	}
@@ -201,10 +205,14 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	res.SlowConsumers, res.TransportError, res.Role = r.slowConsumers, r.transportErr, cfg.Role
 	switch cfg.Role {
 	case RoleProducer:
-		// Deliveries are counted by the consumer-role processes.
-		res.Lost, res.Delivered = 0, 0
-		for i := range res.Queues {
-			res.Queues[i].Lost = 0
+		// Nothing is received here: its clock runs from the first send to
+		// the last.
+		if first >= 0 {
+			var lastSend int64
+			for i := range r.producers {
+				lastSend = max(lastSend, r.producers[i].lastSend)
+			}
+			res.Elapsed = time.Duration(max(lastSend-first, 0))
 		}
 	case RoleConsumer:
 		// The producers' clocks started elsewhere: measure from the first
@@ -230,6 +238,8 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 		if cfg.UntilDuration() {
 			res.Expected = res.Sent // the plan was a time, not a count: nothing is "not sent"
 		}
+	case haltTransport:
+		res.EndedBy = "transport"
 	case haltDuration:
 		res.EndedBy = "duration"
 		res.Expected = res.Sent // the duration, not a signal, cut the plan short
@@ -247,6 +257,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	// A signal at any moment of the run, even while the consumers drained
 	// what was already sent, cuts it short: the report must say so.
 	res.Interrupted = r.intr.Load()
+	r.applySplit(&res)
 	return res, nil
 }
 

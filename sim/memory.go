@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/msgsim/msgsim/units"
 )
@@ -328,4 +329,33 @@ func (c Config) batchesAlive() float64 {
 	}
 	sent := p * (math.Ceil(float64(c.Messages)/float64(max(c.Batch, 1))) + q)
 	return math.Min(alive, sent)
+}
+
+// Add puts a term the caller knows of (the results an invocation keeps
+// from run to run) into the estimate.
+func (e *MemoryEstimate) Add(name string, bytes float64, detail string) { e.add(name, bytes, detail) }
+
+// ResultBytes is about what one run's Result keeps once the run is over:
+// a row per queue and per consumer, and its series. An invocation that
+// repeats a run, or sweeps over points, keeps one per run.
+func (c Config) ResultBytes() float64 {
+	q, n := float64(c.Queues), float64(c.Queues)*float64(c.Consumers)
+	intervals := 0.0
+	if every := seriesOn(c); every > 0 && c.Duration > 0 {
+		intervals = float64(c.Duration/every) + 1
+	}
+	return resultBytes + q*float64(unsafe.Sizeof(QueueResult{})) + n*float64(unsafe.Sizeof(ConsumerResult{})) +
+		intervals*float64(unsafe.Sizeof(Interval{}))
+}
+
+// resultBytes is a Result's own fields and its runtime figures.
+const resultBytes = 4 << 10
+
+// CheckMemory refuses est if it exceeds c's budget, as Validate does for
+// one run: for an invocation that adds what it keeps between runs.
+func (c Config) CheckMemory(est MemoryEstimate) error {
+	if budget := c.MemoryBudget(); est.Total > budget.Bytes {
+		return &MemoryError{Estimate: est, Budget: budget}
+	}
+	return nil
 }

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -54,21 +56,56 @@ func decode(buf []byte) (message, bool) {
 		slot: int64(binary.LittleEndian.Uint64(buf[8:])), sent: int64(binary.LittleEndian.Uint64(buf[16:]))}, true
 }
 
-// natsTransport owns the server (when embedded) and the connections.
+// natsTransport owns the server (when embedded) and the connections, and
+// notices when the server is lost: killed (the connection closes) or frozen
+// (pings go unanswered, writes time out). Every wait of a NATS run selects
+// on lost, so no state outlasts a dead server.
 type natsTransport struct {
 	server  *server.Server // nil with an external URL
 	opts    []nats.Option
 	url     string
+	runID   string
 	subject func(q int) string
 	group   func(q int) string
-	ready   string       // consumer-role processes announce themselves here
 	slow    atomic.Int64 // slow-consumer events reported by the client
 	mu      sync.Mutex
 	conns   []*nats.Conn
+	closing atomic.Bool         // our own close: connections closing now are no loss
+	quiet   map[*nats.Conn]bool // connections msgsim closed on purpose (under mu)
+
+	lost     chan struct{} // closed when the server is lost
+	lostOnce sync.Once
+	lostErr  string // why, set before lost is closed
 }
 
-func newNATSTransport(cfg Config) (*natsTransport, error) {
-	t := &natsTransport{url: cfg.NATSURL}
+// Pinging every second with three pings outstanding finds a frozen server
+// within a few seconds; a write blocked longer than the drain timeout
+// (a frozen server whose socket buffer filled up) fails too.
+const (
+	natsPingEvery = time.Second
+	natsMaxPings  = 3
+)
+
+// stopDialer dials the server unless stop is closed: a signal while
+// msgsim connects (to an address that does not answer, say) ends the dial
+// at once rather than after its timeout.
+type stopDialer struct{ stop <-chan struct{} }
+
+func (d stopDialer) Dial(network, address string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	go func() {
+		select {
+		case <-d.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return (&net.Dialer{}).DialContext(ctx, network, address)
+}
+
+func newNATSTransport(cfg Config, stop <-chan struct{}) (*natsTransport, error) {
+	t := &natsTransport{url: cfg.NATSURL, runID: cfg.RunID, lost: make(chan struct{}), quiet: map[*nats.Conn]bool{}}
 	runID := cfg.RunID // set by Run: given, or unique to this process
 	if cfg.Dispatch == Fanout {
 		t.subject = func(int) string { return "msgsim." + runID + ".fanout" }
@@ -76,15 +113,31 @@ func newNATSTransport(cfg Config) (*natsTransport, error) {
 		t.subject = func(q int) string { return "msgsim." + runID + ".q" + strconv.Itoa(q) }
 	}
 	t.group = func(q int) string { return "q" + strconv.Itoa(q) }
-	t.ready = "msgsim." + runID + ".ready"
 	t.opts = []nats.Option{
 		nats.Name("msgsim"),
+		nats.SetCustomDialer(stopDialer{stop}),
 		nats.Timeout(2 * time.Second),
 		nats.NoReconnect(), // a server that goes away ends the run; its losses are counted
+		nats.PingInterval(natsPingEvery),
+		nats.MaxPingsOutstanding(natsMaxPings),
+		nats.FlusherTimeout(max(cfg.DrainTimeout, 2*time.Second)),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrSlowConsumer) {
 				t.slow.Add(1)
 			}
+		}),
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err == nil {
+				err = errors.New("the server closed the connection")
+			}
+			t.fail(nc, err)
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			err := nc.LastError()
+			if err == nil {
+				err = errors.New("connection closed")
+			}
+			t.fail(nc, err)
 		}),
 	}
 	if cfg.NATSToken != "" {
@@ -109,6 +162,21 @@ func newNATSTransport(cfg Config) (*natsTransport, error) {
 	return t, nil
 }
 
+// fail records that the server was lost, unless msgsim is closing the
+// connection itself.
+func (t *natsTransport) fail(nc *nats.Conn, err error) {
+	t.mu.Lock()
+	quiet := t.quiet[nc]
+	t.mu.Unlock()
+	if t.closing.Load() || quiet {
+		return
+	}
+	t.lostOnce.Do(func() {
+		t.lostErr = "the server was lost: " + err.Error()
+		close(t.lost)
+	})
+}
+
 func (t *natsTransport) connect() (*nats.Conn, error) {
 	nc, err := nats.Connect(t.url, t.opts...)
 	if err != nil {
@@ -124,8 +192,17 @@ func (t *natsTransport) connect() (*nats.Conn, error) {
 	return nc, nil
 }
 
-// close drains and closes every connection, then stops an embedded server.
+// closeConn closes one connection on purpose: no loss.
+func (t *natsTransport) closeConn(nc *nats.Conn) {
+	t.mu.Lock()
+	t.quiet[nc] = true
+	t.mu.Unlock()
+	nc.Close()
+}
+
+// close closes every connection, then stops an embedded server.
 func (t *natsTransport) close() {
+	t.closing.Store(true)
 	t.mu.Lock()
 	conns := t.conns
 	t.conns = nil
@@ -137,315 +214,4 @@ func (t *natsTransport) close() {
 		t.server.Shutdown()
 		t.server.WaitForShutdown()
 	}
-}
-
-// Roles split a NATS run over processes or machines: producers here,
-// consumers there, sharing --run-id and --seed.
-const (
-	RoleAll      = "all"
-	RoleProducer = "producer"
-	RoleConsumer = "consumer"
-)
-
-// readyEvery is how often a consumer-role process announces it is
-// subscribed, until its first message arrives; producers wait for it, so
-// nothing is published into the void (core NATS keeps no messages).
-const readyEvery = 100 * time.Millisecond
-
-// runNATS is Run over NATS. It shares the channel engine's accounting:
-// the same seen sets, tallies, recorders and collect.
-func runNATS(r *run, mon *runtimeMonitor) error {
-	t, err := newNATSTransport(r.cfg)
-	if err != nil {
-		return err
-	}
-	defer t.close()
-	defer r.start()()
-	role := r.cfg.Role
-	if role == "" {
-		role = RoleAll
-	}
-	var subs []*natsSub
-	if role != RoleProducer {
-		if subs, err = r.subscribeNATS(t); err != nil {
-			return err
-		}
-	}
-	mon.sampleGoroutines()
-	if role == RoleConsumer {
-		r.planNATS() // what the producers elsewhere will send, from the shared flags
-		stopReady := r.announceReady(t, subs)
-		r.awaitDeliveries(subs)
-		stopReady()
-	} else {
-		if role == RoleProducer {
-			if err := r.awaitConsumers(t); err != nil {
-				return err
-			}
-		}
-		r.publishNATS(t)
-		r.halt.CompareAndSwap(running, haltDone)
-		if role == RoleAll {
-			r.awaitDeliveries(subs)
-		}
-	}
-	for _, sb := range subs {
-		_ = sb.s.Unsubscribe()
-	}
-	t.close() // stops the handlers; reading the tallies is safe after this
-	r.firstRecv = -1
-	for _, sb := range subs {
-		r.finish(sb.c, &sb.t, sb.now)
-		if sb.first >= 0 && (r.firstRecv < 0 || sb.first < r.firstRecv) {
-			r.firstRecv = sb.first
-		}
-	}
-	r.slowConsumers = t.slow.Load()
-	return nil
-}
-
-// natsSub is one consumer: its subscription and its tally, written only by
-// the client's goroutine for that subscription.
-type natsSub struct {
-	c     *consumer
-	t     tally
-	s     *nats.Subscription
-	now   int64
-	first int64 // ns since base of the first message; -1 before it
-	got   atomic.Bool
-	// arrived counts the sent messages that arrived here, readable or not:
-	// deliveries less duplicates of readable ones. The drain waits for it,
-	// not for deliveries, so copies cannot end the wait before the last
-	// original arrived (and count it lost).
-	arrived atomic.Int64
-	garbled int64 // undecodable deliveries
-}
-
-func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
-	subs := make([]*natsSub, len(r.consumers))
-	baseWall := r.base.UnixNano()
-	for i := range r.consumers {
-		c := &r.consumers[i]
-		nc, err := t.connect()
-		if err != nil {
-			return nil, err
-		}
-		sb := &natsSub{c: c, t: r.newTally(c), first: -1}
-		q := int(c.queue)
-		w := newWorker(&r.cfg, i)
-		handler := func(msg *nats.Msg) {
-			m, ok := decode(msg.Data)
-			now := r.now()
-			if sb.first < 0 {
-				sb.first = now
-				sb.got.Store(true)
-			}
-			if !ok {
-				// Not a msgsim message: a delivery of nothing that was sent,
-				// so a duplicate; Delivered counts it too, or Lost would
-				// count its original twice.
-				sb.t.n++
-				sb.t.dups++
-				sb.garbled++ // most likely a sent message, spoilt: it arrived
-				sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
-				c.progress.Store(sb.t.n)
-				return
-			}
-			m.sent -= baseWall // wall clock on the wire, so other machines can send
-			lat := sb.t.latency(now-m.sent, 1)
-			if now < int64(r.cfg.Warmup) {
-				c.warm++
-			} else {
-				c.rec.record(lat)
-			}
-			sb.t.add(&m)
-			sb.t.flushBits() // every duplicate found now, for arrived
-			r.trace(c, &m, lat)
-			sb.now = now
-			sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
-			c.progress.Store(sb.t.n)
-			r.work(c, w, now)
-		}
-		s, err := nc.QueueSubscribe(t.subject(q), t.group(q), handler)
-		if err != nil {
-			return nil, fmt.Errorf("%w: subscribe: %v", ErrTransport, err)
-		}
-		// No pending limits: a fast publisher must not make the client drop
-		// messages silently; if the server drops them, they count as lost.
-		_ = s.SetPendingLimits(-1, -1)
-		sb.s = s
-		subs[i] = sb
-		if err := nc.Flush(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrTransport, err)
-		}
-	}
-	return subs, nil
-}
-
-// publishNATS runs every producer on its own connection and records the
-// first publish error, if any, as the run's transport error.
-func (r *run) publishNATS(t *natsTransport) {
-	var pwg sync.WaitGroup
-	perr := make(chan error, len(r.producers))
-	produce := r.produceNATS
-	if r.fault != nil {
-		produce = r.produceNATSFaulty // tests only
-	}
-	for k := range r.producers {
-		nc, err := t.connect()
-		if err != nil {
-			perr <- err
-			continue
-		}
-		pwg.Add(1)
-		go func(k int, nc *nats.Conn) {
-			defer pwg.Done()
-			if err := produce(k, nc, t); err != nil {
-				perr <- err
-			}
-		}(k, nc)
-	}
-	pwg.Wait()
-	close(perr)
-	for err := range perr {
-		if r.transportErr == "" {
-			r.transportErr = err.Error()
-		}
-	}
-}
-
-// planNATS fills in, for a consumer-only process, what its producers send:
-// the same routing over the same seed, without sending.
-func (r *run) planNATS() {
-	for k := range r.producers {
-		st := r.newProducerState(k)
-		st.sched = nil
-		for i := int64(0); i < r.cfg.Messages; i++ {
-			var m message
-			r.route(&st, &m, i)
-		}
-		r.producerDone(st.p, r.cfg.Messages)
-		st.p.first = 0
-	}
-}
-
-// expectedNATS is the deliveries the consumers wait for.
-func (r *run) expectedNATS() int64 {
-	var n int64
-	for i := range r.producers {
-		for _, s := range r.producers[i].sent {
-			n += s
-		}
-	}
-	return n
-}
-
-// awaitDeliveries waits, on a ticker rather than spinning, until every
-// expected delivery arrived (copies aside), or nothing new arrived for
-// DrainTimeout after the producers finished (here) or after the last
-// message (consumer role), or a signal or --duration stopped the run.
-func (r *run) awaitDeliveries(subs []*natsSub) {
-	expected := r.expectedNATS()
-	tk := time.NewTicker(5 * time.Millisecond)
-	defer tk.Stop()
-	last, lastChange := int64(-1), time.Now()
-	for {
-		var got int64
-		for _, sb := range subs {
-			got += sb.arrived.Load()
-		}
-		if got != last {
-			last, lastChange = got, time.Now()
-		}
-		waitingForFirst := r.cfg.Role == RoleConsumer && got == 0
-		if got >= expected || (!waitingForFirst && time.Since(lastChange) > r.cfg.DrainTimeout) ||
-			(r.cfg.Role == RoleConsumer && r.halt.Load() != 0) {
-			return
-		}
-		<-tk.C
-	}
-}
-
-// announceReady publishes on the run's ready subject until the first
-// message arrives, so producer-role processes know someone is listening.
-func (r *run) announceReady(t *natsTransport, subs []*natsSub) (stop func()) {
-	nc, err := t.connect()
-	if err != nil {
-		return func() {}
-	}
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tk := time.NewTicker(readyEvery)
-		defer tk.Stop()
-		for {
-			_ = nc.Publish(t.ready, nil)
-			_ = nc.Flush()
-			select {
-			case <-tk.C:
-				for _, sb := range subs {
-					if sb.got.Load() {
-						return
-					}
-				}
-			case <-quit:
-				return
-			}
-		}
-	}()
-	return func() { close(quit); wg.Wait() }
-}
-
-// awaitConsumers blocks a producer-role process until a consumer-role one
-// announces itself, or a signal stops the run.
-func (r *run) awaitConsumers(t *natsTransport) error {
-	nc, err := t.connect()
-	if err != nil {
-		return err
-	}
-	ready := make(chan *nats.Msg, 1)
-	sub, err := nc.ChanSubscribe(t.ready, ready)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrTransport, err)
-	}
-	defer func() { _ = sub.Unsubscribe() }()
-	select {
-	case <-ready:
-	case <-r.halted:
-	}
-	return nil
-}
-
-// produceNATS publishes producer k's messages.
-func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
-	st := r.newProducerState(k)
-	p := st.p
-	n := r.cfg.Messages
-	buf := make([]byte, header+r.cfg.Size)
-	baseWall := r.base.UnixNano()
-	p.first = -1
-	var i int64
-	var err error
-	for ; i < n && r.halt.Load() == 0; i++ {
-		m, q, ok := r.next(&st, i)
-		if !ok {
-			break
-		}
-		wire := m
-		wire.sent += baseWall
-		encode(buf, wire)
-		if err = nc.Publish(t.subject(max(q, 0)), buf); err != nil {
-			break
-		}
-	}
-	if err == nil {
-		err = nc.Flush()
-	}
-	r.producerDone(p, i)
-	if err != nil {
-		return fmt.Errorf("%w: publish: %v", ErrTransport, err)
-	}
-	return nil
 }

@@ -125,13 +125,17 @@ func TestNATSRoles(t *testing.T) {
 			cons.Role, prod.Role = sim.RoleConsumer, sim.RoleProducer
 			var consRes sim.Result
 			var consErr error
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard
+			defer cancel()
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				consRes, consErr = sim.Run(context.Background(), cons)
+				if consRes, consErr = sim.Run(ctx, cons); consErr != nil {
+					cancel()
+				}
 			}()
-			// The producer waits for the consumer's ready announcement.
-			prodRes, err := sim.Run(context.Background(), prod)
+			// The producer waits for the consumer's hello.
+			prodRes, err := sim.Run(ctx, prod)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,10 +143,12 @@ func TestNATSRoles(t *testing.T) {
 			if consErr != nil {
 				t.Fatal(consErr)
 			}
-			if !prodRes.OK() || prodRes.Sent != base.Expected() || prodRes.Delivered != 0 {
-				t.Fatalf("producer side: sent %d of %d, delivered %d", prodRes.Sent, base.Expected(), prodRes.Delivered)
-			}
+			// Both processes report the run the producer process merged.
+			checkExact(t, base, prodRes)
 			checkExact(t, base, consRes)
+			if len(prodRes.Processes) != 1 || prodRes.Processes[0].Delivered != base.Expected() || consRes.Process != prodRes.Processes[0].ID {
+				t.Fatalf("processes %+v; consumer process %q", prodRes.Processes, consRes.Process)
+			}
 		})
 	}
 }

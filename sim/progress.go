@@ -16,6 +16,9 @@ type ProgressSnapshot struct {
 	Sent      int64 // deliveries handed to queues so far, slightly behind the truth while running
 	Delivered int64 // deliveries so far, slightly behind the truth while running
 	Expected  int64 // deliveries a complete run makes; 0 before the run starts
+	// Waiting says what a split NATS role waits for ("consumers of run
+	// demo"), "" when it is not waiting.
+	Waiting string
 }
 
 // Queued is about how many deliveries were sent and not yet received.
@@ -51,6 +54,9 @@ func (p *Progress) Snapshot() ProgressSnapshot {
 	}
 	if r.cfg.Dispatch == Fanout {
 		s.Sent *= int64(r.cfg.Queues) // a message is a delivery to every queue
+	}
+	if w := r.waiting.Load(); w != nil {
+		s.Waiting = *w
 	}
 	return s
 }

@@ -68,6 +68,15 @@ type Result struct {
 	// (nothing received here; Lost is not judged) or "consumer" (sent
 	// counts are the plan the producers elsewhere follow).
 	Role string
+	// Process is this process's id in a split NATS run; Processes are the
+	// consumer processes' shares of the run, whose counts (and Lost,
+	// Duplicated) are the whole run's, as the producer process merged them.
+	Process   string
+	Processes []ProcessShare
+	// Unjudged says why the exactly-once check could not be made (a split
+	// run whose producers never said what they sent, or whose accounts did
+	// not all arrive); Lost and Duplicated are then not findings.
+	Unjudged string
 	// DepthMeasured is false when queue depth could not be sampled
 	// (unbuffered queues in a closed loop); MaxDepth and MeanDepth are 0.
 	DepthMeasured bool
@@ -98,6 +107,7 @@ type QueueResult struct {
 type ConsumerResult struct {
 	Queue, Consumer int
 	Delivered       int64
+	Process         string `json:",omitempty"` // in a split run, the consumer process it ran in
 }
 
 // Latency summarises a latency distribution (send → receive).
@@ -165,7 +175,9 @@ func (r Result) QueueBytesPerSecond(i int) float64 {
 
 // OK reports whether the exactly-once check passed: nothing lost, nothing
 // duplicated, nothing out of order where order is promised.
-func (r Result) OK() bool { return r.Lost == 0 && r.Duplicated == 0 && r.Reordered == 0 }
+func (r Result) OK() bool {
+	return r.Lost == 0 && r.Duplicated == 0 && r.Reordered == 0 && r.Unjudged == ""
+}
 
 func perSecond(n int64, d time.Duration) float64 {
 	if d <= 0 {

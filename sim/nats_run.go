@@ -1,0 +1,303 @@
+package sim
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Roles split a NATS run over processes or machines: producers here,
+// consumers there, sharing --run-id and --seed (see nats_split.go).
+const (
+	RoleAll      = "all"
+	RoleProducer = "producer"
+	RoleConsumer = "consumer"
+)
+
+// runNATS is Run over NATS. It shares the channel engine's accounting:
+// the same seen sets, tallies, recorders and collect. The transport's
+// watcher turns a lost server into a transport error that halts the run,
+// so every state ends: connecting, waiting, publishing and draining.
+func runNATS(r *run, mon *runtimeMonitor) error {
+	t, err := newNATSTransport(r.cfg, r.interrupted)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	defer r.start()()
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-t.lost:
+			r.failTransport(t.lostErr)
+		case <-quit:
+		}
+	})
+	defer func() { close(quit); wg.Wait() }()
+	switch r.cfg.Role {
+	case RoleProducer:
+		err = r.runNATSProducer(t, mon)
+	case RoleConsumer:
+		err = r.runNATSConsumer(t, mon)
+	default:
+		err = r.runNATSAll(t, mon)
+	}
+	r.slowConsumers = t.slow.Load()
+	return err
+}
+
+// failTransport records why the broker ended the run (the first reason
+// wins) and halts the producers.
+func (r *run) failTransport(why string) {
+	r.terrOnce.Do(func() { r.transportErr = why })
+	r.stop(haltTransport)
+}
+
+// runNATSAll runs producers and consumers in this process.
+func (r *run) runNATSAll(t *natsTransport, mon *runtimeMonitor) error {
+	subs, err := r.subscribeNATS(t)
+	if err != nil {
+		return err
+	}
+	mon.sampleGoroutines()
+	r.publishNATS(t)
+	r.halt.CompareAndSwap(running, haltDone)
+	r.awaitArrivals(t, subs, r.expectedNATS(), false)
+	r.closeSubs(t, subs, true)
+	return nil
+}
+
+// closeSubs stops the subscriptions and their connections (all of them,
+// with everything true), then makes the tallies the run's: the handlers
+// have returned, so they are read safely.
+func (r *run) closeSubs(t *natsTransport, subs []*natsSub, everything bool) {
+	for _, sb := range subs {
+		_ = sb.s.Unsubscribe()
+	}
+	if everything {
+		t.close()
+	} else {
+		for _, sb := range subs {
+			t.closeConn(sb.nc)
+		}
+	}
+	for _, sb := range subs {
+		sb.mu.Lock() // waits for a handler still running
+		sb.stopped = true
+		sb.mu.Unlock()
+	}
+	r.firstRecv = -1
+	for _, sb := range subs {
+		r.finish(sb.c, &sb.t, sb.now)
+		if sb.first >= 0 && (r.firstRecv < 0 || sb.first < r.firstRecv) {
+			r.firstRecv = sb.first
+		}
+	}
+}
+
+// natsSub is one consumer: its subscription and its tally, written only by
+// the client's goroutine for that subscription.
+type natsSub struct {
+	c     *consumer
+	nc    *nats.Conn // its own connection
+	t     tally
+	s     *nats.Subscription
+	now   int64
+	first int64 // ns since base of the first message; -1 before it
+	got   atomic.Bool
+	// arrived counts the sent messages that arrived here, readable or not:
+	// deliveries less duplicates of readable ones. The drain waits for it,
+	// not for deliveries, so copies cannot end the wait before the last
+	// original arrived (and count it lost).
+	arrived atomic.Int64
+	garbled int64 // undecodable deliveries
+	// mu is held by the handler for each message; stopped, set under it,
+	// ends handling. The client may still be inside a handler when its
+	// subscription closes, so this is what makes the tally safe to read.
+	mu      sync.Mutex
+	stopped bool
+}
+
+func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
+	subs := make([]*natsSub, len(r.consumers))
+	baseWall := r.base.UnixNano()
+	for i := range r.consumers {
+		c := &r.consumers[i]
+		nc, err := t.connect()
+		if err != nil {
+			return nil, err
+		}
+		sb := &natsSub{c: c, nc: nc, first: -1}
+		r.initTally(&sb.t, c)
+		q := int(c.queue)
+		w := newWorker(&r.cfg, i)
+		handler := func(msg *nats.Msg) {
+			sb.mu.Lock()
+			defer sb.mu.Unlock()
+			if sb.stopped {
+				return
+			}
+			m, ok := decode(msg.Data)
+			now := r.now()
+			if sb.first < 0 {
+				sb.first = now
+				sb.got.Store(true)
+			}
+			if !ok {
+				// Not a msgsim message: a delivery of nothing that was sent,
+				// so a duplicate; Delivered counts it too, or Lost would
+				// count its original twice.
+				sb.t.n++
+				sb.t.dups++
+				sb.garbled++ // most likely a sent message, spoilt: it arrived
+				sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
+				c.progress.Store(sb.t.n)
+				return
+			}
+			m.sent -= baseWall // wall clock on the wire, so other machines can send
+			lat := sb.t.latency(now-m.sent, 1)
+			if now < int64(r.cfg.Warmup) {
+				c.warm++
+			} else {
+				c.rec.record(lat)
+			}
+			sb.t.add(&m)
+			sb.t.flushBits() // every duplicate found now, for arrived
+			r.trace(c, &m, lat)
+			sb.now = now
+			sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
+			c.progress.Store(sb.t.n)
+			r.work(c, w, now)
+		}
+		s, err := nc.QueueSubscribe(t.subject(q), t.group(q), handler)
+		if err != nil {
+			return nil, fmt.Errorf("%w: subscribe: %v", ErrTransport, err)
+		}
+		// No pending limits: a fast publisher must not make the client drop
+		// messages silently; if the server drops them, they count as lost.
+		_ = s.SetPendingLimits(-1, -1)
+		sb.s = s
+		subs[i] = sb
+		if err := nc.Flush(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrTransport, err)
+		}
+	}
+	return subs, nil
+}
+
+// publishNATS runs every producer on its own connection and records the
+// first publish error, if any, as the run's transport error.
+func (r *run) publishNATS(t *natsTransport) {
+	var pwg sync.WaitGroup
+	produce := r.produceNATS
+	if r.fault != nil {
+		produce = r.produceNATSFaulty // tests only
+	}
+	for k := range r.producers {
+		nc, err := t.connect()
+		if err != nil {
+			r.failTransport(err.Error())
+			continue
+		}
+		pwg.Add(1)
+		go func(k int, nc *nats.Conn) {
+			defer pwg.Done()
+			if err := produce(k, nc, t); err != nil {
+				r.failTransport(err.Error())
+			}
+		}(k, nc)
+	}
+	pwg.Wait()
+}
+
+// produceNATS publishes producer k's messages.
+func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
+	st := r.newProducerState(k)
+	p := st.p
+	n := r.cfg.Messages
+	buf := make([]byte, header+r.cfg.Size)
+	baseWall := r.base.UnixNano()
+	p.first = -1
+	var i int64
+	var err error
+	for ; i < n && r.halt.Load() == 0; i++ {
+		m, q, ok := r.next(&st, i)
+		if !ok {
+			break
+		}
+		wire := m
+		wire.sent += baseWall
+		encode(buf, wire)
+		if err = nc.Publish(t.subject(max(q, 0)), buf); err != nil {
+			break
+		}
+		if uint64(i)&r.pubMask == 0 {
+			r.publish(p, i+1)
+		}
+	}
+	if err == nil {
+		err = nc.Flush()
+	}
+	r.producerDone(p, i)
+	if err != nil {
+		return fmt.Errorf("%w: publish: %v", ErrTransport, err)
+	}
+	return nil
+}
+
+// expectedNATS is the deliveries the consumers wait for: what the
+// producers sent.
+func (r *run) expectedNATS() int64 {
+	var n int64
+	for i := range r.producers {
+		for _, s := range r.producers[i].sent {
+			n += s
+		}
+	}
+	return n
+}
+
+// interruptGrace is how long an interrupted run still waits for messages
+// in flight once none arrive: the user asked to stop, not to wait out the
+// drain timeout.
+const interruptGrace = 200 * time.Millisecond
+
+// awaitArrivals waits, on a ticker rather than spinning, until expected
+// sent messages arrived here (copies aside), or nothing new arrived for
+// the drain timeout (a moment after a signal), or the server was lost.
+// With forFirst, the idle time counts only from the first arrival (a
+// consumer-role process waiting for its producers); a signal then ends
+// the wait at once.
+func (r *run) awaitArrivals(t *natsTransport, subs []*natsSub, expected int64, forFirst bool) {
+	tk := time.NewTicker(5 * time.Millisecond)
+	defer tk.Stop()
+	idle, intr := r.cfg.DrainTimeout, r.interrupted
+	last, lastChange := int64(-1), time.Now()
+	for {
+		var got int64
+		for _, sb := range subs {
+			got += sb.arrived.Load()
+		}
+		if got != last {
+			last, lastChange = got, time.Now()
+		}
+		waiting := forFirst && got == 0
+		if got >= expected || (!waiting && time.Since(lastChange) > idle) {
+			return
+		}
+		select {
+		case <-tk.C:
+		case <-t.lost:
+			return // nothing more will arrive
+		case <-intr:
+			if waiting {
+				return
+			}
+			idle, intr = min(idle, interruptGrace), nil
+		}
+	}
+}
