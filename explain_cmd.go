@@ -61,6 +61,7 @@ func explainCommand(stdout, stderr io.Writer) *cli.Command {
 			if ctx.Err() != nil && !doc.Interrupted {
 				doc.Interrupted = true
 				v = invoke.Judge(doc)
+				invoke.Stamp(&doc, v)
 			}
 			return finish(ctx, o, con, session, v, func(w io.Writer) error {
 				fmt.Fprintln(w, explain.Diagram(o.plan.Config))

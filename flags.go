@@ -84,7 +84,7 @@ func runFlags() []cli.Flag {
 		fileFlag("nats-creds", "", "with --transport nats: credentials `FILE`"),
 		stringFlag("drain-timeout", "", "5s", "with --transport nats: how long consumers wait for missing messages after the producers flush, a `DURATION` above 0"),
 		stringFlag("role", "", "all", "with --transport nats: what this process runs, `ROLE`: all, producer or consumer (split roles need the same --run-id, --seed and flags everywhere)"),
-		stringFlag("run-id", "", "", "with --transport nats: subject prefix `ID`, so runs sharing a server do not mix (default: from the seed)"),
+		stringFlag("run-id", "", "", "with --transport nats: subject prefix `ID` (letters, digits, - and _), so runs sharing a server do not mix (default: unique to this process; split roles must give one)"),
 		stringFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		stringFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
 		stringFlag("max-memory", "", "auto", "refuse, before allocating, a run whose estimated memory exceeds `BYTES`; auto is half of the machine's memory (or of its cgroup limit) (e.g. --max-memory 8GiB)"),
@@ -181,8 +181,8 @@ func parseOptions(c *cli.Context, cmd string, axes []sweep.Axis) (options, error
 	cfg.NoPrefault = !c.Bool("prefault")
 	if raw := c.String("max-memory"); raw != "auto" {
 		v, err := units.ParseBytes(raw)
-		if err != nil || v == 0 {
-			p.bad("max-memory", "is not an amount of memory (want e.g. 8GiB, 512MiB or 16G; or auto)")
+		if err != nil || v < 1<<20 { // under a MiB is a typo: no run fits
+			p.bad("max-memory", "is not an amount of memory of 1 MiB or more (want e.g. 8GiB, 512MiB or 16G; or auto)")
 		}
 		cfg.MaxMemory = v
 	}
@@ -354,6 +354,9 @@ func (p *parser) applies(o *options) {
 		if c.IsSet(a.Param) {
 			p.fail("--%s%s: %s varies %s (--vary), so the flag would have no effect", a.Param, fromEnv(c, a.Param), p.cmd, a.Param)
 		}
+		if a.Param == "buffer" && cfg.Transport == "nats" {
+			p.fail("--vary%s: buffer does not apply over NATS (the server buffers)", fromEnv(c, "vary"))
+		}
 		switch a.Param {
 		case "rate":
 			cfg.Rate = 1
@@ -367,6 +370,8 @@ func (p *parser) applies(o *options) {
 	only("work-kind", cfg.Work > 0, "with --work")
 	only("buffer", cfg.Transport == "chan", "with --transport chan (over NATS the server buffers)")
 	only("prefault", cfg.Transport == "chan", "with --transport chan")
+	only("prefault", int64(cfg.Queues)*int64(cfg.Consumers) >= sim.PrefaultFrom,
+		fmt.Sprintf("from %s consumers in all (this run has %s)", units.Int(sim.PrefaultFrom), units.Int(int64(cfg.Queues)*int64(cfg.Consumers))))
 	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "role", "run-id"} {
 		only(name, cfg.Transport == "nats", "with --transport nats")
 	}
@@ -378,6 +383,11 @@ func (p *parser) applies(o *options) {
 		} else {
 			f.Close()
 		}
+	}
+	// A producer-role process receives nothing: what consumers do there
+	// would be ignored.
+	for _, name := range []string{"work", "work-dist", "work-kind", "warmup", "interval", "trace"} {
+		only(name, cfg.Role != sim.RoleProducer, "where consumers run (--role consumer or all), not in a producer-role process")
 	}
 	only("max-regression", c.String("baseline") != "", "with --baseline")
 	only("baseline-any-config", c.String("baseline") != "", "with --baseline")

@@ -80,6 +80,7 @@ func runCommand(ctx context.Context, o options, stdout, stderr io.Writer) error 
 	if ctx.Err() != nil && !doc.Interrupted { // a signal after the last run, before the report
 		doc.Interrupted = true
 		v = invoke.Judge(doc)
+		invoke.Stamp(&doc, v)
 	}
 	return finish(ctx, o, con, session, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) }, nil)
 }

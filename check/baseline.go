@@ -126,7 +126,13 @@ func ConfigDiff(baseline, current sim.Config) []string {
 			diffs = append(diffs, fmt.Sprintf("%s: baseline %v, now %v", name, a, b))
 		}
 	}
-	add("messages", baseline.Messages, current.Messages)
+	msgs := func(c sim.Config) any {
+		if c.UntilDuration() {
+			return "until --duration"
+		}
+		return c.Messages
+	}
+	add("messages", msgs(baseline), msgs(current))
 	add("producers", baseline.Producers, current.Producers)
 	add("queues", baseline.Queues, current.Queues)
 	add("consumers", baseline.Consumers, current.Consumers)

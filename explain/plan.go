@@ -45,11 +45,13 @@ func WritePlan(w io.Writer, p invoke.Plan, progress string) error {
 	if c.Warmup > 0 {
 		add("leave the first %s out of latency and throughput", c.Warmup)
 	}
-	switch {
+	switch every := c.SeriesInterval(); {
 	case c.Interval > 0:
 		add("report a series every %s", c.Interval)
+	case every > 0:
+		add("report a series every %s (--interval auto: the run is planned longer than 2s)", every)
 	default:
-		add("report a series every second if planned longer than 2s (--interval auto)")
+		add("report no series (--interval auto: the run is planned shorter than 2s, or has over %d consumers)", sim.OwnHistogramsUpTo)
 	}
 	budget := c.MemoryBudget()
 	add("need about %s of memory, within a budget of %s (%s)", units.Bytes(float64(c.Memory().Total)), units.Bytes(float64(budget.Bytes)), budget.From)

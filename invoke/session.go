@@ -93,6 +93,7 @@ func (s *Session) Run(ctx context.Context) (report.Document, Verdict, error) {
 	if perr != nil {
 		v.raise(Broken, perr.Error())
 	}
+	Stamp(&doc, v)
 	return doc, v, nil
 }
 
@@ -317,9 +318,16 @@ func (s *Session) Notice() string {
 		now = "stopping before the first run"
 	case running:
 		snap := step.Progress.Snapshot()
-		now = "stopping the producers"
-		if q := snap.Queued(); q > 0 {
-			now += fmt.Sprintf(" and draining about %s queued deliveries without their work", units.Int(q))
+		switch {
+		case snap.Waiting != "":
+			now = "no longer waiting for " + snap.Waiting
+		case s.plan.Config.Role == sim.RoleConsumer:
+			now = "taking what is still in flight, for a moment, then reporting"
+		default:
+			now = "stopping the producers"
+			if q := snap.Queued(); q > 0 {
+				now += fmt.Sprintf(" and draining about %s queued deliveries without their work", units.Int(q))
+			}
 		}
 		if step.Runs > 1 {
 			now += fmt.Sprintf("; run %d of %d is the last", step.Run, step.Runs)
@@ -331,6 +339,9 @@ func (s *Session) Notice() string {
 	}
 	if inSweep && p != finishing {
 		now += fmt.Sprintf("; the sweep ends at point %d of %d (%s)", step.Index, step.Points, step.Point)
+	}
+	if p == finishing {
+		return "interrupted: " + now + ". Ctrl-C again to exit at once"
 	}
 	return "interrupted: " + now + "; the report will be partial. Ctrl-C again to exit at once without one"
 }

@@ -108,3 +108,8 @@ func Judge(d report.Document) Verdict {
 	}
 	return v
 }
+
+// Stamp writes v into d, so every format can say what the exit code says.
+func Stamp(d *report.Document, v Verdict) {
+	d.Judged, d.Passed, d.Problems = true, v.Status == Passed, v.Problems
+}

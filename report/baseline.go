@@ -50,24 +50,42 @@ func equal(a, b []float64) bool {
 
 // baselineDoc is what ReadBaseline needs of a run's or a sweep's json.
 type baselineDoc struct {
-	SchemaVersion *int        `json:"schema_version"`
-	Kind          string      `json:"kind"`
-	Config        *JSONConfig `json:"config"`
-	OK            *bool       `json:"ok"`
-	Lost          int64       `json:"lost"`
-	Duplicated    int64       `json:"duplicated"`
-	Reordered     int64       `json:"reordered"`
-	Interrupted   bool        `json:"interrupted"`
-	EndedBy       string      `json:"ended_by"`
-	Runs          []JSONRun   `json:"runs"`
-	Vary          []JSONAxis  `json:"vary"`
+	SchemaVersion *int          `json:"schema_version"`
+	Kind          string        `json:"kind"`
+	Config        *JSONConfig   `json:"config"`
+	OK            *bool         `json:"ok"`
+	Lost          int64         `json:"lost"`
+	Duplicated    int64         `json:"duplicated"`
+	Reordered     int64         `json:"reordered"`
+	Interrupted   bool          `json:"interrupted"`
+	EndedBy       string        `json:"ended_by"`
+	NotSent       int64         `json:"not_sent"`
+	RunsPlanned   int           `json:"runs_planned"`
+	Passed        *bool         `json:"passed"`
+	Unjudged      string        `json:"unjudged"`
+	Runs          []baselineRun `json:"runs"`
+	Vary          []JSONAxis    `json:"vary"`
 	Points        []struct {
-		Values     []float64 `json:"values"`
-		Lost       int64     `json:"lost"`
-		Duplicated int64     `json:"duplicated"`
-		Reordered  int64     `json:"reordered"`
-		Runs       []JSONRun `json:"runs"`
+		Values     []float64     `json:"values"`
+		Lost       int64         `json:"lost"`
+		Duplicated int64         `json:"duplicated"`
+		Reordered  int64         `json:"reordered"`
+		Runs       []baselineRun `json:"runs"`
 	} `json:"points"`
+}
+
+// baselineRun is a run of a saved report; ok is absent in older ones.
+type baselineRun struct {
+	ElapsedNs          int64   `json:"elapsed_ns"`
+	Delivered          int64   `json:"delivered"`
+	Lost               int64   `json:"lost"`
+	Duplicated         int64   `json:"duplicated"`
+	Reordered          int64   `json:"reordered"`
+	OK                 *bool   `json:"ok"`
+	Interrupted        bool    `json:"interrupted"`
+	ThroughputMsgsPerS float64 `json:"throughput_msgs_per_s"`
+	P50Ns              int64   `json:"p50_ns"`
+	P99Ns              int64   `json:"p99_ns"`
 }
 
 // ReadBaseline reads a json report written by --save-baseline (or --format
@@ -108,8 +126,14 @@ func ReadBaseline(r io.Reader) (Baseline, error) {
 	if err := checkConfig(topo); err != nil {
 		return Baseline{}, err
 	}
-	if doc.Interrupted || doc.EndedBy == "interrupted" {
+	if doc.Interrupted || doc.EndedBy == "interrupted" || doc.NotSent > 0 || doc.RunsPlanned > len(doc.Runs) {
 		return Baseline{}, errors.New("was interrupted, so its figures are partial")
+	}
+	if doc.Passed != nil && !*doc.Passed {
+		return Baseline{}, errors.New("did not pass its own verdict (a check, an assertion or a comparison failed)")
+	}
+	if doc.Unjudged != "" {
+		return Baseline{}, errors.New("was never judged: " + doc.Unjudged)
 	}
 	if doc.Kind == "sweep" {
 		b.Kind = "sweep"
@@ -169,7 +193,7 @@ func checkDelivery(where string, lost, dup, reordered int64) error {
 
 // samplesOf takes the compared figures from a report's runs, refusing
 // figures no real run produces.
-func samplesOf(where string, runs []JSONRun) ([]check.Sample, error) {
+func samplesOf(where string, runs []baselineRun) ([]check.Sample, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("%s has no runs", where)
 	}
@@ -178,6 +202,9 @@ func samplesOf(where string, runs []JSONRun) ([]check.Sample, error) {
 		run := fmt.Sprintf("%s, run %d", where, i+1)
 		if r.Interrupted {
 			return nil, fmt.Errorf("%s was interrupted", run)
+		}
+		if r.OK != nil && !*r.OK {
+			return nil, fmt.Errorf("%s failed its own check", run)
 		}
 		if r.Lost != 0 || r.Duplicated != 0 || r.Reordered != 0 {
 			return nil, checkDelivery(run, r.Lost, r.Duplicated, r.Reordered)

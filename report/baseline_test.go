@@ -79,3 +79,18 @@ func TestReadBaselineAccepts(t *testing.T) {
 		t.Fatalf("its own json: %+v, %v", b, err)
 	}
 }
+
+// Hand-edited files that contradict themselves are no baseline either.
+func TestReadBaselineRefusesContradictions(t *testing.T) {
+	for name, doc := range map[string]string{
+		"a run marked failed":         strings.Replace(goodRun, `"ok":true,"delivered"`, `"ok":false,"delivered"`, 1),
+		"messages not sent":           strings.Replace(goodRun, `"ok":true,`, `"ok":true,"not_sent":5,`, 1),
+		"fewer runs than planned":     strings.Replace(goodRun, `"ok":true,`, `"ok":true,"runs_planned":3,`, 1),
+		"a verdict that did not pass": strings.Replace(goodRun, `"ok":true,`, `"ok":true,"passed":false,`, 1),
+		"a split run never judged":    strings.Replace(goodRun, `"ok":true,`, `"ok":true,"unjudged":"no account",`, 1),
+	} {
+		if _, err := report.ReadBaseline(strings.NewReader(doc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

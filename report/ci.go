@@ -21,7 +21,11 @@ func repeatTable(runs []sim.Result, planned int) table {
 		header: []string{"run", "elapsed", "msgs/s", "p50", "p99", "lost", "duplicated"}}
 	var el, tp, p50, p99, lost, dup []float64
 	for i, r := range runs {
-		t.rows = append(t.rows, []string{strconv.Itoa(i + 1), units.Duration(r.Elapsed), rateStr(r.Throughput()),
+		name := strconv.Itoa(i + 1)
+		if r.Interrupted {
+			name += " (cut short)"
+		}
+		t.rows = append(t.rows, []string{name, units.Duration(r.Elapsed), rateStr(r.Throughput()),
 			durStr(r.Latency.P50), durStr(r.Latency.P99), countStr(r.Lost), countStr(r.Duplicated)})
 		el, tp = append(el, float64(r.Elapsed)), append(tp, r.Throughput())
 		p50, p99 = append(p50, float64(r.Latency.P50)), append(p99, float64(r.Latency.P99))
@@ -33,17 +37,23 @@ func repeatTable(runs []sim.Result, planned int) table {
 	return t
 }
 
-func assertionTable(os []check.Outcome) table {
+func assertionTable(os []check.Outcome, interrupted bool) table {
 	t := table{title: "assertions", header: []string{"assertion", "actual", "result"}}
 	failed := 0
 	for _, o := range os {
 		verdict := "pass"
-		if !o.OK {
+		switch {
+		case interrupted:
+			verdict = "—"
+		case !o.OK:
 			verdict, failed = "FAIL", failed+1
 		}
 		t.rows = append(t.rows, []string{o.Expr, o.Describe(), verdict})
 	}
 	t.note = fmt.Sprintf("%d of %d assertions passed", len(os)-failed, len(os))
+	if interrupted {
+		t.title, t.note = "assertions (not judged: the invocation was interrupted)", ""
+	}
 	return t
 }
 
@@ -60,8 +70,12 @@ func baselineTable(c check.Comparison) table {
 		case d.Change != 0 && (d.Change > 0) == d.HigherIsBetter:
 			verdict = "better"
 		}
+		delta := signedPct(d.Change)
+		if d.NoSamples {
+			delta = "—"
+		}
 		t.rows = append(t.rows, []string{d.Metric, withSpread(d.Old, d.Kind, d.OldSpread, d.OldN),
-			withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change), verdict})
+			withSpread(d.New, d.Kind, d.NewSpread, d.NewN), delta, verdict})
 	}
 	return t
 }

@@ -42,8 +42,12 @@ func writeCSV(w io.Writer, d Document) error {
 	records = append(records, row("total", len(res.Consumers), total, res.Throughput()))
 	// The verdict of the run, so a partial or failed run never reads as a
 	// whole one.
-	records = append(records, nil, []string{"ok", "interrupted", "ended_by", "expected", "not_sent", "seed"},
-		[]string{strconv.FormatBool(res.OK() && !d.interrupted()), strconv.FormatBool(d.interrupted()), res.EndedBy,
+	passed := ""
+	if d.Judged {
+		passed = strconv.FormatBool(d.Passed)
+	}
+	records = append(records, nil, []string{"ok", "passed", "interrupted", "ended_by", "expected", "not_sent", "seed"},
+		[]string{strconv.FormatBool(res.OK() && !d.interrupted()), passed, strconv.FormatBool(d.interrupted()), res.EndedBy,
 			i64(res.Expected), i64(res.NotSent()), strconv.FormatUint(res.Config.Seed, 10)})
 	if len(res.Series) > 0 {
 		records = append(records, nil, []string{"interval_start_ns", "deliveries", "throughput_msgs_per_s", "p50_ns", "p99_ns"})

@@ -58,6 +58,8 @@ type JSONResult struct {
 	Series              []JSONInterval  `json:"series"`
 	Runs                []JSONRun       `json:"runs"`
 	RunsPlanned         int             `json:"runs_planned"`
+	Passed              *bool           `json:"passed,omitempty"`   // the verdict: what exit code 0 means
+	Problems            []string        `json:"problems,omitempty"` // why it did not pass, a line each
 	Assertions          []JSONAssertion `json:"assertions,omitempty"`
 	Baseline            *JSONBaseline   `json:"baseline,omitempty"`
 }
@@ -79,7 +81,7 @@ type JSONRun struct {
 
 func newJSONRun(r sim.Result) JSONRun {
 	return JSONRun{ElapsedNs: int64(r.Elapsed), Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
-		Reordered: r.Reordered, OK: r.OK(), Interrupted: r.Interrupted, ThroughputMsgsPerS: r.Throughput(),
+		Reordered: r.Reordered, OK: r.OK() && !r.Interrupted, Interrupted: r.Interrupted, ThroughputMsgsPerS: r.Throughput(),
 		P50Ns: int64(r.Latency.P50), P99Ns: int64(r.Latency.P99), P999Ns: int64(r.Latency.P999)}
 }
 
@@ -300,6 +302,10 @@ func NewJSONDocument(d Document) JSONResult {
 	out.RunsPlanned = max(d.Planned, len(out.Runs))
 	out.Interrupted = d.interrupted()
 	out.OK = out.OK && !out.Interrupted
+	if d.Judged {
+		passed := d.Passed
+		out.Passed, out.Problems = &passed, d.Problems
+	}
 	out.Assertions = jsonAssertions(d.Assertions)
 	out.Baseline = jsonBaseline(d.Baseline)
 	return out

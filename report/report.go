@@ -55,6 +55,12 @@ type Document struct {
 	// run, or between repeats (then every run shown is whole, but fewer
 	// than planned ran).
 	Interrupted bool
+	// Judged is set once the invocation's verdict is known: Passed is what
+	// exit code 0 means (every check, assertion and comparison held, on a
+	// whole invocation), Problems why not, a line each.
+	Judged   bool
+	Passed   bool
+	Problems []string
 }
 
 // AllRuns is every run in order: Runs, or just Result.
@@ -162,7 +168,7 @@ func WorkloadLine(res sim.Result) string {
 	}
 	switch res.Role {
 	case "producer":
-		parts = append(parts, fmt.Sprintf("role producer (process %s): messages were sent from here; %s counted them", res.Process, processesSay(res)))
+		parts = append(parts, fmt.Sprintf("role producer (process %s): messages were sent from here; %s", res.Process, processesSay(res)))
 	case "consumer":
 		parts = append(parts, fmt.Sprintf("role consumer (process %s): messages came from a producer-role process; %s; latency assumes the processes' clocks agree (NTP or better)", res.Process, processesSay(res)))
 	}
@@ -212,7 +218,7 @@ func Verdict(res sim.Result) string {
 	switch {
 	case res.Interrupted && res.Sent == 0:
 		return "interrupted before any message was sent: nothing was checked"
-	case res.Interrupted && res.Config.UntilDuration() && res.EndedBy == "interrupted":
+	case res.Interrupted && res.Config.Duration > 0 && res.EndedBy == "interrupted":
 		fmt.Fprintf(&b, "; interrupted after %s of the planned --duration %s", units.Duration(res.Elapsed), res.Config.Duration)
 	case res.Interrupted && res.NotSent() > 0:
 		fmt.Fprintf(&b, "; interrupted: %s of %s deliveries not sent (not counted as lost)", countStr(res.NotSent()), countStr(res.Expected))

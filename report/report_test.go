@@ -220,7 +220,7 @@ func TestCSVShape(t *testing.T) {
 	if len(recs) != 1+3+1+2 || recs[4][0] != "total" || recs[4][3] != "3000000" {
 		t.Fatalf("want header, 3 queues, total, then the verdict section; got %q", recs)
 	}
-	if strings.Join(recs[5], ",") != "ok,interrupted,ended_by,expected,not_sent,seed" || recs[6][0] != "true" || recs[6][1] != "false" {
+	if strings.Join(recs[5], ",") != "ok,passed,interrupted,ended_by,expected,not_sent,seed" || recs[6][0] != "true" || recs[6][2] != "false" {
 		t.Fatalf("verdict section %q", recs[5:])
 	}
 }

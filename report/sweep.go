@@ -196,7 +196,7 @@ type JSONSweep struct {
 	Vary          []JSONAxis   `json:"vary"`
 	Repeat        int          `json:"repeat"`
 	Points        []JSONPoint  `json:"points"`
-	OK            bool         `json:"ok"` // every point passed and none was cut short
+	Passed        bool         `json:"passed"` // every point passed and none was cut short: what exit code 0 means
 	Interrupted   bool         `json:"interrupted"`
 	GoVersion     string       `json:"go_version,omitempty"`
 	GOMAXPROCS    int          `json:"gomaxprocs,omitempty"`
@@ -222,7 +222,8 @@ type JSONPoint struct {
 	Lost               int64           `json:"lost"`
 	Duplicated         int64           `json:"duplicated"`
 	Reordered          int64           `json:"reordered"`
-	OK                 bool            `json:"ok"` // the point passed: exactly once, assertions, baseline
+	OK                 bool            `json:"ok"`     // its runs delivered every message exactly once, whole
+	Passed             bool            `json:"passed"` // the point's verdict: exactly once, assertions, baseline
 	Interrupted        bool            `json:"interrupted"`
 	Problems           []string        `json:"problems"` // why it did not, a line each
 	Notes              []string        `json:"notes"`    // what was not judged, e.g. no point of the baseline
@@ -258,12 +259,13 @@ func newJSONSweep(res sweep.Result) JSONSweep {
 			c.WorkNs = 0
 		}
 	}
-	out.OK = !res.Interrupted
+	out.Passed = !res.Interrupted
 	for i, p := range res.Points {
-		out.OK = out.OK && len(p.Problems) == 0 && !p.Interrupted
+		out.Passed = out.Passed && len(p.Problems) == 0 && !p.Interrupted
 		jp := JSONPoint{Values: p.Point, Config: NewJSON(sim.Result{Config: p.Config}).Config, ThroughputMsgsPerS: p.Throughput,
 			Spread: p.Spread, Speedup: res.Speedup(i), P50Ns: int64(p.P50), P99Ns: int64(p.P99), Lost: p.Lost, Duplicated: p.Dup,
-			Reordered: p.Reordered, OK: len(p.Problems) == 0 && !p.Interrupted, Interrupted: p.Interrupted,
+			Reordered: p.Reordered, OK: p.Lost == 0 && p.Dup == 0 && p.Reordered == 0 && !p.Interrupted,
+			Passed: len(p.Problems) == 0 && !p.Interrupted, Interrupted: p.Interrupted,
 			Problems: append([]string{}, p.Problems...), Notes: append([]string{}, p.Notes...), Series: jsonSeries(p.Series),
 			Assertions: jsonAssertions(p.Assertions), Baseline: jsonBaseline(p.Baseline)}
 		if e := res.Efficiency(i); !math.IsNaN(e) {
@@ -287,7 +289,7 @@ func writeSweepCSV(w io.Writer, res sweep.Result) error {
 		header = append(header, a.Param)
 	}
 	header = append(header, "throughput_msgs_per_s", "spread", "speedup", "efficiency", "p50_ns", "p99_ns", "lost", "duplicated",
-		"reordered", "ok", "interrupted", "problems", "seed")
+		"reordered", "ok", "passed", "interrupted", "problems", "seed")
 	records := [][]string{header}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for i, p := range res.Points {
@@ -302,6 +304,7 @@ func writeSweepCSV(w io.Writer, res sweep.Result) error {
 		rec = append(rec, strconv.FormatFloat(p.Throughput, 'f', 1, 64), strconv.FormatFloat(p.Spread, 'f', 4, 64),
 			strconv.FormatFloat(res.Speedup(i), 'f', 4, 64), eff, strconv.FormatInt(int64(p.P50), 10), strconv.FormatInt(int64(p.P99), 10),
 			strconv.FormatInt(p.Lost, 10), strconv.FormatInt(p.Dup, 10), strconv.FormatInt(p.Reordered, 10),
+			strconv.FormatBool(p.Lost == 0 && p.Dup == 0 && p.Reordered == 0 && !p.Interrupted),
 			strconv.FormatBool(len(p.Problems) == 0 && !p.Interrupted), strconv.FormatBool(p.Interrupted),
 			strings.Join(p.Problems, "; "), strconv.FormatUint(p.Config.Seed, 10))
 		records = append(records, rec)

@@ -52,7 +52,7 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 		tables = append(tables, repeatTable(d.runs(), d.Planned))
 	}
 	if len(d.Assertions) > 0 {
-		tables = append(tables, assertionTable(d.Assertions))
+		tables = append(tables, assertionTable(d.Assertions, d.interrupted()))
 	}
 	if d.Baseline != nil {
 		tables = append(tables, baselineTable(*d.Baseline))

@@ -235,8 +235,10 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 		if res.Produced == cfg.Messages*int64(cfg.Producers) {
 			res.EndedBy = "messages" // the signal came in the drain, after the last send
 		}
-		if cfg.UntilDuration() {
-			res.Expected = res.Sent // the plan was a time, not a count: nothing is "not sent"
+		if cfg.Duration > 0 {
+			// The plan was a time (or a count or a time, whichever came
+			// first): what a signal cut short is not "not sent".
+			res.Expected = res.Sent
 		}
 	case haltTransport:
 		res.EndedBy = "transport"

@@ -13,7 +13,11 @@ import (
 // need, backed by transparent huge pages (one fault per 2 MiB), and hands it
 // back to the runtime, which then carves the stacks out of memory that is
 // already resident — the JVM's AlwaysPreTouch, applied to goroutine stacks.
-var prefaultThreshold = 1 << 16 // a variable so tests can start fewer goroutines
+var prefaultThreshold = PrefaultFrom // a variable so tests can start fewer goroutines
+
+// PrefaultFrom is how many consumers in all a run needs before it
+// pre-faults their memory (Config.NoPrefault turns that off).
+const PrefaultFrom = 1 << 16
 
 // stackCalibration is how many consumers a big run starts before the GC
 // that re-bases the runtime's starting stack size on theirs.

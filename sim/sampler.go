@@ -154,6 +154,16 @@ func seriesOn(cfg Config) time.Duration {
 	return 0
 }
 
+// SeriesInterval is how often the run reports a series: Interval, or the
+// automatic 1s for runs planned longer than 2s; 0 for none. Above
+// OwnHistogramsUpTo consumers no series is kept.
+func (c Config) SeriesInterval() time.Duration {
+	if histogramLayout(c.Queues, c.Consumers) != PerConsumer {
+		return 0
+	}
+	return seriesOn(c)
+}
+
 func newSeriesRecorder(cfg Config) *seriesRecorder {
 	every := seriesOn(cfg)
 	if every == 0 || histogramLayout(cfg.Queues, cfg.Consumers) != PerConsumer {

@@ -162,6 +162,16 @@ func ParseVary(spec string) (Axis, error) {
 		}
 		ax.Values = vs
 	}
+	// Two values that print alike would make two rows no reader can tell
+	// apart (1000 and 1000.4 both read 1.00k).
+	labels := map[string]float64{}
+	for _, v := range ax.Values {
+		l := FormatValue(ax.Param, v)
+		if prev, dup := labels[l]; dup {
+			return fail("%v and %v both print as %s; give values that differ in their first three digits", prev, v, l)
+		}
+		labels[l] = v
+	}
 	return ax, nil
 }
 
