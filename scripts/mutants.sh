@@ -22,7 +22,7 @@ only=${1:-}
 # mutated file is in (its tests are the ones that must catch it).
 tests_of() {
 	case $1 in
-	sim) echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut)$' ;;
+	sim) echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut|TestSplitRun.*|TestNATSRoles)$' ;;
 	invoke) echo '^(TestJudge|TestRunInterruptedBetweenRepeats|TestSweepJudgesEveryPoint|TestSaveBaselineOnlyWhenPassed)$' ;;
 	check) echo '^(TestJudgeWarmupAndNoSamples|TestJudgeUsesTheMedian)$' ;;
 	report) echo '^TestReadBaseline' ;;
@@ -48,7 +48,7 @@ mutants=(
 	'r.Lost == 0 && r.Duplicated == 0'
 	'the verdict ignores reordering'
 
-	sim/nats.go
+	sim/nats_run.go
 	'sb.t.dups++'
 	''
 	'an undecodable NATS message is not counted as a duplicate'
@@ -151,12 +151,12 @@ mutants=(
 	$'c.warm++\n\t\tt.n++\n\t} else {\n\t\trec.record(lat)\n\t\tivl.record(now, lat)\n\t\tt.add(m)\n\t}'
 	'deliveries during the warm-up are counted without checking'
 
-	sim/nats.go
+	sim/nats_run.go
 	'sb.t.add(&m)'
 	'sb.t.n++'
 	'NATS deliveries are counted without checking'
 
-	sim/nats.go
+	sim/nats_run.go
 	$'sb.t.n++\n\t\t\t\tsb.t.dups++'
 	'sb.t.dups++'
 	'an undecodable NATS message is not counted as a delivery'
@@ -195,8 +195,8 @@ mutants=(
 	'a broker failing mid-run is not exit 3'
 
 	invoke/verdict.go
-	'		if !r.OK() {'
-	'		if i == 0 && !d.Result.OK() {'
+	'		if !r.OK() && r.Unjudged == "" {'
+	'		if i == 0 && !d.Result.OK() && r.Unjudged == "" {'
 	'only the reported run is checked, not every repeat'
 
 	invoke/verdict.go
@@ -238,6 +238,23 @@ mutants=(
 	'	if _, err := dec.Token(); !errors.Is(err, io.EOF) {'
 	'	if false {'
 	'a baseline with trailing garbage is accepted'
+
+
+	# Split NATS runs: one verdict over processes, judged against what was sent.
+	sim/nats_account.go
+	'		vq.Lost = vq.Sent - distinct[q]'
+	'		vq.Lost = vq.Sent - vq.Delivered'
+	"a split run's loss ignores duplicates across processes"
+
+	sim/nats_account.go
+	'		markBits(s.chunk(slot), slot, w, false)'
+	'		_ = w'
+	"a consumer process's seen bits are not merged"
+
+	sim/nats_roles.go
+	'	r.takeSent(end.Sent, end.Produced)'
+	'	_ = end'
+	'a consumer process judges loss against the plan, not what was sent'
 
 )
 
