@@ -22,12 +22,6 @@ type tally struct {
 	clamped  int64
 }
 
-func (r *run) newTally(c *consumer) tally {
-	var t tally
-	r.initTally(&t, c)
-	return t
-}
-
 // initTally sets up t in place. Not inlined, so that a consumer's first
 // frame holds one tally rather than a tally and a copy of it.
 //

@@ -14,9 +14,10 @@ import (
 
 // splitRun runs one producer-role process and n consumer-role processes of
 // one run (goroutines here, processes in use), and returns their results.
-func splitRun(t *testing.T, prod sim.Config, cons []sim.Config) (sim.Result, []sim.Result, error, []error) {
+func splitRun(t *testing.T, prod sim.Config, cons []sim.Config) (prodRes sim.Result, consRes []sim.Result, errs []error, prodErr error) {
 	t.Helper()
-	results, errs := make([]sim.Result, len(cons)), make([]error, len(cons))
+	results := make([]sim.Result, len(cons))
+	errs = make([]error, len(cons))
 	// A hang guard, not a timing assertion: a consumer that fails ends the
 	// producer's wait for it, and nothing waits past a minute.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -31,9 +32,9 @@ func splitRun(t *testing.T, prod sim.Config, cons []sim.Config) (sim.Result, []s
 			}
 		}(i)
 	}
-	prodRes, prodErr := sim.Run(ctx, prod)
+	prodRes, prodErr = sim.Run(ctx, prod)
 	wg.Wait()
-	return prodRes, results, prodErr, errs
+	return prodRes, results, errs, prodErr
 }
 
 func splitConfigs(t *testing.T, url, id string, consumers int) (sim.Config, []sim.Config) {
@@ -55,7 +56,7 @@ func TestSplitRunOneVerdictOverProcesses(t *testing.T) {
 	ns := startServer(t)
 	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
 	prod, cons := splitConfigs(t, ns.ClientURL(), "two", 2)
-	prodRes, consRes, err, errs := splitRun(t, prod, cons)
+	prodRes, consRes, errs, err := splitRun(t, prod, cons)
 	if err != nil || errs[0] != nil || errs[1] != nil {
 		t.Fatal(err, errs)
 	}
@@ -162,7 +163,7 @@ func TestSplitRunRefusesAMismatch(t *testing.T) {
 	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
 	prod, cons := splitConfigs(t, ns.ClientURL(), "mismatch", 1)
 	cons[0].Messages = 10_000
-	prodRes, _, err, _ := splitRun(t, prod, cons)
+	prodRes, _, _, err := splitRun(t, prod, cons)
 	var mm *sim.RoleMismatchError
 	if !errors.As(err, &mm) || mm.Other != "consumer" || prodRes.Sent != 0 {
 		t.Fatalf("producer: %v, sent %d", err, prodRes.Sent)
