@@ -82,6 +82,7 @@ func runFlags() []cli.Flag {
 		stringFlag("nats-url", "", "", "with --transport nats: external NATS server or cluster `URL`s, comma-separated (e.g. nats://host:4222)"),
 		stringFlag("nats-token", "", "", "with --transport nats: auth `TOKEN` (never printed)"),
 		fileFlag("nats-creds", "", "with --transport nats: credentials `FILE`"),
+		stringFlag("nats-pending", "", "256MiB", "with --transport nats: what the client may buffer for slow consumers, over all subscriptions, `BYTES`; what it drops when full counts as lost (e.g. --nats-pending 1GiB)"),
 		stringFlag("drain-timeout", "", "5s", "with --transport nats: how long consumers wait for missing messages after the producers flush, a `DURATION` above 0"),
 		stringFlag("role", "", "all", "with --transport nats: what this process runs, `ROLE`: all, producer or consumer (split roles need the same --run-id, --seed and flags everywhere)"),
 		stringFlag("run-id", "", "", "with --transport nats: subject prefix `ID` (letters, digits, - and _), so runs sharing a server do not mix (default: unique to this process; split roles must give one)"),
@@ -249,6 +250,11 @@ func (p *parser) workload(cfg *sim.Config) {
 	}
 	cfg.NATSURL, cfg.NATSToken, cfg.NATSCreds, cfg.RunID = c.String("nats-url"), c.String("nats-token"), c.String("nats-creds"), c.String("run-id")
 	cfg.Role = strings.ToLower(c.String("role"))
+	if v, err := units.ParseBytes(c.String("nats-pending")); err != nil || v < 64<<10 {
+		p.bad("nats-pending", "is not an amount of memory of 64 KiB or more (want e.g. 256MiB or 1GiB)")
+	} else {
+		cfg.NATSPending = int64(v)
+	}
 	if dt, err := time.ParseDuration(c.String("drain-timeout")); err != nil || dt <= 0 {
 		p.bad("drain-timeout", "is not a duration above 0 (want e.g. 5s; consumers need some time to receive what is in flight)")
 	} else {
@@ -372,7 +378,7 @@ func (p *parser) applies(o *options) {
 	only("prefault", cfg.Transport == "chan", "with --transport chan")
 	only("prefault", int64(cfg.Queues)*int64(cfg.Consumers) >= sim.PrefaultFrom,
 		fmt.Sprintf("from %s consumers in all (this run has %s)", units.Int(sim.PrefaultFrom), units.Int(int64(cfg.Queues)*int64(cfg.Consumers))))
-	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "role", "run-id"} {
+	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "role", "run-id", "nats-pending"} {
 		only(name, cfg.Transport == "nats", "with --transport nats")
 	}
 	only("nats-token", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
@@ -386,7 +392,7 @@ func (p *parser) applies(o *options) {
 	}
 	// A producer-role process receives nothing: what consumers do there
 	// would be ignored.
-	for _, name := range []string{"work", "work-dist", "work-kind", "warmup", "interval", "trace"} {
+	for _, name := range []string{"work", "work-dist", "work-kind", "warmup", "interval", "trace", "nats-pending"} {
 		only(name, cfg.Role != sim.RoleProducer, "where consumers run (--role consumer or all), not in a producer-role process")
 	}
 	only("max-regression", c.String("baseline") != "", "with --baseline")

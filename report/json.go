@@ -50,6 +50,7 @@ type JSONResult struct {
 	WarmupDeliveries    int64           `json:"warmup_deliveries"`
 	DepthMeasured       bool            `json:"depth_measured"`
 	SlowConsumers       int64           `json:"slow_consumers"`
+	ClientDropped       int64           `json:"client_dropped"`      // dropped by the NATS client for slow consumers; part of lost
 	Role                string          `json:"role"`                // over NATS: all, producer or consumer
 	Process             string          `json:"process,omitempty"`   // in a split run, this process's id
 	Processes           []JSONProcess   `json:"processes,omitempty"` // in a split run, each consumer process's share
@@ -274,7 +275,7 @@ func NewJSON(res sim.Result) JSONResult {
 	}
 	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
 	out.DepthMeasured = res.DepthMeasured
-	out.SlowConsumers, out.TransportError = res.SlowConsumers, res.TransportError
+	out.SlowConsumers, out.TransportError, out.ClientDropped = res.SlowConsumers, res.TransportError, res.ClientDropped
 	out.Role, out.Process, out.Unjudged = orAll(res.Role), res.Process, res.Unjudged
 	for _, p := range res.Processes {
 		out.Processes = append(out.Processes, JSONProcess{ID: p.ID, Consumers: p.Consumers, Delivered: p.Delivered, Accounted: p.Accounted})

@@ -165,6 +165,9 @@ func WorkloadLine(res sim.Result) string {
 			where = "nats-server at " + sim.RedactURLs(res.Config.NATSURL)
 		}
 		parts = append(parts, fmt.Sprintf("transport: %s, %s slow-consumer events", where, countStr(res.SlowConsumers)))
+		if res.ClientDropped > 0 {
+			parts = append(parts, fmt.Sprintf("%s messages dropped by the client: a slow consumer's buffer was full (--nats-pending); they count as lost", countStr(res.ClientDropped)))
+		}
 	}
 	switch res.Role {
 	case "producer":

@@ -124,6 +124,11 @@ type Config struct {
 	NATSCreds    string
 	DrainTimeout time.Duration
 	RunID        string // subject prefix, so runs sharing a server do not mix
+	// NATSPending bounds what the client buffers for slow consumers, over
+	// all of this process's subscriptions (0: DefaultNATSPending). What it
+	// drops when full never reaches a consumer: it counts as lost, and
+	// Result.ClientDropped says why.
+	NATSPending int64
 	// Role splits a NATS run over processes: "all" (default), "producer"
 	// or "consumer"; split roles need the same RunID, Seed and flags.
 	Role string

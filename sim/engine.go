@@ -112,6 +112,7 @@ type run struct {
 	// NATS only: slow-consumer events the client reported, and the error
 	// that ended publishing early, if any.
 	slowConsumers int64
+	clientDropped int64 // messages the client dropped for slow consumers
 	transportErr  string
 	terrOnce      sync.Once              // transportErr is set once: the first reason stands
 	firstRecv     int64                  // consumer role: ns since base of the first message
@@ -203,6 +204,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	stopWatching()
 	first, last := r.collect(&res)
 	res.SlowConsumers, res.TransportError, res.Role = r.slowConsumers, r.transportErr, cfg.Role
+	res.ClientDropped = r.clientDropped
 	switch cfg.Role {
 	case RoleProducer:
 		// Nothing is received here: its clock runs from the first send to

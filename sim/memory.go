@@ -146,6 +146,11 @@ func (c Config) Memory() MemoryEstimate {
 	if c.Transport == "nats" {
 		conns := n + p
 		e.add("NATS connections", natsServerBytes+conns*natsConnBytes, many(conns, "connection")+" × "+size(natsConnBytes)+" + server "+size(natsServerBytes))
+		pending := float64(c.NATSPending)
+		if pending == 0 {
+			pending = DefaultNATSPending
+		}
+		e.add("NATS client buffers", pending, "--nats-pending, over all subscriptions, at most")
 	}
 	return e
 }

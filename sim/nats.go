@@ -31,6 +31,12 @@ var Transports = []string{"chan", "nats"}
 // its own goroutine in the client.
 const MaxNATSConsumers = 10_000
 
+// DefaultNATSPending is what the client may buffer for slow consumers,
+// over all subscriptions: enough for a burst, bounded so slow consumers of
+// big messages cannot take the machine's memory (2,000 × 512 KB reached
+// 2 GB without a bound).
+const DefaultNATSPending = 256 << 20
+
 // DefaultDrainTimeout is how long NATS consumers wait for missing messages.
 const DefaultDrainTimeout = 5 * time.Second
 

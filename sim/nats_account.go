@@ -18,6 +18,7 @@ type natsAccount struct {
 	Chunks    int            `json:"chunks"`
 	FirstWall int64          `json:"first_wall"` // first and last receive, wall clock ns
 	LastWall  int64          `json:"last_wall"`
+	Dropped   int64          `json:"dropped"` // by the client, for slow consumers
 }
 
 // accountQueue is one queue's counts in one process.
@@ -40,6 +41,7 @@ type splitVerdict struct {
 	Processes []ProcessShare   `json:"processes"`
 	Consumers []ConsumerResult `json:"consumers"`
 	Missing   []string         `json:"missing,omitempty"` // processes that said hello and sent no account
+	Dropped   int64            `json:"dropped"`           // by the consumer processes' clients
 }
 
 type verdictQueue struct {
@@ -61,7 +63,7 @@ const bitsChunk = 256 << 10
 
 // buildAccount sums this process's consumers per queue, after closeSubs.
 func (r *run) buildAccount(subs []*natsSub) *natsAccount {
-	a := &natsAccount{Queues: make([]accountQueue, r.cfg.Queues), Consumers: make([]int64, len(r.consumers)), FirstWall: -1}
+	a := &natsAccount{Queues: make([]accountQueue, r.cfg.Queues), Consumers: make([]int64, len(r.consumers)), FirstWall: -1, Dropped: r.clientDropped}
 	baseWall := r.base.UnixNano()
 	for i := range r.consumers {
 		c := &r.consumers[i]
@@ -234,6 +236,7 @@ func (r *run) buildVerdict(procs []*procState, sent []int64) *splitVerdict {
 			continue
 		}
 		a := p.account
+		v.Dropped += a.Dropped
 		for q := range v.Queues {
 			if q >= len(a.Queues) {
 				break
@@ -343,6 +346,7 @@ func (r *run) applySplit(res *Result) {
 	}
 	res.Latency = v.Latency
 	res.Consumers = v.Consumers
+	res.ClientDropped = v.Dropped
 	if v.ElapsedNs > 0 {
 		res.Elapsed = time.Duration(v.ElapsedNs)
 		res.Measured = max(res.Elapsed-r.cfg.Warmup, 0)

@@ -50,6 +50,14 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 	return err
 }
 
+// natsPending is the client's buffer bound over all subscriptions.
+func (r *run) natsPending() int64 {
+	if r.cfg.NATSPending > 0 {
+		return r.cfg.NATSPending
+	}
+	return DefaultNATSPending
+}
+
 // failTransport records why the broker ended the run (the first reason
 // wins) and halts the producers.
 func (r *run) failTransport(why string) {
@@ -76,6 +84,9 @@ func (r *run) runNATSAll(t *natsTransport, mon *runtimeMonitor) error {
 // have returned, so they are read safely.
 func (r *run) closeSubs(t *natsTransport, subs []*natsSub, everything bool) {
 	for _, sb := range subs {
+		if n, err := sb.s.Dropped(); err == nil { // read before it closes
+			r.clientDropped += int64(n)
+		}
 		_ = sb.s.Unsubscribe()
 	}
 	if everything {
@@ -177,9 +188,9 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: subscribe: %v", ErrTransport, err)
 		}
-		// No pending limits: a fast publisher must not make the client drop
-		// messages silently; if the server drops them, they count as lost.
-		_ = s.SetPendingLimits(-1, -1)
+		// Bounded: what the client drops when a slow consumer's buffer is
+		// full counts as lost, and the report says the client dropped it.
+		_ = s.SetPendingLimits(-1, int(max(r.natsPending()/int64(len(r.consumers)), 64<<10)))
 		sb.s = s
 		subs[i] = sb
 		if err := nc.Flush(); err != nil {

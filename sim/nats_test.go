@@ -181,3 +181,19 @@ func TestNATSRunsSharingAServerDoNotMix(t *testing.T) {
 		t.Fatalf("run-ids %q and %q", results[0].Config.RunID, results[1].Config.RunID)
 	}
 }
+
+// A slow consumer of big messages fills the client's bounded buffer: what
+// the client drops counts as lost, and the result says the client dropped
+// it, instead of the buffer taking the machine's memory.
+func TestNATSPendingIsBounded(t *testing.T) {
+	cfg := natsConfig(sim.Fanout, 1, 1, 1)
+	cfg.Messages, cfg.Size, cfg.NATSPending = 200, 256<<10, 1<<20
+	cfg.Work, cfg.WorkKind, cfg.DrainTimeout = 5*time.Millisecond, sim.Sleep, time.Second
+	res, err := sim.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ClientDropped == 0 || res.Lost != res.ClientDropped || res.OK() {
+		t.Fatalf("dropped %d, lost %d, ok %v: a full buffer must drop, and its drops be the losses", res.ClientDropped, res.Lost, res.OK())
+	}
+}

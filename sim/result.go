@@ -64,6 +64,9 @@ type Result struct {
 	// it dropped); TransportError is why publishing ended early, if it did.
 	SlowConsumers  int64
 	TransportError string
+	// ClientDropped counts messages the NATS client dropped because a slow
+	// consumer's buffer was full (Config.NATSPending): part of Lost.
+	ClientDropped int64
 	// Role is the NATS role this process played: "", "all", "producer"
 	// (nothing received here; Lost is not judged) or "consumer" (sent
 	// counts are the plan the producers elsewhere follow).
