@@ -162,7 +162,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	if cfg.Transport == "nats" && cfg.RunID == "" {
 		// Unique per process, so two runs sharing a server (CI jobs that
 		// pin one seed) never share subjects; split roles must name theirs.
-		cfg.RunID = "r" + strconv.FormatUint(rand.Uint64(), 36)
+		cfg.RunID = strconv.FormatUint(1<<30+rand.Uint64N(1<<35), 36) // 7 characters, short on the wire
 	}
 	if cfg.Procs > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))

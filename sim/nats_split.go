@@ -15,10 +15,10 @@ import (
 // consumer-role processes, sharing a server, a --run-id and the flags that
 // shape the messages. They agree on one verdict this way:
 //
-//  1. Consumer processes subscribe, then say hello on msgsim.ID.acct every
+//  1. Consumer processes subscribe, then say hello on m.ID.acct every
 //     helloEvery: who they are, their config, how many messages arrived.
 //  2. The producer process waits for a first hello (and refuses to start
-//     if a config differs), says start on msgsim.ID.ctl, publishes, then
+//     if a config differs), says start on m.ID.ctl, publishes, then
 //     says end: how many deliveries it sent to each queue and why it
 //     stopped. Loss is judged against that, never against the plan.
 //  3. When the hellos' arrivals add up to what was sent (or nothing new
@@ -122,8 +122,8 @@ func join(s []string) string {
 
 func processID() string { return "p" + strconv.FormatUint(rand.Uint64()>>16, 36) }
 
-func (t *natsTransport) ctlSubject() string  { return "msgsim." + t.runID + ".ctl" }
-func (t *natsTransport) acctSubject() string { return "msgsim." + t.runID + ".acct" }
+func (t *natsTransport) ctlSubject() string  { return subjectPrefix + t.runID + ".ctl" }
+func (t *natsTransport) acctSubject() string { return subjectPrefix + t.runID + ".acct" }
 
 // ctlConn is one connection for the protocol, with every message it
 // receives handed to handle on the client's goroutine, in order.
