@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/msgsim/msgsim/invoke"
 )
@@ -108,40 +105,19 @@ func runDoc(t *testing.T, out []byte) partialRun {
 // and the rest of stderr.
 func signalAfterFirstTrace(t *testing.T, sig syscall.Signal, args ...string) ([]byte, string) {
 	t.Helper()
-	cmd := exec.Command(binary, append(args, "--trace", "1", "--progress", "never")...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
+	wait, proc := started(t, "received message", append(args, "--trace", "1", "--progress", "never")...)
+	if err := proc.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	r := wait()
+	if r.code != 130 {
+		t.Fatalf("exit %d, want 130; stderr %q", r.code, r.stderr)
 	}
-	sc := bufio.NewScanner(stderr)
-	if !sc.Scan() || !strings.Contains(sc.Text(), "received message") {
-		t.Fatalf("no trace line: %q", sc.Text())
-	}
-	if err := cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-	var rest strings.Builder
-	for sc.Scan() {
-		rest.WriteString(sc.Text() + "\n")
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(60 * time.Second): // a hang guard, not a timing assertion
-		_ = cmd.Process.Kill()
-		t.Fatal("msgsim did not exit after the signal")
-	}
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit: %v, want code 130; stderr %q", err, rest.String())
-	}
-	return out.Bytes(), rest.String()
+	// The trace line came before the signal: what follows is the notice and
+	// the exit line.
+	_, rest, _ := strings.Cut(r.stderr, "received message")
+	_, rest, _ = strings.Cut(rest, "\n")
+	return []byte(r.stdout), rest
 }
 
 // The first signal prints what happens and cancels; a second exits at

@@ -44,11 +44,7 @@ func (r *run) runNATSProducer(t *natsTransport, mon *runtimeMonitor) error {
 	if err != nil {
 		return err
 	}
-	locked := func(f func()) {
-		ctl.mu.Lock()
-		defer ctl.mu.Unlock()
-		f()
-	}
+	locked := ctl.locked
 	r.setWaiting("consumers of run " + t.runID)
 	joined := r.wait(t, 0, false, func() (ok bool) {
 		locked(func() { ok = len(procs) > 0 || mismatch != nil })
@@ -219,11 +215,7 @@ func (r *run) runNATSConsumer(t *natsTransport, mon *runtimeMonitor) error {
 	if err != nil {
 		return err
 	}
-	locked := func(f func()) {
-		ctl.mu.Lock()
-		defer ctl.mu.Unlock()
-		f()
-	}
+	locked := ctl.locked
 	mon.sampleGoroutines()
 	stopHello := r.sayHello(t, ctl, self, cfg, subs)
 	r.setWaiting("the producers of run " + t.runID)

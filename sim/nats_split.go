@@ -157,6 +157,14 @@ func (t *natsTransport) ctl(subject string, handle func(ctlMsg)) (*ctlConn, erro
 	return c, nil
 }
 
+// locked runs f holding the lock the handler runs under, to read what it
+// wrote.
+func (c *ctlConn) locked(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
+}
+
 func (c *ctlConn) send(subject string, msg ctlMsg) {
 	if b, err := json.Marshal(msg); err == nil {
 		_ = c.nc.Publish(subject, b)
