@@ -169,3 +169,45 @@ func TestSplitRunRefusesAMismatch(t *testing.T) {
 		t.Fatalf("producer: %v, sent %d", err, prodRes.Sent)
 	}
 }
+
+// Copies of a message that reach two consumer processes are duplicates of
+// the run, found only by merging their bits: every hundredth message is
+// sent again 150 messages later, so its copy can go to the other process.
+func TestSplitRunCountsDuplicatesAcrossProcesses(t *testing.T) {
+	ns := startServer(t)
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	prod, cons := splitConfigs(t, ns.ClientURL(), "dups", 2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard
+	defer cancel()
+	results := make([]sim.Result, len(cons))
+	var wg sync.WaitGroup
+	for i := range cons {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var err error
+			if results[i], err = sim.Run(ctx, cons[i]); err != nil {
+				t.Error(err)
+				cancel()
+			}
+		}(i)
+	}
+	copies := func(_, _ int, seq int64) sim.Fault {
+		if seq%100 == 0 {
+			return sim.Fault{Dup: 1, DupAfter: 150}
+		}
+		return sim.Fault{}
+	}
+	prodRes, err := sim.RunFaulty(ctx, prod, copies)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(prod.Messages/100) * int64(prod.Queues) // fan-out: each copy reaches every queue
+	for _, r := range append([]sim.Result{prodRes}, results...) {
+		if r.Duplicated != want || r.Lost != 0 || r.Sent != prod.Expected() || r.Delivered != prod.Expected()+want {
+			t.Fatalf("sent %d, delivered %d, duplicated %d, lost %d; want %d duplicates and none lost (%s)",
+				r.Sent, r.Delivered, r.Duplicated, r.Lost, want, r.Unjudged)
+		}
+	}
+}
