@@ -29,9 +29,9 @@ var (
 	natsServerErr  error
 )
 
-// natsServer starts a nats-server process on a free loopback port and
-// returns it and its URL; the test's cleanup kills it.
-func natsServer(t *testing.T) (*exec.Cmd, string) {
+// natsServer starts a nats-server process on a free loopback port, with
+// extra arguments, and returns it and its URL; the test's cleanup kills it.
+func natsServer(t *testing.T, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
 	natsServerOnce.Do(func() {
 		natsServerBin = filepath.Join(filepath.Dir(binary), "nats-server")
@@ -43,14 +43,8 @@ func natsServer(t *testing.T) (*exec.Cmd, string) {
 	if natsServerErr != nil {
 		t.Fatal(natsServerErr)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(natsServerBin, "-a", "127.0.0.1", "-p", port)
+	port := freePort(t)
+	cmd := exec.Command(natsServerBin, append([]string{"-a", "127.0.0.1", "-p", port}, extra...)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -59,17 +53,35 @@ func natsServer(t *testing.T) (*exec.Cmd, string) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
+	awaitPort(t, "127.0.0.1:"+port)
+	return cmd, "nats://127.0.0.1:" + port
+}
+
+// freePort returns a loopback port nothing listens on just now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+// awaitPort returns once something accepts connections at addr.
+func awaitPort(t *testing.T, addr string) {
+	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("nats-server did not start")
+			t.Fatalf("nothing listens at %s", addr)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a port the server opens, not synchronising goroutines
 	}
-	return cmd, "nats://" + addr
 }
 
 // started runs msgsim, returns once a line containing marker appeared on

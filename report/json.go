@@ -16,53 +16,55 @@ const SchemaVersion = 1
 // JSONResult is the json format's document. Field names are snake_case with
 // units as suffixes; the README documents each one.
 type JSONResult struct {
-	SchemaVersion       int             `json:"schema_version"`
-	Kind                string          `json:"kind"`
-	Config              JSONConfig      `json:"config"`
-	Start               time.Time       `json:"start"`
-	ElapsedNs           int64           `json:"elapsed_ns"`
-	Produced            int64           `json:"produced"`
-	Expected            int64           `json:"expected"`
-	Sent                int64           `json:"sent"`
-	NotSent             int64           `json:"not_sent"`
-	Delivered           int64           `json:"delivered"`
-	Lost                int64           `json:"lost"`
-	Duplicated          int64           `json:"duplicated"`
-	OrderChecked        bool            `json:"order_checked"`
-	Reordered           int64           `json:"reordered"`
-	OK                  bool            `json:"ok"`
-	Bytes               int64           `json:"bytes"`
-	ThroughputMsgsPerS  float64         `json:"throughput_msgs_per_s"`
-	ThroughputBytesPerS float64         `json:"throughput_bytes_per_s"`
-	Latency             JSONLatency     `json:"latency"`
-	Queues              []JSONQueue     `json:"queues"`
-	Consumers           []JSONConsumer  `json:"consumers"`
-	Interrupted         bool            `json:"interrupted"`
-	GoVersion           string          `json:"go_version"`
-	GOMAXPROCS          int             `json:"gomaxprocs"`
-	NumCPU              int             `json:"num_cpu"`
-	Histograms          string          `json:"histograms"`
-	QueueLatency        bool            `json:"queue_latency"`
-	Runtime             JSONRuntime     `json:"runtime"`
-	EndedBy             string          `json:"ended_by"`
-	SendRate            float64         `json:"send_rate_msgs_per_s"`
-	MaxLagNs            int64           `json:"max_lag_ns"`
-	WarmupDeliveries    int64           `json:"warmup_deliveries"`
-	DepthMeasured       bool            `json:"depth_measured"`
-	SlowConsumers       int64           `json:"slow_consumers"`
-	ClientDropped       int64           `json:"client_dropped"`      // dropped by the NATS client for slow consumers; part of lost
-	Role                string          `json:"role"`                // over NATS: all, producer or consumer
-	Process             string          `json:"process,omitempty"`   // in a split run, this process's id
-	Processes           []JSONProcess   `json:"processes,omitempty"` // in a split run, each consumer process's share
-	Unjudged            string          `json:"unjudged,omitempty"`  // why the check could not be made`
-	TransportError      string          `json:"transport_error"`
-	Series              []JSONInterval  `json:"series"`
-	Runs                []JSONRun       `json:"runs"`
-	RunsPlanned         int             `json:"runs_planned"`
-	Passed              *bool           `json:"passed,omitempty"`   // the verdict: what exit code 0 means
-	Problems            []string        `json:"problems,omitempty"` // why it did not pass, a line each
-	Assertions          []JSONAssertion `json:"assertions,omitempty"`
-	Baseline            *JSONBaseline   `json:"baseline,omitempty"`
+	SchemaVersion       int              `json:"schema_version"`
+	Kind                string           `json:"kind"`
+	Config              JSONConfig       `json:"config"`
+	Start               time.Time        `json:"start"`
+	ElapsedNs           int64            `json:"elapsed_ns"`
+	Produced            int64            `json:"produced"`
+	Expected            int64            `json:"expected"`
+	Sent                int64            `json:"sent"`
+	NotSent             int64            `json:"not_sent"`
+	Delivered           int64            `json:"delivered"`
+	Lost                int64            `json:"lost"`
+	Duplicated          int64            `json:"duplicated"`
+	OrderChecked        bool             `json:"order_checked"`
+	Reordered           int64            `json:"reordered"`
+	OK                  bool             `json:"ok"`
+	Bytes               int64            `json:"bytes"`
+	ThroughputMsgsPerS  float64          `json:"throughput_msgs_per_s"`
+	ThroughputBytesPerS float64          `json:"throughput_bytes_per_s"`
+	Latency             JSONLatency      `json:"latency"`
+	Queues              []JSONQueue      `json:"queues"`
+	Consumers           []JSONConsumer   `json:"consumers"`
+	Interrupted         bool             `json:"interrupted"`
+	GoVersion           string           `json:"go_version"`
+	GOMAXPROCS          int              `json:"gomaxprocs"`
+	NumCPU              int              `json:"num_cpu"`
+	Histograms          string           `json:"histograms"`
+	QueueLatency        bool             `json:"queue_latency"`
+	Runtime             JSONRuntime      `json:"runtime"`
+	EndedBy             string           `json:"ended_by"`
+	SendRate            float64          `json:"send_rate_msgs_per_s"`
+	MaxLagNs            int64            `json:"max_lag_ns"`
+	WarmupDeliveries    int64            `json:"warmup_deliveries"`
+	DepthMeasured       bool             `json:"depth_measured"`
+	SlowConsumers       int64            `json:"slow_consumers"`
+	ClientDropped       int64            `json:"client_dropped"`      // dropped by the NATS client for slow consumers; part of lost
+	Role                string           `json:"role"`                // over NATS: all, producer or consumer
+	Process             string           `json:"process,omitempty"`   // in a split run, this process's id
+	Processes           []JSONProcess    `json:"processes,omitempty"` // in a split run, each consumer process's share
+	Unjudged            string           `json:"unjudged,omitempty"`  // why the check could not be made`
+	Failovers           []JSONFailover   `json:"failovers,omitempty"` // a cluster run's connections that lost their server
+	Failover            *JSONFailoverSum `json:"failover,omitempty"`  // what the failovers cost
+	TransportError      string           `json:"transport_error"`
+	Series              []JSONInterval   `json:"series"`
+	Runs                []JSONRun        `json:"runs"`
+	RunsPlanned         int              `json:"runs_planned"`
+	Passed              *bool            `json:"passed,omitempty"`   // the verdict: what exit code 0 means
+	Problems            []string         `json:"problems,omitempty"` // why it did not pass, a line each
+	Assertions          []JSONAssertion  `json:"assertions,omitempty"`
+	Baseline            *JSONBaseline    `json:"baseline,omitempty"`
 }
 
 // JSONRun is one run of --repeat (a single run has one).
@@ -222,6 +224,28 @@ type JSONProcess struct {
 	Accounted bool   `json:"accounted"`
 }
 
+// JSONFailover is one connection losing its server in a cluster run; times
+// are since the run's start, UpNs -1 if it never came back.
+type JSONFailover struct {
+	Conn   string `json:"conn"`
+	DownNs int64  `json:"down_ns"`
+	UpNs   int64  `json:"up_ns"`
+	Server string `json:"server"`
+}
+
+// JSONFailoverSum is what a cluster run's failovers cost.
+type JSONFailoverSum struct {
+	DownNs      int64 `json:"down_ns"`
+	UpNs        int64 `json:"up_ns"`
+	Lost        int64 `json:"lost"`
+	LostTimed   bool  `json:"lost_timed"`
+	LostFromNs  int64 `json:"lost_from_ns"`
+	LostToNs    int64 `json:"lost_to_ns"`
+	WorstP99Ns  int64 `json:"worst_p99_ns"`
+	WorstAtNs   int64 `json:"worst_at_ns"`
+	MedianP99Ns int64 `json:"median_p99_ns"`
+}
+
 // NewJSON converts a Result to the json document.
 func NewJSON(res sim.Result) JSONResult {
 	c := res.Config
@@ -279,6 +303,14 @@ func NewJSON(res sim.Result) JSONResult {
 	out.Role, out.Process, out.Unjudged = orAll(res.Role), res.Process, res.Unjudged
 	for _, p := range res.Processes {
 		out.Processes = append(out.Processes, JSONProcess{ID: p.ID, Consumers: p.Consumers, Delivered: p.Delivered, Accounted: p.Accounted})
+	}
+	for _, f := range res.Failovers {
+		out.Failovers = append(out.Failovers, JSONFailover{Conn: f.Conn, DownNs: int64(f.Down), UpNs: int64(f.Up), Server: f.Server})
+	}
+	if s := res.FailoverSummary; s != nil {
+		out.Failover = &JSONFailoverSum{DownNs: int64(s.Down), UpNs: int64(s.Up), Lost: s.Lost, LostTimed: s.LostTimed,
+			LostFromNs: int64(s.LostFrom), LostToNs: int64(s.LostTo), WorstP99Ns: int64(s.WorstP99), WorstAtNs: int64(s.WorstAt),
+			MedianP99Ns: int64(s.MedianP99)}
 	}
 	out.Series = jsonSeries(res.Series)
 	for i, cr := range res.Consumers {

@@ -152,7 +152,10 @@ func ConfigLine(res sim.Result) string {
 // the run; "" for a closed-loop run that sent every message.
 func WorkloadLine(res sim.Result) string {
 	var parts []string
-	if c := res.Config; c.Rate > 0 {
+	if c := res.Config; c.Rate > 0 && res.Role == sim.RoleConsumer {
+		// Nothing was sent from here: the schedule was kept elsewhere.
+		parts = append(parts, fmt.Sprintf("open loop: target %s msgs/s; how the producers kept to it is in their process's report", units.Rate(c.Rate)))
+	} else if c.Rate > 0 {
 		parts = append(parts, fmt.Sprintf("open loop: target %s msgs/s, sent %s msgs/s, max lag behind schedule %s",
 			units.Rate(c.Rate), units.Rate(res.SendRate), units.Duration(res.MaxLag)))
 	}
@@ -165,6 +168,9 @@ func WorkloadLine(res sim.Result) string {
 			where = "nats-server at " + sim.RedactURLs(res.Config.NATSURL)
 		}
 		parts = append(parts, fmt.Sprintf("transport: %s, %s slow-consumer events", where, countStr(res.SlowConsumers)))
+		if line := failoverLine(res); line != "" {
+			parts = append(parts, line)
+		}
 		if res.ClientDropped > 0 {
 			parts = append(parts, fmt.Sprintf("%s messages dropped by the client: a slow consumer's buffer was full (--nats-pending); they count as lost", countStr(res.ClientDropped)))
 		}
@@ -183,6 +189,36 @@ func WorkloadLine(res sim.Result) string {
 			countStr(res.WarmupDeliveries), res.Config.Warmup))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// failoverLine says what a cluster run's failovers cost, or "".
+func failoverLine(res sim.Result) string {
+	s := res.FailoverSummary
+	if s == nil {
+		return ""
+	}
+	line := fmt.Sprintf("failover: %s connections lost their server at %s", countStr(int64(len(res.Failovers))), units.Duration(s.Down))
+	if s.Up >= 0 {
+		line += fmt.Sprintf(" and all were back within %s", units.Duration(s.Up-s.Down))
+	} else {
+		never := 0
+		for _, f := range res.Failovers {
+			if f.Up < 0 {
+				never++
+			}
+		}
+		line += fmt.Sprintf("; %d never came back", never)
+	}
+	line += fmt.Sprintf("; %s lost", countStr(s.Lost))
+	if s.LostTimed {
+		line += fmt.Sprintf(" (meant to be sent from %s to %s)", units.Duration(s.LostFrom), units.Duration(s.LostTo))
+	}
+	line += fmt.Sprintf(", %s duplicated", countStr(res.Duplicated))
+	if s.WorstP99 > 0 {
+		line += fmt.Sprintf("; p99 around it %s (the interval at %s) against %s for the median interval",
+			units.Duration(s.WorstP99), units.Duration(s.WorstAt), units.Duration(s.MedianP99))
+	}
+	return line
 }
 
 // processesSay names the consumer processes behind a split run's counts.

@@ -148,10 +148,49 @@ func workload() sim.Result {
 	return r
 }
 
+// failover is a fixed open-loop run over a three-server NATS cluster whose
+// first server died 3s in: seven connections moved to the second one, and
+// 271 messages sent around the failover were lost.
+func failover() sim.Result {
+	cfg := sim.DefaultConfig()
+	cfg.Transport, cfg.NATSURL, cfg.RunID = "nats", "nats://127.0.0.1:4222,nats://u:secret@127.0.0.1:4223,nats://127.0.0.1:4224", "fo1"
+	cfg.Queues, cfg.Consumers, cfg.Rate, cfg.Duration, cfg.Interval, cfg.Seed = 1, 2, 10_000, 6*time.Second, time.Second, 5
+	cfg.Messages = cfg.UnlimitedMessages()
+	r := sim.Result{
+		Config: cfg, GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2,
+		Start:    time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC),
+		Elapsed:  6_001_000_000,
+		Produced: 60_000, Expected: 60_000, Sent: 60_000, Delivered: 59_729, Lost: 271, Bytes: 955_664,
+		Latency: lat(50*time.Microsecond, 59_729), QueueLatency: true, Histograms: sim.PerConsumer,
+		EndedBy: "duration", SendRate: 10_000, Role: sim.RoleAll,
+		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 30, GCCycles: 2,
+			GCPause: 150 * time.Microsecond, PeakHeapBytes: 5 << 20, PeakRSSBytes: 25 << 20},
+		Failovers: []sim.Failover{
+			{Conn: "producer 0", Down: 2_966_200 * time.Microsecond, Up: 2_970_400 * time.Microsecond, Server: sim.RedactURLs("nats://u:secret@127.0.0.1:4223")},
+			{Conn: "consumer q0.0", Down: 2_967_000 * time.Microsecond, Up: 2_974_000 * time.Microsecond, Server: sim.RedactURLs("nats://u:secret@127.0.0.1:4223")},
+			{Conn: "consumer q0.1", Down: 2_967_100 * time.Microsecond, Up: 2_976_400 * time.Microsecond, Server: sim.RedactURLs("nats://u:secret@127.0.0.1:4223")},
+		},
+		FailoverSummary: &sim.FailoverSummary{Down: 2_966_200 * time.Microsecond, Up: 2_976_400 * time.Microsecond, Lost: 271,
+			LostFrom: 2_958 * time.Millisecond, LostTo: 2_976_800 * time.Microsecond, LostTimed: true,
+			WorstP99: 13 * time.Millisecond, WorstAt: 2 * time.Second, MedianP99: 700 * time.Microsecond},
+	}
+	for i := range 6 {
+		iv := sim.Interval{Start: time.Duration(i) * time.Second, Deliveries: 10_000, Throughput: 10_000, P50: 40 * time.Microsecond, P99: 700 * time.Microsecond}
+		if i == 2 {
+			iv.Deliveries, iv.Throughput, iv.P99 = 9_729, 9_729, 13*time.Millisecond
+		}
+		r.Series = append(r.Series, iv)
+	}
+	r.Queues = []sim.QueueResult{{Queue: 0, Consumers: 2, Sent: 60_000, Delivered: 59_729, Lost: 271, Bytes: 955_664, Latency: r.Latency}}
+	r.Consumers = []sim.ConsumerResult{{Queue: 0, Consumer: 0, Delivered: 29_900}, {Queue: 0, Consumer: 1, Delivered: 29_829}}
+	return r
+}
+
 var ext = map[report.Format]string{report.Table: "txt", report.JSON: "json", report.CSV: "csv", report.Markdown: "md", report.GoBench: "bench"}
 
 func TestGolden(t *testing.T) {
-	fixtures := map[string]report.Document{"healthy": {Result: healthy()}, "broken": {Result: broken()}, "huge": {Result: huge()}, "ci": ci(), "workload": {Result: workload()}}
+	fixtures := map[string]report.Document{"healthy": {Result: healthy()}, "broken": {Result: broken()}, "huge": {Result: huge()}, "ci": ci(), "workload": {Result: workload()},
+		"failover": {Result: failover()}}
 	for name, doc := range fixtures {
 		for _, f := range report.Formats {
 			if name == "huge" && (f == report.JSON || f == report.CSV) {
@@ -272,5 +311,20 @@ func TestGoBenchLeavesOutWhatIsNoSample(t *testing.T) {
 	out := buf.String()
 	if strings.Count(out, "BenchmarkMsgsim") != 1 || !strings.Contains(out, "msgsim-interrupted:") || !strings.Contains(out, "msgsim-no-samples: 1 runs") {
 		t.Fatalf("%s", out)
+	}
+}
+
+// A consumer-role process sent nothing: its report must not say the
+// producers sent at 0 msgs/s, nor invent a lag.
+func TestWorkloadLineOfAConsumerProcess(t *testing.T) {
+	res := failover()
+	res.Role = sim.RoleConsumer
+	line := report.WorkloadLine(res)
+	if strings.Contains(line, "sent 0") || strings.Contains(line, "lag") || !strings.Contains(line, "target 10.0k msgs/s") {
+		t.Fatalf("consumer role: %s", line)
+	}
+	res.Role = sim.RoleAll
+	if line := report.WorkloadLine(res); !strings.Contains(line, "sent 10.0k msgs/s") {
+		t.Fatalf("role all: %s", line)
 	}
 }

@@ -43,7 +43,8 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 // new field fails here until the schema documents it.
 func TestJSONMatchesSchema(t *testing.T) {
 	sch := compileSchema(t)
-	docs := map[string]report.Document{"ci fixture": ci(), "interrupted fixture": {Result: broken()}}
+	docs := map[string]report.Document{"ci fixture": ci(), "interrupted fixture": {Result: broken()},
+		"failover fixture": {Result: failover()}}
 	for _, d := range sim.Dispatches {
 		cfg := sim.DefaultConfig()
 		cfg.Messages, cfg.Dispatch, cfg.Consumers, cfg.Batch = 500, d, 1, 4

@@ -113,6 +113,7 @@ type run struct {
 	// that ended publishing early, if any.
 	slowConsumers int64
 	clientDropped int64 // messages the client dropped for slow consumers
+	failovers     []Failover
 	transportErr  string
 	terrOnce      sync.Once              // transportErr is set once: the first reason stands
 	firstRecv     int64                  // consumer role: ns since base of the first message
@@ -204,7 +205,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	stopWatching()
 	first, last := r.collect(&res)
 	res.SlowConsumers, res.TransportError, res.Role = r.slowConsumers, r.transportErr, cfg.Role
-	res.ClientDropped = r.clientDropped
+	res.ClientDropped, res.Failovers = r.clientDropped, r.failovers
 	switch cfg.Role {
 	case RoleProducer:
 		// Nothing is received here: its clock runs from the first send to
@@ -262,6 +263,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	// what was already sent, cuts it short: the report must say so.
 	res.Interrupted = r.intr.Load()
 	r.applySplit(&res)
+	r.summarizeFailovers(&res, first)
 	return res, nil
 }
 

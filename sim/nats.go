@@ -87,6 +87,8 @@ type natsTransport struct {
 	lost     chan struct{} // closed when the server is lost
 	lostOnce sync.Once
 	lostErr  string // why, set before lost is closed
+
+	failovers *failoverLog // a cluster run's reconnections; nil for one server
 }
 
 // Pinging every second with three pings outstanding finds a frozen server
@@ -135,7 +137,6 @@ func newNATSTransport(cfg Config, stop <-chan struct{}) (*natsTransport, error) 
 		nats.Name("msgsim"),
 		nats.SetCustomDialer(stopDialer{stop}),
 		nats.Timeout(2 * time.Second),
-		nats.NoReconnect(), // a server that goes away ends the run; its losses are counted
 		nats.PingInterval(natsPingEvery),
 		nats.MaxPingsOutstanding(natsMaxPings),
 		nats.FlusherTimeout(max(cfg.DrainTimeout, 2*time.Second)),
@@ -157,6 +158,11 @@ func newNATSTransport(cfg Config, stop <-chan struct{}) (*natsTransport, error) 
 			}
 			t.fail(nc, err)
 		}),
+	}
+	if isCluster(cfg.NATSURL) {
+		t.opts = append(t.opts, t.clusterOptions(cfg)...) // later options win: reconnects instead
+	} else {
+		t.opts = append(t.opts, nats.NoReconnect()) // a server that goes away ends the run; its losses are counted
 	}
 	if cfg.NATSToken != "" {
 		t.opts = append(t.opts, nats.Token(cfg.NATSToken))
@@ -195,7 +201,8 @@ func (t *natsTransport) fail(nc *nats.Conn, err error) {
 	})
 }
 
-func (t *natsTransport) connect() (*nats.Conn, error) {
+// connect opens a connection; name says whose, for the failover log.
+func (t *natsTransport) connect(name string) (*nats.Conn, error) {
 	nc, err := nats.Connect(t.url, t.opts...)
 	if err != nil {
 		where := RedactURLs(t.url)
@@ -207,6 +214,9 @@ func (t *natsTransport) connect() (*nats.Conn, error) {
 	t.mu.Lock()
 	t.conns = append(t.conns, nc)
 	t.mu.Unlock()
+	if t.failovers != nil {
+		t.failovers.name(nc, name)
+	}
 	return nc, nil
 }
 

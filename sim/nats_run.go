@@ -36,13 +36,29 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 	}
 	defer t.close()
 	defer r.start()()
+	if t.failovers != nil {
+		t.failovers.mu.Lock()
+		t.failovers.now = func() time.Duration { return time.Duration(r.now()) }
+		t.failovers.mu.Unlock()
+		defer func() { r.failovers = t.failovers.stop() }()
+	}
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		select {
-		case <-t.lost:
-			r.failTransport(t.lostErr)
-		case <-quit:
+		intr := r.interrupted
+		for {
+			select {
+			case <-t.lost:
+				r.failTransport(t.lostErr)
+				return
+			case <-intr:
+				// A connection waiting for a server will not drain anything:
+				// end its wait so the report comes now.
+				t.abandonReconnects()
+				intr = nil
+			case <-quit:
+				return
+			}
 		}
 	})
 	defer func() { close(quit); wg.Wait() }()
@@ -110,6 +126,7 @@ func (r *run) closeSubs(t *natsTransport, subs []*natsSub, everything bool) {
 	for _, sb := range subs {
 		sb.mu.Lock() // waits for a handler still running
 		sb.stopped = true
+		sb.ivl.flush()
 		sb.mu.Unlock()
 	}
 	r.firstRecv = -1
@@ -142,6 +159,7 @@ type natsSub struct {
 	// subscription closes, so this is what makes the tally safe to read.
 	mu      sync.Mutex
 	stopped bool
+	ivl     *intervalRecorder // the series' share, written under mu
 }
 
 func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
@@ -149,11 +167,11 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 	baseWall := r.base.UnixNano()
 	for i := range r.consumers {
 		c := &r.consumers[i]
-		nc, err := t.connect()
+		nc, err := t.connect(fmt.Sprintf("consumer q%d.%d", c.queue, c.id))
 		if err != nil {
 			return nil, err
 		}
-		sb := &natsSub{c: c, nc: nc, first: -1}
+		sb := &natsSub{c: c, nc: nc, first: -1, ivl: r.series.newConsumer()}
 		r.initTally(&sb.t, c)
 		q := int(c.queue)
 		w := newWorker(&r.cfg, i)
@@ -186,6 +204,7 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 				c.warm++
 			} else {
 				c.rec.record(lat)
+				sb.ivl.record(now, lat)
 			}
 			sb.t.add(&m)
 			sb.t.flushBits() // every duplicate found now, for arrived
@@ -228,7 +247,7 @@ func (r *run) publishNATS(t *natsTransport) {
 		produce = r.produceNATSFaulty // tests only
 	}
 	for k := range r.producers {
-		nc, err := t.connect()
+		nc, err := t.connect(fmt.Sprintf("producer %d", k))
 		if err != nil {
 			r.failTransport(err.Error())
 			continue
@@ -236,7 +255,10 @@ func (r *run) publishNATS(t *natsTransport) {
 		pwg.Add(1)
 		go func(k int, nc *nats.Conn) {
 			defer pwg.Done()
-			if err := produce(k, nc, t); err != nil {
+			// A connection msgsim closed itself (an interrupt while it
+			// waited for a server) failed nothing: the failover log says
+			// it never came back.
+			if err := produce(k, nc, t); err != nil && !t.isQuiet(nc) {
 				r.failTransport(err.Error())
 			}
 		}(k, nc)

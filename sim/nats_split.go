@@ -133,7 +133,7 @@ type ctlConn struct {
 }
 
 func (t *natsTransport) ctl(subject string, handle func(ctlMsg)) (*ctlConn, error) {
-	nc, err := t.connect()
+	nc, err := t.connect("control")
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -35,20 +36,42 @@ func redactURL(s string) string {
 }
 
 // ParseURLs checks a comma-separated list of server URLs before anything
-// connects: each must parse and name a host. Its errors never print a
-// URL's secrets.
+// connects: each must parse, name a host and a port in range, and appear
+// once. Its errors say which URL and why, but never print a URL's secrets.
 func ParseURLs(urls string) error {
+	seen := map[string]int{}
 	for i, p := range strings.Split(urls, ",") {
 		p = strings.TrimSpace(p)
+		bad := func(why string) error {
+			return &FieldError{"nats-url", fmt.Sprintf("URL %d of the list (%s)", i+1, why), "URLs such as nats://host:4222, comma-separated (schemes nats, tls, ws, wss)"}
+		}
+		if p == "" {
+			return bad("empty")
+		}
 		if !strings.Contains(p, "://") {
 			p = "nats://" + p // as the client reads host:port
 		}
+		// Not echoed: a URL that does not parse may hold a secret anywhere
+		// in it. Its scheme and port are safe to name.
 		u, err := url.Parse(p)
-		if err != nil || u.Hostname() == "" || (u.Scheme != "" && u.Scheme != "nats" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss") {
-			// Not echoed: a URL that does not parse may hold a secret
-			// anywhere in it.
-			return &FieldError{"nats-url", fmt.Sprintf("URL %d of the list", i+1), "URLs such as nats://host:4222, comma-separated (schemes nats, tls, ws, wss)"}
+		switch {
+		case err != nil:
+			return bad("does not parse")
+		case u.Scheme != "nats" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss":
+			return bad(fmt.Sprintf("scheme %q", u.Scheme))
+		case u.Hostname() == "":
+			return bad("no host")
 		}
+		if port := u.Port(); port != "" {
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+				return bad("port " + port + ", not 1..65535")
+			}
+		}
+		key := u.Scheme + "://" + u.Host
+		if j, dup := seen[key]; dup {
+			return bad(fmt.Sprintf("the same server as URL %d", j+1))
+		}
+		seen[key] = i
 	}
 	return nil
 }

@@ -67,6 +67,10 @@ type Result struct {
 	// ClientDropped counts messages the NATS client dropped because a slow
 	// consumer's buffer was full (Config.NATSPending): part of Lost.
 	ClientDropped int64
+	// Failovers are a cluster run's connections losing their server and
+	// reconnecting to another; FailoverSummary says what they cost.
+	Failovers       []Failover
+	FailoverSummary *FailoverSummary
 	// Role is the NATS role this process played: "", "all", "producer"
 	// (nothing received here; Lost is not judged) or "consumer" (sent
 	// counts are the plan the producers elsewhere follow).

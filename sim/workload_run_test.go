@@ -100,25 +100,30 @@ func TestWorkloadsKeepExactlyOnce(t *testing.T) {
 	}
 }
 
-// Deliveries in the series add up to the timed deliveries: every sample
-// lands in exactly one interval.
+// Deliveries in the series add up to the timed deliveries, over every
+// transport: every sample lands in exactly one interval.
 func TestSeriesCoversTheRun(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Queues, cfg.Consumers, cfg.Rate, cfg.Messages, cfg.Interval = 1, 1, 4000, 1000, 50*time.Millisecond
-	res, err := Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum int64
-	for _, iv := range res.Series {
-		sum += iv.Deliveries
-		if iv.Deliveries > 0 && (iv.P50 <= 0 || iv.P99 < iv.P50) {
-			t.Fatalf("interval %+v", iv)
-		}
-	}
-	// 1000 messages at 4000/s take 250 ms: at least four 50 ms intervals.
-	if len(res.Series) < 4 || sum != res.Latency.Count {
-		t.Fatalf("%d intervals with %d deliveries; want ≥ 4 covering all %d", len(res.Series), sum, res.Latency.Count)
+	for _, transport := range []string{"chan", "nats"} {
+		t.Run(transport, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Transport = transport
+			cfg.Queues, cfg.Consumers, cfg.Rate, cfg.Messages, cfg.Interval = 1, 2, 4000, 1000, 50*time.Millisecond
+			res, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum int64
+			for _, iv := range res.Series {
+				sum += iv.Deliveries
+				if iv.Deliveries > 0 && (iv.P50 <= 0 || iv.P99 < iv.P50) {
+					t.Fatalf("interval %+v", iv)
+				}
+			}
+			// 1000 messages at 4000/s take 250 ms: at least four 50 ms intervals.
+			if len(res.Series) < 4 || sum != res.Latency.Count || sum != res.Delivered {
+				t.Fatalf("%d intervals with %d deliveries; want ≥ 4 covering all %d", len(res.Series), sum, res.Latency.Count)
+			}
+		})
 	}
 }
 
