@@ -69,7 +69,7 @@ func (t *natsTransport) clusterOptions(cfg Config) []nats.Option {
 		nats.ReconnectWait(50 * time.Millisecond),
 		nats.ReconnectJitter(0, 0),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
-			if err == nil || t.closing.Load() || t.isQuiet(nc) {
+			if err == nil || t.isQuiet(nc) {
 				return
 			}
 			abandoned := t.failovers.down(nc, func() {
@@ -112,7 +112,12 @@ func (t *natsTransport) abandonReconnects() {
 	}
 }
 
+// isQuiet reports whether msgsim itself closed nc (an interrupt while it
+// waited for a server, or the end of the run): its errors failed nothing.
 func (t *natsTransport) isQuiet(nc *nats.Conn) bool {
+	if t.closing.Load() {
+		return true
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.quiet[nc]

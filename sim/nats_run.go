@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -292,13 +293,27 @@ func (r *run) produceNATS(k int, nc *nats.Conn, t *natsTransport) error {
 		}
 	}
 	if err == nil {
-		err = nc.Flush()
+		err = flushThroughFailover(nc)
 	}
 	r.producerDone(p, i)
 	if err != nil {
 		return fmt.Errorf("%w: publish: %v", ErrTransport, err)
 	}
 	return nil
+}
+
+// flushThroughFailover flushes nc. A failover during the flush makes the
+// client cancel it with ErrConnectionClosed although the connection is
+// reconnecting, and will resend what it buffered: flush again, until the
+// connection is back or really closed (given up on, or by an interrupt).
+func flushThroughFailover(nc *nats.Conn) error {
+	for {
+		err := nc.Flush()
+		if err == nil || !errors.Is(err, nats.ErrConnectionClosed) || nc.IsClosed() {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond) // the give-up timer bounds the retries
+	}
 }
 
 // expectedNATS is the deliveries the consumers wait for: what the
