@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -24,32 +25,25 @@ func runApp(args []string, stdout, stderr io.Writer) error {
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	flags := runFlags()
-	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr)}
-	return &cli.App{
-		Name:            "msgsim",
-		Usage:           "simulate producers → queues → consumers over Go channels and measure it",
-		Version:         version(),
-		Description:     description,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		HideHelpCommand: true,
+	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), versionCommand(stdout), helpCommand()}
+	app := &cli.App{
+		Name:        "msgsim",
+		Usage:       "simulate producers → queues → consumers over Go channels and measure it",
+		Version:     version(),
+		Description: description,
+		Writer:      stdout,
+		ErrWriter:   stderr,
 		// --vary consumers=1,2,4 and --assert 'p99<=2ms,lost==0' parse their
 		// own commas; the library must not split them first.
 		DisableSliceFlagSeparator: true,
-		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]",
-		Flags:                     flags,
+		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim help [COMMAND]\nmsgsim version",
+		// With a help command of msgsim's own, the library adds no --help.
+		Flags:                     append(slices.Clip(flags), cli.HelpFlag),
 		Commands:                  commands,
-		OnUsageError:              usageHandler(flags, commands...),
 		ExitErrHandler:            func(*cli.Context, error) {}, // main decides exit codes
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				arg := c.Args().First()
-				for _, cmd := range c.App.Commands {
-					if editDistance(arg, cmd.Name) <= 2 {
-						return usageError{fmt.Sprintf("unknown command %q (did you mean %s?); see msgsim --help", arg, cmd.Name)}
-					}
-				}
-				return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep; see msgsim --help)", arg)}
+			if err := checkArgs(c, "msgsim"); err != nil {
+				return err
 			}
 			o, err := parseOptions(c, "msgsim", nil)
 			if err != nil {
@@ -62,6 +56,116 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			return runCommand(c.Context, o, stdout, stderr)
 		},
 	}
+	// Each command's parse errors are judged against its own flags, and
+	// point to its own help; a flag only a sibling has is pointed there.
+	app.OnUsageError = usageHandler("msgsim", flags, commands)
+	for _, cmd := range commands {
+		cmd.OnUsageError = usageHandler("msgsim "+cmd.Name, cmd.Flags, append([]*cli.Command{{Name: "", Flags: flags}}, commands...))
+	}
+	return app
+}
+
+// versionCommand prints what --version prints, and the commit and Go
+// version the binary was built from, when the build recorded them.
+func versionCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:      "version",
+		Usage:     "print msgsim's version, commit and Go version",
+		UsageText: "msgsim version",
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Sprintf("unexpected argument %q (msgsim version takes none)", c.Args().First())}
+			}
+			_, err := fmt.Fprintln(stdout, "msgsim version "+buildInfo())
+			return err
+		},
+	}
+}
+
+// helpCommand is the library's help command with msgsim's errors: an
+// unknown topic is a usage error (exit 2) with a suggestion.
+func helpCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "help",
+		Aliases:   []string{"h"},
+		Usage:     "show the flags of msgsim or of one command",
+		UsageText: "msgsim help [COMMAND]",
+		Action: func(c *cli.Context) error {
+			switch c.NArg() {
+			case 0:
+				return cli.ShowAppHelp(c)
+			case 1:
+			default:
+				return usageError{fmt.Sprintf("unexpected argument %q (msgsim help takes one command)", c.Args().Get(1))}
+			}
+			topic := c.Args().First()
+			if c.App.Command(topic) == nil {
+				msg := fmt.Sprintf("no command %q", topic)
+				for _, sub := range c.App.Commands {
+					if editDistance(topic, sub.Name) <= 2 {
+						msg += fmt.Sprintf(" (did you mean %s?)", sub.Name)
+						break
+					}
+				}
+				return usageError{msg + "; msgsim's commands are explain, sweep, help and version"}
+			}
+			return cli.ShowCommandHelp(c.Lineage()[1], topic) // the app's context: topics are its commands
+		},
+	}
+}
+
+// checkArgs refuses what the flag library took for arguments: a flag whose
+// value was itself a flag (msgsim -q -n 10 gives --queues the value "-n",
+// and "10" is left over), and any argument (commands take only flags).
+func checkArgs(c *cli.Context, cmd string) error {
+	for _, f := range c.Command.Flags {
+		if _, isBool := f.(*cli.BoolFlag); isBool {
+			continue
+		}
+		name := f.Names()[0]
+		if !c.IsSet(name) {
+			continue
+		}
+		for _, v := range valuesOf(c, f) {
+			if other := definedFlag(c.Command.Flags, v); other != "" {
+				return usageError{fmt.Sprintf("%s needs a value (it was followed by %s, another flag); see %s --help", dashed(name), v, cmd)}
+			}
+		}
+	}
+	if c.NArg() == 0 {
+		return nil
+	}
+	arg := c.Args().First()
+	if cmd != "msgsim" {
+		return usageError{fmt.Sprintf("unexpected argument %q (%s takes only flags; see %s --help)", arg, cmd, cmd)}
+	}
+	for _, sub := range c.App.Commands {
+		if editDistance(arg, sub.Name) <= 2 {
+			return usageError{fmt.Sprintf("unknown command %q (did you mean %s?); see msgsim --help", arg, sub.Name)}
+		}
+	}
+	return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep, help, version; see msgsim --help)", arg)}
+}
+
+func valuesOf(c *cli.Context, f cli.Flag) []string {
+	if _, ok := f.(*cli.StringSliceFlag); ok {
+		return c.StringSlice(f.Names()[0])
+	}
+	return []string{c.String(f.Names()[0])}
+}
+
+// definedFlag returns v if it spells one of flags (-n, --messages, -n=5).
+func definedFlag(flags []cli.Flag, v string) string {
+	if !strings.HasPrefix(v, "-") {
+		return ""
+	}
+	name, _, _ := strings.Cut(strings.TrimLeft(v, "-"), "=")
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return v
+		}
+	}
+	return ""
 }
 
 const description = `Runs the tutorial topology done right: producers send every message to Q queues
@@ -84,33 +188,67 @@ func version() string {
 	return "(devel)"
 }
 
-// editDistance is the Levenshtein distance, for suggesting a command.
+// buildInfo is the version with the commit (marked if the tree had
+// uncommitted changes) and the Go version, as far as the build recorded them.
+func buildInfo() string {
+	s := version()
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return s
+	}
+	var rev, dirty string
+	for _, kv := range bi.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value
+		case "vcs.modified":
+			if kv.Value == "true" {
+				dirty = "+changes"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		s += ", commit " + rev + dirty
+	}
+	return s + ", " + bi.GoVersion
+}
+
+// editDistance is the optimal string alignment distance (Levenshtein with
+// transpositions: "vray" is one edit from "vary"), for suggestions.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev = cur
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
-// usageHandler turns the flag library's parse errors into usage errors in
-// msgsim's style. commands are the subcommands, so that a flag only one of
-// them has is pointed to it rather than matched against a typo.
-func usageHandler(flags []cli.Flag, commands ...*cli.Command) cli.OnUsageErrorFunc {
+// usageHandler turns the flag library's parse errors for cmd ("msgsim",
+// "msgsim sweep") into usage errors in msgsim's style. others are the
+// other commands, so that a flag only one of them has is pointed to it
+// rather than matched against a typo.
+func usageHandler(cmd string, flags []cli.Flag, others []*cli.Command) cli.OnUsageErrorFunc {
 	return func(_ *cli.Context, err error, _ bool) error {
-		return usageError{rewriteFlagError(err, flags, commands)}
+		return usageError{rewriteFlagError(err, cmd, flags, others)}
 	}
 }
 
@@ -123,19 +261,17 @@ var (
 
 // rewriteFlagError turns the flag package's messages into msgsim's style:
 // the flag spelled as the user typed it (--name), and a suggestion for typos.
-func rewriteFlagError(err error, flags []cli.Flag, commands []*cli.Command) string {
+func rewriteFlagError(err error, cmd string, flags []cli.Flag, others []*cli.Command) string {
 	msg := err.Error()
 	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
 		s := fmt.Sprintf("unknown flag %s", dashed(m[1]))
-		if cmd := commandWithFlag(commands, m[1]); cmd != "" {
-			return fmt.Sprintf("%s (it belongs to msgsim %s; see msgsim %s --help)", s, cmd, cmd)
+		if sug := suggestFlag(flags, m[1]); sug != "" {
+			return fmt.Sprintf("%s (did you mean %s?); see %s --help", s, sug, cmd)
 		}
-		if cli.SuggestFlag != nil {
-			if sug := cli.SuggestFlag(flags, m[1], true); sug != "" {
-				s += fmt.Sprintf(" (did you mean %s?)", sug)
-			}
+		if other, ok := commandWithFlag(others, m[1], cmd); ok {
+			return fmt.Sprintf("%s (it belongs to %s; see %s --help)", s, other, other)
 		}
-		return s + "; see msgsim --help"
+		return fmt.Sprintf("%s; see %s --help", s, cmd)
 	}
 	if m := needsArg.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s needs a value", dashed(longName(m[1], flags)))
@@ -149,16 +285,50 @@ func rewriteFlagError(err error, flags []cli.Flag, commands []*cli.Command) stri
 	return msg
 }
 
-// commandWithFlag names the first of commands that defines the flag name.
-func commandWithFlag(commands []*cli.Command, name string) string {
-	for _, cmd := range commands {
-		for _, f := range cmd.Flags {
-			if slices.Contains(f.Names(), name) {
-				return cmd.Name
+// suggestFlag names the flag of flags that name is most likely a typo of:
+// a long name within a small edit distance, or that name begins. Single
+// letters are not guessed at: -vv is not a typo of anything.
+func suggestFlag(flags []cli.Flag, name string) string {
+	best, bestD := "", 0
+	limit := 1
+	if len(name) >= 5 {
+		limit = 2
+	}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if len(n) == 1 {
+				continue
+			}
+			d := editDistance(name, n)
+			if len(name) >= 3 && strings.HasPrefix(n, name) {
+				d = 1
+			}
+			if d <= limit && (best == "" || d < bestD) {
+				best, bestD = n, d
 			}
 		}
 	}
-	return ""
+	if best == "" {
+		return ""
+	}
+	return dashed(best)
+}
+
+// commandWithFlag names the first of commands, other than self, that
+// defines the flag name ("msgsim sweep"; "msgsim" for the unnamed root).
+func commandWithFlag(commands []*cli.Command, name, self string) (string, bool) {
+	for _, c := range commands {
+		full := strings.TrimSpace("msgsim " + c.Name)
+		if full == self {
+			continue
+		}
+		for _, f := range c.Flags {
+			if slices.Contains(f.Names(), name) {
+				return full, true
+			}
+		}
+	}
+	return "", false
 }
 
 func dashed(name string) string {

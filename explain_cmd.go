@@ -17,15 +17,14 @@ import (
 func explainCommand(stdout, stderr io.Writer) *cli.Command {
 	flags := append(runFlags(), boolFlag("dry-run", "draw, predict and say what would run; run nothing"))
 	return &cli.Command{
-		Name:         "explain",
-		Usage:        "draw the topology, predict it with queueing theory, run it and say what bounded it",
-		UsageText:    "msgsim explain [flags] [--dry-run]",
-		Description:  "Example: msgsim explain -q 1 -c 2 --rate 2.8k --arrival poisson --work 500us --work-dist exp -d 10s",
-		Flags:        flags,
-		OnUsageError: usageHandler(flags),
+		Name:        "explain",
+		Usage:       "draw the topology, predict it with queueing theory, run it and say what bounded it",
+		UsageText:   "msgsim explain [flags] [--dry-run]",
+		Description: "Example: msgsim explain -q 1 -c 2 --rate 2.8k --arrival poisson --work 500us --work-dist exp -d 10s",
+		Flags:       flags,
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError{fmt.Sprintf("unexpected argument %q (msgsim explain takes only flags)", c.Args().First())}
+			if err := checkArgs(c, "msgsim explain"); err != nil {
+				return err
 			}
 			o, err := parseOptions(c, "msgsim explain", nil)
 			if err != nil {

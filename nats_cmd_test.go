@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,6 +56,43 @@ func TestCLISecretsNeverPrint(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
 		if strings.Contains(string(b), password) || !strings.Contains(string(b), "REDACTED@") {
 			t.Errorf("%s holds the secret, or no redacted URL", e.Name())
+		}
+	}
+}
+
+func TestCLINATS(t *testing.T) {
+	r := msgsim(t, nil, "--transport", "nats", "-n", "5000", "--format", "json")
+	var doc struct {
+		OK            bool
+		Delivered     int64
+		SlowConsumers int64 `json:"slow_consumers"`
+		Config        struct{ Transport string }
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &doc) != nil || !doc.OK || doc.Delivered != 15_000 || doc.Config.Transport != "nats" {
+		t.Fatalf("exit %d, stderr %q, %+v", r.code, r.stderr, doc)
+	}
+	// (It answers in milliseconds by hand: `time msgsim --transport nats --nats-url nats://127.0.0.1:1`;
+	// no wall-clock assertion here.)
+	down := msgsim(t, nil, "--transport", "nats", "--nats-url", "nats://127.0.0.1:1", "-n", "10")
+	if down.code != 3 || down.stdout != "" || !strings.Contains(down.stderr, "cannot connect to nats://127.0.0.1:1") || strings.Count(down.stderr, "\n") != 1 {
+		t.Fatalf("unreachable server: exit %d, stderr %q", down.code, down.stderr)
+	}
+	role := msgsim(t, nil, "--transport", "nats", "--role", "consumer")
+	if role.code != 2 || !strings.Contains(role.stderr, "--role: consumer is not allowed here (want --run-id and --seed set") {
+		t.Fatalf("exit %d, stderr %q", role.code, role.stderr)
+	}
+	bad := msgsim(t, nil, "--nats-url", "nats://x:1")
+	if bad.code != 2 || !strings.Contains(bad.stderr, "--nats-url: only applies with --transport nats") {
+		t.Fatalf("exit %d, stderr %q", bad.code, bad.stderr)
+	}
+}
+
+// The same failure, the same exit code, in every command.
+func TestCLIUnreachableBrokerIsExitThreeEverywhere(t *testing.T) {
+	for _, cmd := range [][]string{nil, {"sweep", "--vary", "consumers=1,2"}, {"explain"}} {
+		r := msgsim(t, nil, append(cmd, "--transport", "nats", "--nats-url", "nats://127.0.0.1:1", "-n", "10")...)
+		if r.code != 3 || r.stdout != "" || !strings.Contains(r.stderr, "cannot connect to nats://127.0.0.1:1") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", cmd, r.code, r.stdout, r.stderr)
 		}
 	}
 }

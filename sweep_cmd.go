@@ -28,15 +28,14 @@ func sweepCommand(stdout, stderr io.Writer) *cli.Command {
 		}
 	}
 	return &cli.Command{
-		Name:         "sweep",
-		Usage:        "run one config over a range of values and show how throughput and latency scale",
-		UsageText:    "msgsim sweep --vary consumers=1,2,4,8,16 [flags]",
-		Description:  "Example: msgsim sweep --vary consumers=1..16x2 -q 1 --rate 20k --arrival poisson --work 200us -d 3s --plot sweep.png",
-		Flags:        flags,
-		OnUsageError: usageHandler(flags),
+		Name:        "sweep",
+		Usage:       "run one config over a range of values and show how throughput and latency scale",
+		UsageText:   "msgsim sweep --vary consumers=1,2,4,8,16 [flags]",
+		Description: "Example: msgsim sweep --vary consumers=1..16x2 -q 1 --rate 20k --arrival poisson --work 200us -d 3s --plot sweep.png",
+		Flags:       flags,
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError{fmt.Sprintf("unexpected argument %q (msgsim sweep takes only flags)", c.Args().First())}
+			if err := checkArgs(c, "msgsim sweep"); err != nil {
+				return err
 			}
 			axes, err := parseAxes(c)
 			if err != nil {
