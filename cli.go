@@ -38,9 +38,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		DisableSliceFlagSeparator: true,
 		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim help [COMMAND]\nmsgsim version",
 		// With a help command of msgsim's own, the library adds no --help.
-		Flags:                     append(slices.Clip(flags), cli.HelpFlag),
-		Commands:                  commands,
-		ExitErrHandler:            func(*cli.Context, error) {}, // main decides exit codes
+		Flags:          append(slices.Clip(flags), cli.HelpFlag),
+		Commands:       commands,
+		ExitErrHandler: func(*cli.Context, error) {}, // main decides exit codes
 		Action: func(c *cli.Context) error {
 			if err := checkArgs(c, "msgsim"); err != nil {
 				return err
