@@ -166,12 +166,17 @@ type natsSub struct {
 func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 	subs := make([]*natsSub, len(r.consumers))
 	baseWall := r.base.UnixNano()
+	// One connection carries every consumer of this process, as NATS
+	// advises (a connection per process, a subscription per consumer): the
+	// server writes a message for three queue groups to one socket, not
+	// three, and each subscription still has its own goroutine and
+	// pending limit, so a slow consumer holds up no other.
+	nc, err := t.connect("consumers")
+	if err != nil {
+		return nil, err
+	}
 	for i := range r.consumers {
 		c := &r.consumers[i]
-		nc, err := t.connect(fmt.Sprintf("consumer q%d.%d", c.queue, c.id))
-		if err != nil {
-			return nil, err
-		}
 		sb := &natsSub{c: c, nc: nc, first: -1, ivl: r.series.newConsumer()}
 		r.initTally(&sb.t, c)
 		q := int(c.queue)
@@ -232,9 +237,10 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 		_ = s.SetPendingLimits(-1, int(max(r.natsPending()/int64(len(r.consumers)), 64<<10)))
 		sb.s = s
 		subs[i] = sb
-		if err := nc.Flush(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrTransport, err)
-		}
+	}
+	// One round trip: the server has every subscription when it answers.
+	if err := nc.Flush(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTransport, err)
 	}
 	return subs, nil
 }
