@@ -1,6 +1,9 @@
 package sim
 
-import "sync/atomic"
+import (
+	"math/bits"
+	"sync/atomic"
+)
 
 // seenSet remembers which deliveries arrived, one bit each, so a lost
 // message and a duplicated one cannot cancel out in a count. Memory is
@@ -69,4 +72,27 @@ func (s *seenSet) alloc(i int64) []uint64 {
 		return c
 	}
 	return *p.Load()
+}
+
+// countRange returns how many bits of [from, to) are set. It reads plainly: call
+// it only once every goroutine that sets bits has ended.
+func (s *seenSet) countRange(from, to int64) int64 {
+	var n int64
+	for i := max(from, 0); i < min(to, int64(s.n)); {
+		c := s.chunks[i>>chunkShift].Load()
+		end := min((i>>chunkShift+1)<<chunkShift, to, int64(s.n))
+		if c == nil {
+			i = end
+			continue
+		}
+		for ; i < end; i++ { // bit by bit at the edges, a word at a time within
+			if i&63 == 0 && i+64 <= end {
+				n += int64(bits.OnesCount64((*c)[(i&(chunkBits-1))>>6]))
+				i += 63
+				continue
+			}
+			n += int64((*c)[(i&(chunkBits-1))>>6] >> (i & 63) & 1)
+		}
+	}
+	return n
 }

@@ -142,6 +142,11 @@ type Config struct {
 	// Progress, when set, is updated by the run so another goroutine can
 	// show how far it got.
 	Progress *Progress
+
+	// Control, when set, steers the run while it goes (control.go):
+	// Consumers is then the most each queue may have, Control.Active how
+	// many take messages at the start. The chan transport with Batch 1 only.
+	Control *Control
 }
 
 // Delivery describes one message received by one consumer, for tracing.
@@ -285,6 +290,20 @@ func (c Config) Validate() error {
 		}
 	default:
 		return &FieldError{"transport", fmt.Sprintf("%q", c.Transport), "chan, nats"}
+	}
+	if c.Control != nil {
+		if c.Transport == "nats" {
+			return &FieldError{"transport", c.Transport, "chan in a steered run (a scenario or a live view)"}
+		}
+		if c.Batch > 1 {
+			return &FieldError{"batch", c.Batch, "1 in a steered run (a scenario or a live view)"}
+		}
+		if c.Control.used.Load() {
+			return &FieldError{"control", "a Control that steered a run", "a new Control for every run"}
+		}
+		if c.Control.Active < 0 || c.Control.Active > c.Consumers {
+			return &FieldError{"consumers", c.Control.Active, fmt.Sprintf("0..%d active at the start (the run's consumers per queue)", c.Consumers)}
+		}
 	}
 	if c.RunID != "" && !plainToken(c.RunID) {
 		return &FieldError{"run-id", fmt.Sprintf("%q", c.RunID), "a plain subject token: letters, digits, - and _, at most 64 (no ., * or >, which would join other runs' subjects)"}

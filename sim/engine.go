@@ -118,6 +118,13 @@ type run struct {
 	waiting       atomic.Pointer[string] // what a split role waits for, for Progress
 	split         *splitOutcome          // what the processes of a split run agreed (nats_split.go)
 	fault         faultHook              // test hook: what the transport does to a message (fault.go)
+	// A steered run only (control.go, control_run.go).
+	ctl        *Control
+	phases     *phaseBook
+	draining   chan struct{} // closed when the producers are done: parked consumers drain
+	crashMu    sync.Mutex
+	crashes    []Crash
+	crashSlots [][2]int64 // queue and slot of each message a crash lost
 }
 
 // Run executes cfg and returns what it measured. It returns an error only
@@ -262,6 +269,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	res.Interrupted = r.intr.Load()
 	r.applySplit(&res)
 	r.summarizeFailovers(&res, first)
+	r.phaseResults(&res, first, last)
 	return res, nil
 }
 
@@ -300,6 +308,11 @@ func newRun(cfg Config, fault faultHook) *run {
 	r := &run{cfg: cfg, fault: fault, pubMask: progressEvery - 1, halted: make(chan struct{}), interrupted: make(chan struct{})}
 	if cfg.Rate > 0 || cfg.Work > 0 || cfg.Duration > 0 || cfg.Interval > 0 {
 		r.pubMask = 0
+	}
+	if cfg.Control != nil {
+		// Steered: progress per message, so depth is measured and a live
+		// view sees every change at once.
+		r.ctl, r.phases, r.draining, r.pubMask = cfg.Control, newPhaseBook(cfg.Producers), make(chan struct{}), 0
 	}
 	r.series = newSeriesRecorder(cfg)
 	r.depth = make([]depthStat, cfg.Queues)
@@ -384,6 +397,10 @@ func (r *run) start() (stop func()) {
 // closes the queues (the one closer) and waits for consumers to drain them.
 func (r *run) execute(mon *runtimeMonitor) {
 	defer r.start()()
+	if r.ctl != nil {
+		r.ctl.attach(r) // after start: changes read the run's clock
+		defer r.ctl.detach()
+	}
 	var cwg, pwg sync.WaitGroup
 	cwg.Add(len(r.consumers))
 	for i := range r.consumers {
@@ -398,6 +415,11 @@ func (r *run) execute(mon *runtimeMonitor) {
 		go func(i int) {
 			defer cwg.Done()
 			c := &r.consumers[i]
+			if r.ctl != nil {
+				r.consumeControlled(c, &c.rec, &r.ctl.slots[i], i)
+				c.rec.flush()
+				return
+			}
 			if r.batches != nil {
 				r.consumeBatches(c, &c.rec)
 			} else {
@@ -412,6 +434,8 @@ func (r *run) execute(mon *runtimeMonitor) {
 			defer pwg.Done()
 			if r.fault != nil {
 				r.produceFaulty(k) // tests only: the ordinary loops stay free of the hook
+			} else if r.ctl != nil {
+				r.produceControlled(k)
 			} else if r.batches != nil {
 				r.produceBatches(k)
 			} else {
@@ -422,6 +446,9 @@ func (r *run) execute(mon *runtimeMonitor) {
 	mon.sampleGoroutines() // every goroutine of the run exists now
 	pwg.Wait()
 	r.halt.CompareAndSwap(running, haltDone)
+	if r.draining != nil {
+		close(r.draining)
+	}
 	for _, q := range r.queues {
 		close(q)
 	}

@@ -87,6 +87,28 @@ type Result struct {
 	// DepthMeasured is false when queue depth could not be sampled
 	// (unbuffered queues in a closed loop); MaxDepth and MeanDepth are 0.
 	DepthMeasured bool
+
+	// Phases are a steered run's phases (Config.Control), in order. A
+	// message counts in the phase its producer sent it in.
+	Phases []PhaseResult
+	// Crashes are the consumers a Control crashed, each with the message it
+	// held; CrashLost is how many of those messages were lost (all of
+	// them, unless a duplicate was delivered), part of Lost.
+	Crashes   []Crash
+	CrashLost int64
+}
+
+// PhaseResult is what one phase of a steered run sent and delivered.
+type PhaseResult struct {
+	Name          string
+	Start, Length time.Duration // since the first send
+	Sent          int64         // deliveries handed to a queue in the phase
+	Delivered     int64         // of them, received (duplicates included)
+	Lost          int64
+	Duplicated    int64
+	Throughput    float64 // Delivered per second of the phase's length
+	Latency       Latency // within 1% (2 significant figures)
+	MaxDepth      int64   // deepest queue sampled during the phase
 }
 
 // QueueResult is one queue's share of a Result.

@@ -91,6 +91,9 @@ func (r *run) sampleDepth() {
 		}
 		st := &r.depth[q]
 		st.max, st.sum, st.n = max(st.max, d), st.sum+d, st.n+1
+		if r.phases != nil {
+			r.phases.sampleDepth(r.ctl.phase.Load(), d)
+		}
 	}
 }
 

@@ -1,0 +1,359 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Control steers a running simulation: the target rate, how many consumers
+// each queue has, consumers paused, slowed or crashed, the producers paused,
+// and phase boundaries. Scenario files drive it on a timeline; a live view
+// drives it from keys. Set Config.Control to use one; its methods are safe
+// from any goroutine while Run runs, and before it (they set the start).
+//
+// A controlled run keeps Config.Consumers goroutines per queue: the most the
+// queue may have. Control.Active says how many of them take messages at the
+// start; SetConsumers moves that number while messages flow. A consumer
+// that is removed or paused stops between two messages, so nothing is lost
+// or taken twice; one that crashes dies holding the next message it takes,
+// which is lost, and the result names it (Result.Crashes).
+//
+// Only the chan transport with Batch 1 can be steered; Config.Validate
+// refuses the rest. Runs without a Control use the engine's ordinary loops,
+// which test nothing per message for it.
+type Control struct {
+	// Active is the number of consumers per queue taking messages at the
+	// start; 0 means all of Config.Consumers.
+	Active int
+
+	mu        sync.Mutex
+	r         *run // while Run runs
+	rate      atomic.Uint64
+	work      atomic.Int64 // ns; -1: Config.Work
+	paused    atomic.Bool  // the producers
+	resume    chan struct{}
+	phase     atomic.Int32
+	phases    []phaseMark
+	slots    []consumerCtl // queue-major, Config.Consumers per queue
+	perQueue int
+	// started is closed when Run starts steering, done when it stops.
+	started, done chan struct{}
+	used          atomic.Bool // a Control steers one run
+}
+
+// phaseMark is a phase boundary: its name and when it began (ns since the
+// run's base; the first phase begins at the first send).
+type phaseMark struct {
+	name string
+	at   int64
+}
+
+// Consumer states, as ConsumerState reports them.
+const (
+	Idle    = "idle"    // active, waiting for a message
+	Busy    = "busy"    // active, working on a message
+	Paused  = "paused"  // stopped by Pause until Resume
+	Removed = "removed" // not among the queue's active consumers
+	Crashed = "crashed" // dead; the message it held is lost
+)
+
+const (
+	stActive int32 = iota
+	stPaused
+	stRemoved
+	stCrashing // dies holding its next message
+	stCrashed
+)
+
+// consumerCtl is one consumer slot's steering: its state, a wake-up for a
+// consumer parked or waiting, and how much its work is slowed.
+type consumerCtl struct {
+	state atomic.Int32
+	busy  atomic.Bool
+	slow  atomic.Uint64 // float64 bits; 0 means 1
+	wake  chan struct{} // 1-buffered: a state change to look at
+}
+
+// NewControl returns a Control whose run starts with active consumers per
+// queue (0: all of them) and the config's rate and work.
+func NewControl(active int) *Control {
+	c := &Control{Active: active, resume: make(chan struct{}), started: make(chan struct{}), done: make(chan struct{})}
+	c.rate.Store(math.Float64bits(-1))
+	c.work.Store(-1)
+	return c
+}
+
+// ErrNotRunning is returned by changes that need a running simulation.
+var ErrNotRunning = errors.New("the simulation is not running")
+
+// attach binds c to r as Run starts; it sets up one slot per consumer
+// goroutine and applies what was asked before.
+func (c *Control) attach(r *run) {
+	c.used.Store(true)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.r = r
+	c.perQueue = r.cfg.Consumers
+	c.slots = make([]consumerCtl, len(r.consumers))
+	active := c.Active
+	if active <= 0 || active > c.perQueue {
+		active = c.perQueue
+	}
+	for i := range c.slots {
+		c.slots[i].wake = make(chan struct{}, 1)
+		if i%c.perQueue >= active {
+			c.slots[i].state.Store(stRemoved)
+		}
+	}
+	if math.Float64frombits(c.rate.Load()) < 0 {
+		c.rate.Store(math.Float64bits(r.cfg.Rate))
+	}
+	if c.work.Load() < 0 {
+		c.work.Store(int64(r.cfg.Work))
+	}
+	if len(c.phases) == 0 {
+		c.phases = []phaseMark{{name: "", at: -1}}
+	}
+	close(c.started)
+}
+
+// detach unbinds c when Run returns; later changes return ErrNotRunning.
+func (c *Control) detach() {
+	c.mu.Lock()
+	c.r = nil
+	c.mu.Unlock()
+	close(c.done)
+}
+
+// Started is closed when the run starts taking changes; Done when it
+// ends. A Control steers one run.
+func (c *Control) Started() <-chan struct{} { return c.started }
+
+// Done is closed when the run the Control steered has ended.
+func (c *Control) Done() <-chan struct{} { return c.done }
+
+// SetRate sets the total target arrival rate in msgs/s over all
+// producers; 0 is a closed loop. It takes effect at the next message.
+func (c *Control) SetRate(rate float64) error {
+	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
+		return fmt.Errorf("rate %v: want 0 (closed loop) or a positive rate", rate)
+	}
+	c.rate.Store(math.Float64bits(rate))
+	return nil
+}
+
+// Rate returns the target rate (0: closed loop).
+func (c *Control) Rate() float64 { return max(math.Float64frombits(c.rate.Load()), 0) }
+
+// SetWork sets the mean work per message of every consumer, drawn from the
+// config's distribution and spent its way (WorkKind).
+func (c *Control) SetWork(d time.Duration) error {
+	if d < 0 || d > MaxDuration {
+		return fmt.Errorf("work %s: want 0..%s", d, MaxDuration)
+	}
+	c.work.Store(int64(d))
+	return nil
+}
+
+// Work returns the mean work per message.
+func (c *Control) Work() time.Duration { return time.Duration(max(c.work.Load(), 0)) }
+
+// PauseProducers stops the producers between two messages until
+// ResumeProducers; a paused open-loop producer does not catch up later:
+// its schedule restarts from the moment it resumes.
+func (c *Control) PauseProducers() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused.CompareAndSwap(false, true) {
+		c.resume = make(chan struct{})
+	}
+}
+
+// ResumeProducers undoes PauseProducers.
+func (c *Control) ResumeProducers() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused.CompareAndSwap(true, false) {
+		close(c.resume)
+	}
+}
+
+// ProducersPaused reports whether PauseProducers is in force.
+func (c *Control) ProducersPaused() bool { return c.paused.Load() }
+
+// StartPhase ends the current phase and starts one called name now; the
+// result has a PhaseResult for each. Phases are counted from the first
+// send: one started before it begins there.
+func (c *Control) StartPhase(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.phases) >= maxPhases {
+		return fmt.Errorf("phase %q: at most %d phases", name, maxPhases)
+	}
+	at := int64(-1)
+	if c.r != nil {
+		at = c.r.now()
+	}
+	if len(c.phases) == 0 {
+		c.phases = []phaseMark{{name: "", at: -1}}
+	}
+	if len(c.phases) == 1 && c.phases[0].name == "" && c.r == nil {
+		c.phases[0].name = name // before the run: the first phase is this one
+		return nil
+	}
+	c.phases = append(c.phases, phaseMark{name: name, at: at})
+	c.phase.Store(int32(len(c.phases) - 1))
+	return nil
+}
+
+// maxPhases bounds the per-phase accounting a run keeps.
+const maxPhases = 1024
+
+// slot returns the consumer slot of queue q, consumer i, or an error.
+func (c *Control) slot(q, i int) (*consumerCtl, error) {
+	if c.r == nil {
+		return nil, ErrNotRunning
+	}
+	if q < 0 || q >= len(c.slots)/c.perQueue {
+		return nil, fmt.Errorf("queue %d does not exist (want 0..%d)", q, len(c.slots)/c.perQueue-1)
+	}
+	if i < 0 || i >= c.perQueue {
+		return nil, fmt.Errorf("consumer %d of queue q%d does not exist (want 0..%d)", i, q, c.perQueue-1)
+	}
+	return &c.slots[q*c.perQueue+i], nil
+}
+
+// change moves a slot from one of the states in from to state to and wakes
+// its consumer; it reports whether it did.
+func (s *consumerCtl) change(to int32, from ...int32) bool {
+	for _, f := range from {
+		if s.state.CompareAndSwap(f, to) {
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// SetConsumers makes n of queue q's consumers take messages (the lowest
+// numbered ones that have not crashed), removing or adding the others
+// while messages flow. n may not exceed Config.Consumers.
+func (c *Control) SetConsumers(q, n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.slot(q, 0); err != nil {
+		return err
+	}
+	if n < 0 || n > c.perQueue {
+		return fmt.Errorf("queue q%d: %d consumers is out of range (want 0..%d, the run's consumers per queue)", q, n, c.perQueue)
+	}
+	slots := c.slots[q*c.perQueue : (q+1)*c.perQueue]
+	active := 0
+	for i := range slots {
+		switch s := &slots[i]; {
+		case s.state.Load() >= stCrashing:
+		case active < n:
+			s.change(stActive, stRemoved)
+			active++
+		default:
+			s.change(stRemoved, stActive)
+		}
+	}
+	return nil
+}
+
+// Consumers returns how many of queue q's consumers are active (not
+// removed, paused or crashed).
+func (c *Control) Consumers(q int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.slot(q, 0); err != nil {
+		return 0
+	}
+	n := 0
+	for i := q * c.perQueue; i < (q+1)*c.perQueue; i++ {
+		if c.slots[i].state.Load() == stActive {
+			n++
+		}
+	}
+	return n
+}
+
+// Pause stops consumer i of queue q between two messages until Resume.
+func (c *Control) Pause(q, i int) error { return c.set(q, i, stPaused, stActive) }
+
+// Resume lets a paused consumer take messages again.
+func (c *Control) Resume(q, i int) error { return c.set(q, i, stActive, stPaused) }
+
+// Crash makes consumer i of queue q die holding the next message it takes:
+// that message is lost, and Result.Crashes names it.
+func (c *Control) Crash(q, i int) error { return c.set(q, i, stCrashing, stActive, stPaused) }
+
+// Slow multiplies consumer i of queue q's work by factor (1 restores it).
+func (c *Control) Slow(q, i int, factor float64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(q, i)
+	if err != nil {
+		return err
+	}
+	if !(factor > 0) || factor > 1e6 {
+		return fmt.Errorf("slow q%d.%d by %v: want a factor above 0, at most 1e6", q, i, factor)
+	}
+	s.slow.Store(math.Float64bits(factor))
+	return nil
+}
+
+func (c *Control) set(q, i int, to int32, from ...int32) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(q, i)
+	if err != nil {
+		return err
+	}
+	if !s.change(to, from...) {
+		return fmt.Errorf("consumer q%d.%d is %s", q, i, stateName(s))
+	}
+	return nil
+}
+
+// ConsumerState reports what consumer i of queue q is doing: Idle, Busy,
+// Paused, Removed or Crashed.
+func (c *Control) ConsumerState(q, i int) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(q, i)
+	if err != nil {
+		return ""
+	}
+	return stateName(s)
+}
+
+func stateName(s *consumerCtl) string {
+	switch s.state.Load() {
+	case stPaused:
+		return Paused
+	case stRemoved:
+		return Removed
+	case stCrashed:
+		return Crashed
+	}
+	if s.busy.Load() {
+		return Busy
+	}
+	return Idle
+}
+
+func (s *consumerCtl) factor() float64 {
+	if f := math.Float64frombits(s.slow.Load()); f > 0 {
+		return f
+	}
+	return 1
+}
