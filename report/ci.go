@@ -11,7 +11,9 @@ import (
 	"github.com/msgsim/msgsim/units"
 )
 
-// repeatTable lists every run of --repeat with the medians as footer.
+// repeatTable lists every run of --repeat with the medians as footer. A
+// median is a dash when a run measured nothing for it, as --assert then
+// has no samples either.
 func repeatTable(runs []sim.Result, planned int) table {
 	count := fmt.Sprintf("%d runs", len(runs))
 	if planned > len(runs) {
@@ -20,20 +22,29 @@ func repeatTable(runs []sim.Result, planned int) table {
 	t := table{title: fmt.Sprintf("repeats (%s; assertions and baseline use the medians)", count),
 		header: []string{"run", "elapsed", "msgs/s", "p50", "p99", "lost", "duplicated"}}
 	var el, tp, p50, p99, lost, dup []float64
+	allTP, allTimed := true, true
 	for i, r := range runs {
 		name := strconv.Itoa(i + 1)
 		if r.Interrupted {
 			name += " (cut short)"
 		}
-		t.rows = append(t.rows, []string{name, units.Duration(r.Elapsed), rateStr(r.Throughput()),
-			durStr(r.Latency.P50), durStr(r.Latency.P99), countStr(r.Lost), countStr(r.Duplicated)})
+		measured, timed := throughputMeasured(r), latencyMeasured(r.Latency)
+		allTP, allTimed = allTP && measured, allTimed && timed
+		t.rows = append(t.rows, []string{name, units.Duration(r.Elapsed), orNone(measured, rateStr(r.Throughput())),
+			orNone(timed, durStr(r.Latency.P50)), orNone(timed, durStr(r.Latency.P99)), countStr(r.Lost), countStr(r.Duplicated)})
 		el, tp = append(el, float64(r.Elapsed)), append(tp, r.Throughput())
 		p50, p99 = append(p50, float64(r.Latency.P50)), append(p99, float64(r.Latency.P99))
 		lost, dup = append(lost, float64(r.Lost)), append(dup, float64(r.Duplicated))
 	}
 	d := func(v []float64) string { return durStr(time.Duration(math.Round(check.Median(v)))) }
 	c := func(v []float64) string { return countStr(int64(math.Round(check.Median(v)))) }
-	t.footer = []string{"median", d(el), rateStr(check.Median(tp)), d(p50), d(p99), c(lost), c(dup)}
+	t.footer = []string{"median", d(el), orNone(allTP, rateStr(check.Median(tp))), orNone(allTimed, d(p50)), orNone(allTimed, d(p99)), c(lost), c(dup)}
+	if !allTP {
+		t.note = footnote("in a run, " + whyThroughput)
+	}
+	if !allTimed {
+		t.note = joinLines(t.note, footnote("in a run, "+whyLatency))
+	}
 	return t
 }
 
@@ -44,7 +55,7 @@ func assertionTable(os []check.Outcome, interrupted bool) table {
 		verdict := "pass"
 		switch {
 		case interrupted:
-			verdict = "—"
+			verdict = none
 		case !o.OK:
 			verdict, failed = "FAIL", failed+1
 		}
@@ -70,12 +81,12 @@ func baselineTable(c check.Comparison) table {
 		case d.Change != 0 && (d.Change > 0) == d.HigherIsBetter:
 			verdict = "better"
 		}
-		delta := signedPct(d.Change)
+		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change)
 		if d.NoSamples {
-			delta = "—"
+			current, delta = none, none
+			t.note = footnote("a run had nothing to compare; the metric counts as regressed")
 		}
-		t.rows = append(t.rows, []string{d.Metric, withSpread(d.Old, d.Kind, d.OldSpread, d.OldN),
-			withSpread(d.New, d.Kind, d.NewSpread, d.NewN), delta, verdict})
+		t.rows = append(t.rows, []string{d.Metric, withSpread(d.Old, d.Kind, d.OldSpread, d.OldN), current, delta, verdict})
 	}
 	return t
 }

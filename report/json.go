@@ -14,13 +14,17 @@ import (
 const SchemaVersion = 1
 
 // JSONResult is the json format's document. Field names are snake_case with
-// units as suffixes; the README documents each one.
+// units as suffixes; docs/formats.md documents each one (a test holds them
+// together) and schema.json describes them. A figure that was not measured
+// is 0 beside the field that says so: depth_measured, latency.count,
+// measured_ns, config.work_ns.
 type JSONResult struct {
 	SchemaVersion       int              `json:"schema_version"`
 	Kind                string           `json:"kind"`
 	Config              JSONConfig       `json:"config"`
 	Start               time.Time        `json:"start"`
 	ElapsedNs           int64            `json:"elapsed_ns"`
+	MeasuredNs          int64            `json:"measured_ns"` // what throughput is measured over; 0: throughput not measured
 	Produced            int64            `json:"produced"`
 	Expected            int64            `json:"expected"`
 	Sent                int64            `json:"sent"`
@@ -70,6 +74,8 @@ type JSONResult struct {
 // JSONRun is one run of --repeat (a single run has one).
 type JSONRun struct {
 	ElapsedNs          int64   `json:"elapsed_ns"`
+	MeasuredNs         int64   `json:"measured_ns"`   // 0: throughput not measured
+	LatencyCount       int64   `json:"latency_count"` // deliveries timed; 0: p50, p99 and p999 not measured
 	Delivered          int64   `json:"delivered"`
 	Lost               int64   `json:"lost"`
 	Duplicated         int64   `json:"duplicated"`
@@ -83,7 +89,7 @@ type JSONRun struct {
 }
 
 func newJSONRun(r sim.Result) JSONRun {
-	return JSONRun{ElapsedNs: int64(r.Elapsed), Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
+	return JSONRun{ElapsedNs: int64(r.Elapsed), MeasuredNs: int64(r.MeasuredTime()), LatencyCount: r.Latency.Count, Delivered: r.Delivered, Lost: r.Lost, Duplicated: r.Duplicated,
 		Reordered: r.Reordered, OK: r.OK() && !r.Interrupted, Interrupted: r.Interrupted, ThroughputMsgsPerS: r.Throughput(),
 		P50Ns: int64(r.Latency.P50), P99Ns: int64(r.Latency.P99), P999Ns: int64(r.Latency.P999)}
 }
@@ -263,6 +269,7 @@ func NewJSON(res sim.Result) JSONResult {
 			Transport: orChan(c.Transport), NATSURL: sim.RedactURLs(c.NATSURL), RunID: c.RunID},
 		Start:               res.Start.UTC(),
 		ElapsedNs:           int64(res.Elapsed),
+		MeasuredNs:          int64(res.MeasuredTime()),
 		Produced:            res.Produced,
 		Expected:            res.Expected,
 		Sent:                res.Sent,

@@ -1,7 +1,9 @@
 // Package report turns a sim.Result into bytes: tables for people, JSON and
-// CSV for programs, Markdown for pull requests and CI summaries. Every format
-// is a pure function of the Result, so each is golden-tested from one fixed
-// value; nothing here runs a simulation.
+// CSV for programs, Markdown for pull requests and CI summaries, Go benchmark
+// lines for benchstat. Every format is a pure function of the Result, so each
+// is golden-tested from one fixed value, and all of them name queues and
+// leave out what was not measured the same way (docs/formats.md, which a
+// test holds to the code); nothing here runs a simulation.
 package report
 
 import (

@@ -43,8 +43,12 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 // new field fails here until the schema documents it.
 func TestJSONMatchesSchema(t *testing.T) {
 	sch := compileSchema(t)
+	consumer := failover() // a split run's consumer process, whose producers hit a broker failure
+	consumer.Role, consumer.Process, consumer.EndedBy, consumer.TransportError = sim.RoleConsumer, "c1", "producers: transport", "nats: connection closed"
+	notTimed := workload() // nothing measured: every figure that says so is 0
+	notTimed.Measured, notTimed.Latency, notTimed.Queues[0].Latency, notTimed.DepthMeasured = 0, sim.Latency{}, sim.Latency{}, false
 	docs := map[string]report.Document{"ci fixture": ci(), "interrupted fixture": {Result: broken()},
-		"failover fixture": {Result: failover()}}
+		"failover fixture": {Result: failover()}, "split consumer": {Result: consumer}, "nothing measured": {Result: notTimed}}
 	for _, d := range sim.Dispatches {
 		cfg := sim.DefaultConfig()
 		cfg.Messages, cfg.Dispatch, cfg.Consumers, cfg.Batch = 500, d, 1, 4

@@ -44,7 +44,9 @@ func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
 		if err := t.render(ew, f == Markdown); err != nil {
 			return err
 		}
-		if t.note != "" {
+		if t.note != "" && f == Markdown {
+			fmt.Fprintf(ew, "\n%s\n", mdLines(t.note))
+		} else if t.note != "" {
 			fmt.Fprintf(ew, "\n%s\n", t.note)
 		}
 		if f == Markdown {
@@ -121,10 +123,16 @@ func pointLabel(res sweep.Result, p sweep.Point) string {
 func sweepTable(res sweep.Result) table {
 	t := table{header: []string{axisNames(res.Axes), "msgs/s", "± spread", "speedup", "efficiency", "p50", "p99", "lost", "check"}}
 	var notes []string
+	var noTP, noLat, noEff bool
 	for i, p := range res.Points {
-		eff := "-"
-		if e := res.Efficiency(i); !math.IsNaN(e) {
+		tp, timed := pointMeasured(p)
+		speedup := speedupMeasured(res, i)
+		noTP, noLat = noTP || !tp || !speedup, noLat || !timed
+		eff := none
+		if e := res.Efficiency(i); !math.IsNaN(e) && speedup {
 			eff = fmt.Sprintf("%.0f%%", 100*e)
+		} else if speedup {
+			noEff = true
 		}
 		verdict := "ok"
 		switch {
@@ -138,8 +146,17 @@ func sweepTable(res sweep.Result) table {
 		for _, n := range p.Notes {
 			notes = append(notes, fmt.Sprintf("%s: %s", pointName(res, p.Point), n))
 		}
-		t.rows = append(t.rows, []string{pointLabel(res, p.Point), rateStr(p.Throughput), fmt.Sprintf("%.0f%%", 100*p.Spread),
-			fmt.Sprintf("%.2f×", res.Speedup(i)), eff, durStr(p.P50), durStr(p.P99), countStr(p.Lost), verdict})
+		t.rows = append(t.rows, []string{pointLabel(res, p.Point), orNone(tp, rateStr(p.Throughput)), orNone(tp, fmt.Sprintf("%.0f%%", 100*p.Spread)),
+			orNone(speedup, fmt.Sprintf("%.2f×", res.Speedup(i))), eff, orNone(timed, durStr(p.P50)), orNone(timed, durStr(p.P99)), countStr(p.Lost), verdict})
+	}
+	if noTP {
+		notes = append(notes, footnote("in a run of the point (or of the first point, for speedup), "+whyThroughput))
+	}
+	if noLat {
+		notes = append(notes, footnote("in a run of the point, "+whyLatency))
+	}
+	if noEff {
+		notes = append(notes, none+" no efficiency: no varied parameter counts producers, queues or consumers")
 	}
 	t.note = strings.Join(notes, "\n")
 	return t
@@ -164,7 +181,9 @@ func Chart(res sweep.Result, width int) string {
 	var maxTP float64
 	labelW, valueW := 0, 0
 	for _, p := range res.Points {
-		maxTP = math.Max(maxTP, p.Throughput)
+		if tp, _ := pointMeasured(p); tp {
+			maxTP = math.Max(maxTP, p.Throughput)
+		}
 		labelW = max(labelW, utf8.RuneCountInString(pointLabel(res, p.Point)))
 		valueW = max(valueW, len(units.Rate(p.Throughput)))
 	}
@@ -176,31 +195,31 @@ func Chart(res sweep.Result, width int) string {
 	fmt.Fprintf(&b, "throughput (msgs/s) by %s\n", axisNames(res.Axes))
 	eighths := []string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"}
 	for _, p := range res.Points {
+		tp, _ := pointMeasured(p)
 		n := 0.0
-		if maxTP > 0 {
+		if maxTP > 0 && tp {
 			n = p.Throughput / maxTP * float64(barW)
 		}
 		full := int(n)
 		bar := strings.Repeat("█", full) + eighths[int((n-float64(full))*8)]
 		label := pointLabel(res, p.Point)
-		fmt.Fprintf(&b, "%*s │%-*s %*s msgs/s\n", labelW, label, barW, bar, valueW, units.Rate(p.Throughput))
+		fmt.Fprintf(&b, "%*s │%-*s %*s msgs/s\n", labelW, label, barW, bar, valueW, orNone(tp, units.Rate(p.Throughput)))
 	}
 	return b.String()
 }
 
 // JSONSweep is the json document of a sweep.
 type JSONSweep struct {
-	SchemaVersion int          `json:"schema_version"`
-	Kind          string       `json:"kind"`
-	Config        JSONConfig   `json:"config"`
-	Vary          []JSONAxis   `json:"vary"`
-	Repeat        int          `json:"repeat"`
-	Points        []JSONPoint  `json:"points"`
-	Passed        bool         `json:"passed"` // every point passed and none was cut short: what exit code 0 means
-	Interrupted   bool         `json:"interrupted"`
-	GoVersion     string       `json:"go_version,omitempty"`
-	GOMAXPROCS    int          `json:"gomaxprocs,omitempty"`
-	Runtime       *JSONRuntime `json:"runtime,omitempty"`
+	SchemaVersion int         `json:"schema_version"`
+	Kind          string      `json:"kind"`
+	Config        JSONConfig  `json:"config"`
+	Vary          []JSONAxis  `json:"vary"`
+	Repeat        int         `json:"repeat"`
+	Points        []JSONPoint `json:"points"`
+	Passed        bool        `json:"passed"` // every point passed and none was cut short: what exit code 0 means
+	Interrupted   bool        `json:"interrupted"`
+	GoVersion     string      `json:"go_version,omitempty"`
+	GOMAXPROCS    int         `json:"gomaxprocs,omitempty"`
 }
 
 // JSONAxis is one --vary.
@@ -282,28 +301,52 @@ func newJSONSweep(res sweep.Result) JSONSweep {
 	return out
 }
 
+// csvSweepHeader is the sweep csv's header after one column per varied
+// parameter.
+var csvSweepHeader = []string{"throughput_msgs_per_s", "spread", "speedup", "efficiency", "p50_ns", "p99_ns", "lost", "duplicated",
+	"reordered", "ok", "passed", "interrupted", "problems", "seed"}
+
+// pointMeasured says whether a point's median throughput and latency rest
+// on samples: a run that measured nothing would drag a 0 into the median.
+func pointMeasured(p sweep.PointResult) (throughput, latency bool) {
+	throughput, latency = true, true
+	for _, r := range p.Runs {
+		throughput = throughput && throughputMeasured(r)
+		latency = latency && latencyMeasured(r.Latency)
+	}
+	return throughput, latency
+}
+
+// speedupMeasured: point i and the first point have measured throughputs,
+// and the first one is not 0.
+func speedupMeasured(res sweep.Result, i int) bool {
+	tp, _ := pointMeasured(res.Points[i])
+	first, _ := pointMeasured(res.Points[0])
+	return tp && first && res.Points[0].Throughput > 0
+}
+
 func writeSweepCSV(w io.Writer, res sweep.Result) error {
 	cw := csv.NewWriter(w)
 	var header []string
 	for _, a := range res.Axes {
 		header = append(header, a.Param)
 	}
-	header = append(header, "throughput_msgs_per_s", "spread", "speedup", "efficiency", "p50_ns", "p99_ns", "lost", "duplicated",
-		"reordered", "ok", "passed", "interrupted", "problems", "seed")
+	header = append(header, csvSweepHeader...)
 	records := [][]string{header}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for i, p := range res.Points {
 		var rec []string
 		for _, v := range p.Point {
-			rec = append(rec, f(v))
+			rec = append(rec, exact(v))
 		}
+		tp, timed := pointMeasured(p)
+		speedup := speedupMeasured(res, i)
 		eff := ""
-		if e := res.Efficiency(i); !math.IsNaN(e) {
+		if e := res.Efficiency(i); !math.IsNaN(e) && speedup {
 			eff = strconv.FormatFloat(e, 'f', 4, 64)
 		}
-		rec = append(rec, strconv.FormatFloat(p.Throughput, 'f', 1, 64), strconv.FormatFloat(p.Spread, 'f', 4, 64),
-			strconv.FormatFloat(res.Speedup(i), 'f', 4, 64), eff, strconv.FormatInt(int64(p.P50), 10), strconv.FormatInt(int64(p.P99), 10),
-			strconv.FormatInt(p.Lost, 10), strconv.FormatInt(p.Dup, 10), strconv.FormatInt(p.Reordered, 10),
+		rec = append(rec, cell(tp, f1(p.Throughput)), cell(tp, strconv.FormatFloat(p.Spread, 'f', 4, 64)),
+			cell(speedup, strconv.FormatFloat(res.Speedup(i), 'f', 4, 64)), eff, ns(timed, p.P50), ns(timed, p.P99),
+			i64(p.Lost), i64(p.Dup), i64(p.Reordered),
 			strconv.FormatBool(p.Lost == 0 && p.Dup == 0 && p.Reordered == 0 && !p.Interrupted),
 			strconv.FormatBool(len(p.Problems) == 0 && !p.Interrupted), strconv.FormatBool(p.Interrupted),
 			strings.Join(p.Problems, "; "), strconv.FormatUint(p.Config.Seed, 10))

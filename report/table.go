@@ -21,8 +21,9 @@ import (
 // consumers table shows min / median / max per queue and a fairness index.
 const maxConsumerRows = 16
 
-// maxQueueRows is how many queues get a row each in the queue and latency
-// tables; above it only queues with losses or duplicates are listed.
+// maxQueueRows is how many queues get a row each in the per-queue tables;
+// above it they list the queues that failed their check, or else the first
+// maxQueueRows (see selectQueues).
 const maxQueueRows = 32
 
 // table is a titled grid, rendered as a box table or as Markdown. The first
@@ -37,11 +38,8 @@ type table struct {
 
 func writeTables(w io.Writer, d Document, markdown bool) error {
 	res := d.Result
-	tables := []table{summaryTable(res), queueTable(res), latencyTable(res)}
-	if res.DepthMeasured || res.Config.Work > 0 {
-		tables = append(tables, loadTable(res))
-	}
-	tables = append(tables, consumerTable(res))
+	sel := selectQueues(res)
+	tables := []table{summaryTable(res), queueTable(res, sel), latencyTable(res, sel), loadTable(res, sel), consumerTable(res, sel)}
 	if len(res.Processes) > 0 {
 		tables = append(tables, processTable(res))
 	}
@@ -73,6 +71,13 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 		if ew.err != nil {
 			return ew.err
 		}
+		if t.header == nil && markdown { // nothing to tabulate: the title and why
+			fmt.Fprintf(ew, "\n#### %s\n\n%s\n", t.title, t.note)
+			continue
+		} else if t.header == nil {
+			fmt.Fprintf(ew, "\n%s: %s\n", t.title, t.note)
+			continue
+		}
 		if markdown {
 			fmt.Fprintf(ew, "\n#### %s\n\n", t.title)
 		} else {
@@ -82,7 +87,7 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 			return err
 		}
 		if t.note != "" && markdown {
-			fmt.Fprintf(ew, "\n%s\n", t.note) // a blank line ends a Markdown table
+			fmt.Fprintf(ew, "\n%s\n", mdLines(t.note)) // a blank line ends a Markdown table
 		} else if t.note != "" {
 			fmt.Fprintf(ew, "%s\n", t.note)
 		}
@@ -136,106 +141,138 @@ func summaryTable(res sim.Result) table {
 	if res.Interrupted {
 		h, r = append(h, "not sent"), append(r, countStr(res.NotSent()))
 	}
+	tp := throughputMeasured(res)
 	h = append(h, "msgs/s", "MB/s")
-	r = append(r, rateStr(res.Throughput()), mbStr(res.BytesPerSecond()))
-	return table{title: "summary", header: h, rows: [][]string{r}}
+	r = append(r, orNone(tp, rateStr(res.Throughput())), orNone(tp, mbStr(res.BytesPerSecond())))
+	t := table{title: "summary", header: h, rows: [][]string{r}}
+	if !tp {
+		t.note = footnote(whyThroughput)
+	}
+	return t
 }
 
-func queueTable(res sim.Result) table {
+func queueTable(res sim.Result, sel queueSelection) table {
 	t := table{title: "deliveries by queue", header: []string{"queue", "consumers", "sent", "delivered", "lost", "duplicated", "msgs/s"}}
-	for _, q := range shownQueues(res) {
-		t.rows = append(t.rows, []string{"q" + strconv.Itoa(q.Queue), countStr(int64(q.Consumers)), countStr(q.Sent), countStr(q.Delivered),
-			countStr(q.Lost), countStr(q.Duplicated), rateStr(res.QueueThroughput(q.Queue))})
+	tp := throughputMeasured(res)
+	for _, q := range sel.queues {
+		t.rows = append(t.rows, []string{queueName(q.Queue), countStr(int64(q.Consumers)), countStr(q.Sent), countStr(q.Delivered),
+			countStr(q.Lost), countStr(q.Duplicated), orNone(tp, rateStr(res.QueueThroughput(q.Queue)))})
 	}
 	t.footer = []string{"total", countStr(int64(len(res.Consumers))), countStr(res.Sent), countStr(res.Delivered),
-		countStr(res.Lost), countStr(res.Duplicated), rateStr(res.Throughput())}
-	if len(res.Queues) > maxQueueRows {
-		d := make([]int64, len(res.Queues))
-		for i, q := range res.Queues {
-			d[i] = q.Delivered
-		}
-		slices.Sort(d)
-		t.note = fmt.Sprintf("%s queues (listed: only those that lost or duplicated); delivered per queue: min %s, median %s, max %s",
-			countStr(int64(len(res.Queues))), countStr(d[0]), countStr(d[len(d)/2]), countStr(d[len(d)-1]))
+		countStr(res.Lost), countStr(res.Duplicated), orNone(tp, rateStr(res.Throughput()))}
+	t.note = sel.note
+	if !tp {
+		t.note = joinLines(t.note, footnote(whyThroughput))
 	}
-	return t
+	return t.footerIfRows()
 }
 
-// shownQueues is every queue, or above maxQueueRows only the failing ones.
-func shownQueues(res sim.Result) []sim.QueueResult {
-	if len(res.Queues) <= maxQueueRows {
-		return res.Queues
-	}
-	var bad []sim.QueueResult
-	for _, q := range res.Queues {
-		if q.Lost != 0 || q.Duplicated != 0 || q.Reordered != 0 {
-			bad = append(bad, q)
-		}
-	}
-	return bad
-}
-
-func latencyTable(res sim.Result) table {
+func latencyTable(res sim.Result, sel queueSelection) table {
 	t := table{title: "latency (send → receive)", header: []string{"queue", "min", "mean", "p50", "p90", "p99", "p99.9", "max"}}
+	missing := false
 	row := func(name string, l sim.Latency) []string {
+		if !latencyMeasured(l) {
+			missing = true
+			return []string{name, none, none, none, none, none, none, none}
+		}
 		return []string{name, durStr(l.Min), durStr(l.Mean), durStr(l.P50), durStr(l.P90), durStr(l.P99), durStr(l.P999), durStr(l.Max)}
 	}
-	if res.QueueLatency && len(res.Queues) <= maxQueueRows {
-		for _, q := range res.Queues {
-			t.rows = append(t.rows, row("q"+strconv.Itoa(q.Queue), q.Latency))
+	if res.QueueLatency {
+		for _, q := range sel.queues {
+			t.rows = append(t.rows, row(queueName(q.Queue), q.Latency))
 		}
-	} else if !res.QueueLatency {
-		t.note = "per-queue latency is not kept above 1,024 queues (histograms are sharded); the total covers every delivery"
+		t.note = sel.sameQueues()
 	} else {
-		t.note = "per-queue latency rows are in the json and csv formats"
+		t.note = "per-queue latency is not kept above 1,024 queues (histograms are sharded); the total covers every delivery"
 	}
 	t.footer = row("total", res.Latency)
-	if t.rows == nil {
-		t.rows, t.footer = [][]string{t.footer}, nil
-	}
 	if res.Latency.Clamped > 0 {
-		t.note = strings.TrimSpace(t.note + "\n" + fmt.Sprintf("%s samples above 1h were recorded as 1h", countStr(res.Latency.Clamped)))
+		t.note = joinLines(t.note, fmt.Sprintf("%s samples above 1h were recorded as 1h", countStr(res.Latency.Clamped)))
 	}
-	return t
+	if missing {
+		t.note = joinLines(t.note, footnote(whyLatency))
+	}
+	return t.footerIfRows()
 }
 
 // loadTable shows how full each queue ran and, with --work, how busy its
-// consumers were.
-func loadTable(res sim.Result) table {
-	t := table{title: "queue load (depth sampled 100×/s)", header: []string{"queue", "max depth", "mean depth"}}
-	work := res.Config.Work > 0
-	if !res.DepthMeasured {
-		t.title, t.header = "queue load", []string{"queue"}
-		t.note = "depth is not sampled for unbuffered queues in a closed loop (counts are published every 1,024 messages there)"
+// consumers were; what was not measured is a dash, and when nothing was,
+// one line says so.
+func loadTable(res sim.Result, sel queueSelection) table {
+	depth, work := res.DepthMeasured, workMeasured(res)
+	if !depth && !work {
+		return table{title: "queue load", note: "not measured (" + whyDepth(res) + "; " + whyWork + ")"}
 	}
-	if work {
-		t.header = append(t.header, "utilisation", "mean service")
+	t := table{title: "queue load", header: []string{"queue", "max depth", "mean depth", "utilisation", "mean service"}}
+	if depth {
+		t.title = "queue load (depth sampled 100×/s)"
 	}
+	noService := false
 	row := func(name string, q sim.QueueResult) []string {
-		r := []string{name}
-		if res.DepthMeasured {
-			r = append(r, countStr(q.MaxDepth), strconv.FormatFloat(q.MeanDepth, 'f', 1, 64))
+		r := []string{name, none, none, none, none}
+		if depth {
+			r[1], r[2] = countStr(q.MaxDepth), strconv.FormatFloat(q.MeanDepth, 'f', 1, 64)
 		}
 		if work {
-			r = append(r, pctStr(int64(math.Round(q.Utilisation*1000)), 1000), durStr(q.MeanService))
+			r[3] = pctStr(int64(math.Round(q.Utilisation*1000)), 1000)
+		}
+		if serviceMeasured(res, q) {
+			r[4] = durStr(q.MeanService)
+		} else if work {
+			noService = true
 		}
 		return r
 	}
-	if len(res.Queues) <= maxQueueRows {
-		for _, q := range res.Queues {
-			t.rows = append(t.rows, row("q"+strconv.Itoa(q.Queue), q))
-		}
-		return t
+	for _, q := range sel.queues {
+		t.rows = append(t.rows, row(queueName(q.Queue), q))
 	}
-	var all sim.QueueResult
-	for _, q := range res.Queues {
-		all.MaxDepth = max(all.MaxDepth, q.MaxDepth)
-		all.MeanDepth += q.MeanDepth / float64(len(res.Queues))
-		all.Utilisation += q.Utilisation / float64(len(res.Queues))
-		all.MeanService += q.MeanService / time.Duration(len(res.Queues))
+	t.footer = row("total", loadTotal(res.Queues))
+	covers := "total"
+	if !sel.all {
+		covers = fmt.Sprintf("total (all %s queues)", countStr(int64(len(res.Queues))))
 	}
-	t.rows = [][]string{row("all (max, mean)", all)}
+	t.note = covers + ": largest max depth, mean of the mean depths; utilisation and mean service over all consumers"
+	if !depth {
+		t.note = joinLines(t.note, footnote(whyDepth(res)))
+	}
+	if !work {
+		t.note = joinLines(t.note, footnote(whyWork))
+	}
+	if noService {
+		t.note = joinLines(t.note, footnote(whyService))
+	}
+	return t.footerIfRows()
+}
+
+// footerIfRows turns the footer into the only row of a table that has no
+// other rows: a footer under an empty body renders as two rules.
+func (t table) footerIfRows() table {
+	if len(t.rows) == 0 && t.footer != nil {
+		t.rows, t.footer = [][]string{t.footer}, nil
+	}
 	return t
+}
+
+// mdLines makes each line of a note its own Markdown paragraph, where a
+// single newline would run them together.
+func mdLines(note string) string { return strings.ReplaceAll(note, "\n", "\n\n") }
+
+// joinLines joins the non-empty lines of a note.
+func joinLines(lines ...string) string {
+	var out []string
+	for _, l := range lines {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func orNone(measured bool, s string) string {
+	if !measured {
+		return none
+	}
+	return s
 }
 
 // maxSeriesRows bounds the series table; longer series are thinned evenly
@@ -245,41 +282,51 @@ const maxSeriesRows = 30
 func seriesTable(res sim.Result) table {
 	t := table{title: "series (per interval since the first send)", header: []string{"t", "msgs/s", "p50", "p99"}}
 	step := (len(res.Series) + maxSeriesRows - 1) / maxSeriesRows
+	missing := false
 	for i := 0; i < len(res.Series); i += step {
 		iv := res.Series[i]
-		t.rows = append(t.rows, []string{units.Duration(iv.Start.Round(time.Millisecond)), rateStr(iv.Throughput), durStr(iv.P50), durStr(iv.P99)})
+		// An interval in which nothing arrived ran at 0 msgs/s, but has no
+		// latency to show.
+		timed := iv.Deliveries > 0
+		missing = missing || !timed
+		t.rows = append(t.rows, []string{units.Duration(iv.Start.Round(time.Millisecond)), rateStr(iv.Throughput),
+			orNone(timed, durStr(iv.P50)), orNone(timed, durStr(iv.P99))})
 	}
 	if step > 1 {
-		t.note = fmt.Sprintf("every %d of %d intervals shown; the json has all", step, len(res.Series))
+		t.note = fmt.Sprintf("every %d of %d intervals shown; --format csv or json has all", step, len(res.Series))
+	}
+	if missing {
+		t.note = joinLines(t.note, footnote("nothing arrived in the interval, so it has no latency"))
 	}
 	return t
 }
 
-func consumerTable(res sim.Result) table {
+func consumerTable(res sim.Result, sel queueSelection) table {
 	if len(res.Consumers) <= maxConsumerRows {
 		t := table{title: "consumers", header: []string{"queue", "consumer", "delivered", "share of queue"}}
 		for _, c := range res.Consumers {
-			t.rows = append(t.rows, []string{"q" + strconv.Itoa(c.Queue), strconv.Itoa(c.Consumer), countStr(c.Delivered),
-				pctStr(c.Delivered, res.Queues[c.Queue].Delivered)})
+			whole := res.Queues[c.Queue].Delivered
+			if whole == 0 {
+				t.note = none + " no share: the queue received nothing"
+			}
+			t.rows = append(t.rows, []string{queueName(c.Queue), strconv.Itoa(c.Consumer), countStr(c.Delivered), pctStr(c.Delivered, whole)})
 		}
 		return t
 	}
 	t := table{title: "consumers (per queue: spread of deliveries; fairness 1.00 = perfectly even)",
 		header: []string{"queue", "consumers", "min", "median", "max", "fairness"}}
-	if len(res.Queues) <= maxQueueRows {
-		for q, group := range byQueue(res) {
-			st := spread(group)
-			t.rows = append(t.rows, []string{"q" + strconv.Itoa(q), countStr(int64(len(group))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)})
-		}
+	groups := byQueue(res)
+	for _, q := range sel.queues {
+		group := groups[q.Queue]
+		st := spread(group)
+		t.rows = append(t.rows, []string{queueName(q.Queue), countStr(int64(len(group))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)})
 	}
 	st := spread(res.Consumers)
-	all := []string{"all", countStr(int64(len(res.Consumers))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)}
-	if t.rows == nil {
-		t.rows = [][]string{all}
-	} else {
-		t.footer = all
+	t.footer = []string{"all", countStr(int64(len(res.Consumers))), countStr(st.min), countStr(st.median), countStr(st.max), fmt.Sprintf("%.2f", st.fairness)}
+	if !sel.all {
+		t.note = "the queues listed above; all covers every consumer"
 	}
-	return t
+	return t.footerIfRows()
 }
 
 // byQueue groups consumer results by queue; Result lists them queue by queue.
@@ -336,7 +383,7 @@ func mbStr(bytesPerSec float64) string { return strconv.FormatFloat(bytesPerSec/
 
 func pctStr(part, whole int64) string {
 	if whole == 0 {
-		return "-"
+		return none
 	}
 	return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + "%"
 }
