@@ -30,14 +30,14 @@ type Control struct {
 	// start; 0 means all of Config.Consumers.
 	Active int
 
-	mu        sync.Mutex
-	r         *run // while Run runs
-	rate      atomic.Uint64
-	work      atomic.Int64 // ns; -1: Config.Work
-	paused    atomic.Bool  // the producers
-	resume    chan struct{}
-	phase     atomic.Int32
-	phases    []phaseMark
+	mu       sync.Mutex
+	r        *run // while Run runs
+	rate     atomic.Uint64
+	work     atomic.Int64 // ns; -1: Config.Work
+	paused   atomic.Bool  // the producers
+	resume   chan struct{}
+	phase    atomic.Int32
+	phases   []phaseMark
 	slots    []consumerCtl // queue-major, Config.Consumers per queue
 	perQueue int
 	// started is closed when Run starts steering, done when it stops.
