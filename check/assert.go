@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,9 +61,10 @@ var ops = []string{"<=", ">=", "==", "!=", "<", ">"}
 // Assertion is one parsed threshold.
 type Assertion struct {
 	Expr   string  // as written, trimmed
-	Metric string  // as written: "p99" or "q2.p99"
-	Name   string  // the metric without its queue prefix
+	Metric string  // as written: "p99", "q2.p99" or "steady.p99"
+	Name   string  // the metric without its queue or phase prefix
 	Queue  int     // -1 for the whole run
+	Phase  string  // a scenario phase's name, or ""
 	Op     string  // one of < <= > >= == !=
 	Want   float64 // in base units: msgs/s, bytes/s, ns or a count
 	Kind   Kind
@@ -117,10 +119,14 @@ func ParseOne(expr string) (Assertion, error) {
 		digits := strings.TrimPrefix(q, "q")
 		n, err := strconv.Atoi(digits)
 		// Digits only: Atoi would read q+1 as q1.
-		if !strings.HasPrefix(q, "q") || digits == "" || strings.Trim(digits, "0123456789") != "" || err != nil {
-			return fail("%q is not a queue prefix (want q0, q1, …, e.g. q2.p99<=1ms)", q)
+		switch {
+		case strings.HasPrefix(q, "q") && digits != "" && strings.Trim(digits, "0123456789") == "" && err == nil:
+			a.Queue, a.Name = n, name
+		case PhaseName(q):
+			a.Phase, a.Name = q, name
+		default:
+			return fail("%q is not a queue prefix (want q0, q1, …, e.g. q2.p99<=1ms) or a phase's name (letters, digits, - and _, e.g. steady.p99<=2ms)", q)
 		}
-		a.Queue, a.Name = n, name
 	}
 	kind, ok := metrics[a.Name]
 	if !ok {
@@ -128,6 +134,9 @@ func ParseOne(expr string) (Assertion, error) {
 	}
 	if a.Queue >= 0 && a.Name == "elapsed" {
 		return fail("elapsed is the run's, not a queue's (want elapsed without a queue prefix)")
+	}
+	if a.Phase != "" && a.Name == "bytes_per_s" {
+		return fail("bytes_per_s is the run's and its queues', not a phase's (want throughput for a phase)")
 	}
 	a.Kind = kind
 	if value == "" {
@@ -169,10 +178,29 @@ func ParseValue(s string, k Kind) (float64, error) {
 	return 0, errors.New("unknown kind")
 }
 
+// PhaseName reports whether s can name a phase in an assertion: letters,
+// digits, - and _, not starting with a digit, and nothing a queue's name
+// could be mistyped as ("q", "q7", "q1x", "q-1": a q must be followed by a
+// letter).
+func PhaseName(s string) bool {
+	if s == "" || len(s) > 64 || (s[0] >= '0' && s[0] <= '9') || s == "q" {
+		return false
+	}
+	if s[0] == 'q' && !(s[1] >= 'a' && s[1] <= 'z' || s[1] >= 'A' && s[1] <= 'Z') {
+		return false
+	}
+	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == ""
+}
+
 // Validate checks assertions against the config before anything runs: the
-// queue a metric names must exist, and per-queue latency must be kept.
+// queue a metric names must exist, and per-queue latency must be kept. A
+// phase prefix needs a run with phases (a scenario), whose names
+// ValidatePhases checks.
 func Validate(as []Assertion, cfg sim.Config) error {
 	for _, a := range as {
+		if a.Phase != "" && cfg.Control == nil {
+			return fmt.Errorf("%w %q: phase %q does not exist (this run has no phases; a scenario file gives them)", ErrSyntax, a.Expr, a.Phase)
+		}
 		if a.Queue < 0 {
 			continue
 		}
@@ -181,6 +209,16 @@ func Validate(as []Assertion, cfg sim.Config) error {
 		}
 		if a.Kind == Duration && a.Name != "elapsed" && cfg.Queues > sim.SharedQueuesUpTo && cfg.Queues*cfg.Consumers > sim.OwnHistogramsUpTo {
 			return fmt.Errorf("%w %q: per-queue latency is not kept above %d queues", ErrSyntax, a.Expr, sim.SharedQueuesUpTo)
+		}
+	}
+	return nil
+}
+
+// ValidatePhases checks that every phase an assertion names is one of names.
+func ValidatePhases(as []Assertion, names []string) error {
+	for _, a := range as {
+		if a.Phase != "" && !slices.Contains(names, a.Phase) {
+			return fmt.Errorf("%w %q: phase %q does not exist (this run has %s)", ErrSyntax, a.Expr, a.Phase, strings.Join(names, ", "))
 		}
 	}
 	return nil
@@ -205,6 +243,9 @@ func Value(a Assertion, res sim.Result) (float64, bool) {
 		throughput = func() float64 { return res.QueueThroughput(a.Queue) }
 		byteRate = func() float64 { return res.QueueBytesPerSecond(a.Queue) }
 	}
+	if a.Phase != "" {
+		return phaseValue(a, res)
+	}
 	switch a.Name {
 	case "throughput":
 		return throughput(), measured > 0 && res.MeasuredTime() > 0
@@ -221,6 +262,32 @@ func Value(a Assertion, res sim.Result) (float64, bool) {
 	}
 	if d, ok := latencyField(lat, a.Name); ok {
 		return float64(d), lat.Count > 0
+	}
+	return math.NaN(), false
+}
+
+// phaseValue is Value for a metric of one phase: its messages, wherever
+// they arrived, over its length.
+func phaseValue(a Assertion, res sim.Result) (float64, bool) {
+	i := slices.IndexFunc(res.Phases, func(p sim.PhaseResult) bool { return p.Name == a.Phase })
+	if i < 0 {
+		return 0, false // the run ended before the phase began
+	}
+	p := res.Phases[i]
+	switch a.Name {
+	case "throughput":
+		return p.Throughput, p.Delivered > 0 && p.Length > 0
+	case "elapsed":
+		return float64(p.Length), true
+	case "lost":
+		return float64(p.Lost), true
+	case "duplicated":
+		return float64(p.Duplicated), true
+	case "delivered":
+		return float64(p.Delivered), true
+	}
+	if d, ok := latencyField(p.Latency, a.Name); ok {
+		return float64(d), p.Latency.Count > 0
 	}
 	return math.NaN(), false
 }

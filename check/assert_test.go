@@ -65,7 +65,9 @@ func TestParseRejects(t *testing.T) {
 		{"lost==0.5", "lost is a count"},
 		{"lost==-1", "lost is a count"},
 		{"bytes_per_s>10ms", "bytes_per_s is a byte rate"},
-		{"x2.p99<1ms", "not a queue prefix"},
+		{"x.2.p99<1ms", "unknown metric"},
+		{"x+2.p99<1ms", "not a queue prefix"},
+		{"steady.bytes_per_s>1MB/s", "not a phase's"},
 		{"q-1.p99<1ms", "not a queue prefix"},
 		{"q+1.lost==0", "not a queue prefix"},
 		{"q.lost==0", "not a queue prefix"},
@@ -79,6 +81,32 @@ func TestParseRejects(t *testing.T) {
 		if err == nil || !errors.Is(err, check.ErrSyntax) || !strings.Contains(err.Error(), tt.says) {
 			t.Errorf("%q: got %v, want an error saying %q", tt.expr, err, tt.says)
 		}
+	}
+}
+
+// A phase prefix judges one phase of a scenario, and only a run with
+// phases takes one.
+func TestPhaseAssertions(t *testing.T) {
+	as, err := check.Parse("steady.p99<=2ms,ramp-up.lost==0,warm_1.throughput>=1k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as[0].Phase != "steady" || as[0].Name != "p99" || as[0].Queue != -1 || as[1].Phase != "ramp-up" {
+		t.Fatalf("%+v", as)
+	}
+	if err := check.Validate(as, sim.DefaultConfig()); err == nil || !strings.Contains(err.Error(), "this run has no phases") {
+		t.Fatalf("a phase prefix in a run without phases: %v", err)
+	}
+	if err := check.ValidatePhases(as, []string{"steady", "ramp-up"}); err == nil || !strings.Contains(err.Error(), `phase "warm_1" does not exist`) {
+		t.Fatalf("an unknown phase: %v", err)
+	}
+	res := sim.Result{Phases: []sim.PhaseResult{
+		{Name: "steady", Delivered: 10, Length: time.Second, Throughput: 10, Latency: sim.Latency{Count: 10, P99: time.Millisecond}},
+		{Name: "ramp-up", Delivered: 5, Lost: 2, Length: time.Second, Throughput: 5},
+	}}
+	out := check.Judge(as, []sim.Result{res})
+	if !out[0].OK || out[1].OK || out[1].Actual != 2 || !out[2].NoSamples {
+		t.Fatalf("steady p99 ok, ramp-up lost 2, warm_1 never ran: %+v", out)
 	}
 }
 

@@ -43,6 +43,15 @@ func (r *run) phaseResults(res *Result, first, last int64) {
 		}
 		res.Phases = append(res.Phases, p)
 	}
+	// The series marks phases: each interval says which one it began in.
+	for i := range res.Series {
+		at := int64(res.Series[i].Start) + first
+		for ph, mk := range marks {
+			if ph == 0 || mk.at <= at {
+				res.Series[i].Phase = mk.name
+			}
+		}
+	}
 	r.crashMu.Lock()
 	defer r.crashMu.Unlock()
 	for i, c := range r.crashes {

@@ -132,6 +132,9 @@ type Interval struct {
 	Deliveries int64         // received in this interval (after the warm-up)
 	Throughput float64       // deliveries per second
 	P50, P99   time.Duration
+	// Phase is the phase of a steered run under way when the interval
+	// began (Result.Phases), "" otherwise.
+	Phase string
 }
 
 // seriesRecorder collects per-interval latency histograms from consumers.
