@@ -15,7 +15,7 @@ var (
 		"throughput_msgs_per_s", "min_ns", "mean_ns", "stddev_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
 		"max_depth", "mean_depth", "utilisation", "mean_service_ns"}
 	csvVerdictHeader    = []string{"ok", "passed", "interrupted", "ended_by", "expected", "not_sent", "seed"}
-	csvSeriesHeader     = []string{"interval_start_ns", "deliveries", "throughput_msgs_per_s", "p50_ns", "p99_ns"}
+	csvSeriesHeader     = []string{"interval_start_ns", "deliveries", "throughput_msgs_per_s", "p50_ns", "p99_ns", "phase"}
 	csvRunsHeader       = []string{"run", "elapsed_ns", "delivered", "lost", "duplicated", "throughput_msgs_per_s", "p50_ns", "p99_ns", "p999_ns", "ok", "interrupted"}
 	csvAssertionsHeader = []string{"assertion", "metric", "op", "want", "actual", "unit", "ok", "no_samples"}
 	csvBaselineHeader   = []string{"baseline_metric", "unit", "baseline", "current", "change", "regressed", "no_samples"}
@@ -61,9 +61,10 @@ func writeCSV(w io.Writer, d Document) error {
 		records = append(records, nil, csvSeriesHeader)
 		for _, iv := range res.Series {
 			timed := iv.Deliveries > 0
-			records = append(records, []string{i64(int64(iv.Start)), i64(iv.Deliveries), f1(iv.Throughput), ns(timed, iv.P50), ns(timed, iv.P99)})
+			records = append(records, []string{i64(int64(iv.Start)), i64(iv.Deliveries), f1(iv.Throughput), ns(timed, iv.P50), ns(timed, iv.P99), iv.Phase})
 		}
 	}
+	records = append(records, csvPhases(res)...)
 	if len(d.Runs) > 1 {
 		records = append(records, nil, csvRunsHeader)
 		for i, r := range d.Runs {

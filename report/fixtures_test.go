@@ -204,3 +204,26 @@ func wide() sim.Result {
 	}
 	return r
 }
+
+// scenario is a fixed steered run of two phases, a steady one and a
+// spike, in which consumer q0.1 was crashed and lost the message it held.
+func scenario() sim.Result {
+	r := workload()
+	r.Config.Warmup, r.WarmupDeliveries, r.Measured = 0, 0, r.Elapsed
+	r.Queues[0].WarmupDeliveries = 0
+	r.Delivered, r.Lost, r.CrashLost = 150_019, 1, 1
+	r.Queues[0].Delivered, r.Queues[0].Lost = 150_019, 1
+	r.Phases = []sim.PhaseResult{
+		{Name: "steady", Length: 2 * time.Second, Sent: 100_000, Delivered: 99_999, Lost: 1, Throughput: 49_999.5,
+			Latency: lat(30*time.Microsecond, 99_999), MaxDepth: 12},
+		{Name: "spike", Start: 2 * time.Second, Length: 1_001 * time.Millisecond, Sent: 50_020, Delivered: 50_020, Throughput: 49_970,
+			Latency: lat(300*time.Microsecond, 50_020), MaxDepth: 41},
+	}
+	r.Crashes = []sim.Crash{{Queue: 0, Consumer: 1, At: 1_500 * time.Millisecond, Producer: 0, Seq: 74_321}}
+	r.Series = []sim.Interval{
+		{Start: 0, Deliveries: 50_000, Throughput: 50_000, P50: 20 * time.Microsecond, P99: 300 * time.Microsecond, Phase: "steady"},
+		{Start: time.Second, Deliveries: 49_999, Throughput: 49_999, P50: 21 * time.Microsecond, P99: 310 * time.Microsecond, Phase: "steady"},
+		{Start: 2 * time.Second, Deliveries: 50_020, Throughput: 49_970, P50: 220 * time.Microsecond, P99: 2 * time.Millisecond, Phase: "spike"},
+	}
+	return r
+}

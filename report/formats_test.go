@@ -89,14 +89,15 @@ func csvSections(t *testing.T, out []byte) [][]string {
 // either side fails here.
 func TestDocsListEveryCSVColumn(t *testing.T) {
 	doc := ci() // repeats, assertions and a baseline
-	doc.Result.Series = workload().Series
+	sc := scenario()
+	doc.Result.Series, doc.Result.Phases, doc.Result.Crashes = sc.Series, sc.Phases, sc.Crashes
 	var out bytes.Buffer
 	if err := report.WriteDocument(&out, doc, report.CSV); err != nil {
 		t.Fatal(err)
 	}
 	sections := csvSections(t, out.Bytes())
-	if len(sections) != 6 {
-		t.Fatalf("want 6 sections (queues, verdict, series, repeats, assertions, baseline), got %d: %q", len(sections), sections)
+	if len(sections) != 8 {
+		t.Fatalf("want 8 sections (queues, verdict, series, phases, crashes, repeats, assertions, baseline), got %d: %q", len(sections), sections)
 	}
 	var sweepOut bytes.Buffer
 	sw := gridSweep()

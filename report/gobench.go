@@ -34,6 +34,9 @@ func writeGoBenchRuns(w io.Writer, runs []sim.Result, interrupted bool) error {
 			empty++
 		default:
 			fmt.Fprintln(ew, goBenchLine(r))
+			for _, l := range goBenchPhaseLines(r) {
+				fmt.Fprintln(ew, l)
+			}
 		}
 	}
 	if cut > 0 || interrupted {

@@ -63,6 +63,9 @@ type JSONResult struct {
 	Failover            *JSONFailoverSum `json:"failover,omitempty"`  // what the failovers cost
 	TransportError      string           `json:"transport_error"`
 	Series              []JSONInterval   `json:"series"`
+	Phases              []JSONPhase      `json:"phases,omitempty"`  // a scenario's phases
+	Crashes             []JSONCrash      `json:"crashes,omitempty"` // consumers a scenario crashed
+	CrashLost           int64            `json:"crash_lost"`        // messages the crashed consumers held: part of lost
 	Runs                []JSONRun        `json:"runs"`
 	RunsPlanned         int              `json:"runs_planned"`
 	Passed              *bool            `json:"passed,omitempty"`   // the verdict: what exit code 0 means
@@ -212,6 +215,7 @@ type JSONInterval struct {
 	ThroughputMsgsPerS float64 `json:"throughput_msgs_per_s"`
 	P50Ns              int64   `json:"p50_ns"`
 	P99Ns              int64   `json:"p99_ns"`
+	Phase              string  `json:"phase,omitempty"` // the scenario phase under way when the interval began
 }
 
 // JSONConsumer is what one consumer received.
@@ -320,6 +324,8 @@ func NewJSON(res sim.Result) JSONResult {
 			MedianP99Ns: int64(s.MedianP99)}
 	}
 	out.Series = jsonSeries(res.Series)
+	out.Phases, out.Crashes = jsonPhases(res)
+	out.CrashLost = res.CrashLost
 	for i, cr := range res.Consumers {
 		out.Consumers[i] = JSONConsumer{Queue: cr.Queue, Consumer: cr.Consumer, Delivered: cr.Delivered, Process: cr.Process}
 	}
@@ -390,7 +396,7 @@ func jsonSeries(series []sim.Interval) []JSONInterval {
 	out := []JSONInterval{}
 	for _, iv := range series {
 		out = append(out, JSONInterval{StartNs: int64(iv.Start), Deliveries: iv.Deliveries,
-			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99)})
+			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99), Phase: iv.Phase})
 	}
 	return out
 }

@@ -142,7 +142,7 @@ func TestEmptyIntervalHasNoLatency(t *testing.T) {
 	if err := report.Write(&buf, res, report.CSV); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "\n2000000000,0,0.0,,\n") {
+	if !strings.Contains(buf.String(), "\n2000000000,0,0.0,,,\n") {
 		t.Errorf("csv series:\n%s", buf.String())
 	}
 	if cells := tableRow(table(t, res), "series", "2.00s"); !slices.Equal(cells, []string{"2.00s", "0", "–", "–"}) {

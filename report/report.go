@@ -186,6 +186,9 @@ func WorkloadLine(res sim.Result) string {
 	if res.TransportError != "" {
 		parts = append(parts, "transport FAILED mid-run: "+res.TransportError)
 	}
+	if line := crashLine(res); line != "" {
+		parts = append(parts, line)
+	}
 	if res.WarmupDeliveries > 0 {
 		parts = append(parts, fmt.Sprintf("%s deliveries in the %s warm-up left out of latency and throughput",
 			countStr(res.WarmupDeliveries), res.Config.Warmup))
@@ -251,7 +254,11 @@ func Verdict(res sim.Result) string {
 			b.WriteString(", in order")
 		}
 	} else {
-		fmt.Fprintf(&b, "check FAILED: %s lost, %s duplicated", countStr(res.Lost), countStr(res.Duplicated))
+		fmt.Fprintf(&b, "check FAILED: %s lost", countStr(res.Lost))
+		if res.CrashLost > 0 {
+			fmt.Fprintf(&b, " (%s of them held by consumers the scenario crashed)", countStr(res.CrashLost))
+		}
+		fmt.Fprintf(&b, ", %s duplicated", countStr(res.Duplicated))
 		if res.OrderChecked {
 			fmt.Fprintf(&b, ", %s out of order", countStr(res.Reordered))
 		}

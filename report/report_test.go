@@ -21,7 +21,7 @@ var ext = map[report.Format]string{report.Table: "txt", report.JSON: "json", rep
 
 func TestGolden(t *testing.T) {
 	fixtures := map[string]report.Document{"healthy": {Result: healthy()}, "broken": {Result: broken()}, "huge": {Result: huge()}, "ci": ci(), "workload": {Result: workload()},
-		"failover": {Result: failover()}, "wide": {Result: wide()}}
+		"failover": {Result: failover()}, "wide": {Result: wide()}, "scenario": {Result: scenario()}}
 	for name, doc := range fixtures {
 		for _, f := range report.Formats {
 			if (name == "huge" && f == report.CSV) || ((name == "huge" || name == "wide") && f == report.JSON) {

@@ -48,7 +48,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 	notTimed := workload() // nothing measured: every figure that says so is 0
 	notTimed.Measured, notTimed.Latency, notTimed.Queues[0].Latency, notTimed.DepthMeasured = 0, sim.Latency{}, sim.Latency{}, false
 	docs := map[string]report.Document{"ci fixture": ci(), "interrupted fixture": {Result: broken()},
-		"failover fixture": {Result: failover()}, "split consumer": {Result: consumer}, "nothing measured": {Result: notTimed}}
+		"failover fixture": {Result: failover()}, "scenario fixture": {Result: scenario()}, "split consumer": {Result: consumer}, "nothing measured": {Result: notTimed}}
 	for _, d := range sim.Dispatches {
 		cfg := sim.DefaultConfig()
 		cfg.Messages, cfg.Dispatch, cfg.Consumers, cfg.Batch = 500, d, 1, 4

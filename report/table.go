@@ -43,6 +43,9 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 	if len(res.Processes) > 0 {
 		tables = append(tables, processTable(res))
 	}
+	if len(res.Phases) > 0 {
+		tables = append(tables, phaseTable(res))
+	}
 	if len(res.Series) > 0 {
 		tables = append(tables, seriesTable(res))
 	}
@@ -281,6 +284,11 @@ const maxSeriesRows = 30
 
 func seriesTable(res sim.Result) table {
 	t := table{title: "series (per interval since the first send)", header: []string{"t", "msgs/s", "p50", "p99"}}
+	phased := len(res.Phases) > 0
+	if phased { // the boundaries: the phase each interval began in, where it changes
+		t.header = append(t.header, "phase")
+	}
+	lastPhase := "\x00"
 	step := (len(res.Series) + maxSeriesRows - 1) / maxSeriesRows
 	missing := false
 	for i := 0; i < len(res.Series); i += step {
@@ -289,8 +297,16 @@ func seriesTable(res sim.Result) table {
 		// latency to show.
 		timed := iv.Deliveries > 0
 		missing = missing || !timed
-		t.rows = append(t.rows, []string{units.Duration(iv.Start.Round(time.Millisecond)), rateStr(iv.Throughput),
-			orNone(timed, durStr(iv.P50)), orNone(timed, durStr(iv.P99))})
+		row := []string{units.Duration(iv.Start.Round(time.Millisecond)), rateStr(iv.Throughput),
+			orNone(timed, durStr(iv.P50)), orNone(timed, durStr(iv.P99))}
+		if phased {
+			mark := ""
+			if iv.Phase != lastPhase {
+				mark, lastPhase = "▸ "+phaseName(iv.Phase), iv.Phase
+			}
+			row = append(row, mark)
+		}
+		t.rows = append(t.rows, row)
 	}
 	if step > 1 {
 		t.note = fmt.Sprintf("every %d of %d intervals shown; --format csv or json has all", step, len(res.Series))
