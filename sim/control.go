@@ -182,6 +182,33 @@ func (c *Control) ResumeProducers() {
 	}
 }
 
+// Sent returns how many messages the producers have made so far (each
+// counted once, whatever the dispatch).
+func (c *Control) Sent() int64 {
+	c.mu.Lock()
+	r := c.r
+	c.mu.Unlock()
+	if r == nil {
+		return 0
+	}
+	var n int64
+	for i := range r.producers {
+		n += r.producers[i].published.Load()
+	}
+	return n
+}
+
+// End stops the producers, as the end of a scenario's last phase: the
+// consumers drain what was sent, and the result says the scenario ended it.
+func (c *Control) End() {
+	c.mu.Lock()
+	r := c.r
+	c.mu.Unlock()
+	if r != nil {
+		r.stop(haltScenario)
+	}
+}
+
 // ProducersPaused reports whether PauseProducers is in force.
 func (c *Control) ProducersPaused() bool { return c.paused.Load() }
 

@@ -47,6 +47,7 @@ const (
 	haltDuration
 	haltDone      // every producer finished its messages; a later signal only cuts the drain short
 	haltTransport // the broker was lost
+	haltScenario  // a Control ended the run (the last phase of a scenario)
 )
 
 // consumer holds one consumer goroutine's counters. Each consumer writes only
@@ -253,6 +254,9 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	case haltDuration:
 		res.EndedBy = "duration"
 		res.Expected = res.Sent // the duration, not a signal, cut the plan short
+	case haltScenario:
+		res.EndedBy = "scenario"
+		res.Expected = res.Sent // the scenario's timeline was the plan
 	default:
 		res.EndedBy = "messages"
 	}

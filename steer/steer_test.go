@@ -1,0 +1,145 @@
+package steer_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/steer"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// drive runs cfg steered through phases and returns the result.
+func drive(t *testing.T, cfg sim.Config, phases []steer.Phase) sim.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	var derr error
+	wg.Go(func() { derr = steer.Drive(ctx, cfg.Control, cfg.Queues, phases) })
+	cfg.Messages = steer.Messages(phases, cfg.Producers)
+	res, err := sim.Run(ctx, cfg)
+	cancel() // a run refused never starts: the driver must not wait for it
+	wg.Wait()
+	if err != nil || derr != nil {
+		t.Fatal(err, derr)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatal("hung until the guard")
+	}
+	return res
+}
+
+func config(queues, consumers int) sim.Config {
+	cfg := sim.DefaultConfig()
+	cfg.Queues, cfg.Consumers, cfg.Seed, cfg.Control = queues, consumers, 3, sim.NewControl(0)
+	return cfg
+}
+
+// Each phase delivers what its schedule promises — a constant rate, a
+// ramp (the mean of its ends), steps, a count of messages — counted, with
+// generous margins, never timed; and the run ends with the last phase.
+func TestPhasesFollowTheirSchedules(t *testing.T) {
+	cfg := config(2, 1)
+	phases := []steer.Phase{
+		{Name: "steady", Duration: 300 * time.Millisecond, Rate: steer.Constant(1000)},
+		{Name: "ramp", Duration: 400 * time.Millisecond, Rate: steer.Ramp(1000, 4000)},
+		{Name: "steps", Duration: 400 * time.Millisecond, Rate: steer.Steps(500, []steer.Step{{At: 200 * time.Millisecond, Rate: 2500}})},
+		{Name: "count", Messages: 300, Rate: steer.Constant(2000)},
+	}
+	res := drive(t, cfg, phases)
+	if res.EndedBy != "scenario" || res.Lost != 0 || res.Duplicated != 0 {
+		t.Fatalf("ended by %q, lost %d, duplicated %d", res.EndedBy, res.Lost, res.Duplicated)
+	}
+	if len(res.Phases) != 4 {
+		t.Fatalf("phases %+v", res.Phases)
+	}
+	// Messages per phase, each counted twice (fan-out to two queues).
+	want := []float64{1000 * 0.3, (1000 + 4000) / 2 * 0.4, 500*0.2 + 2500*0.2, 300}
+	for i, p := range res.Phases {
+		if got := float64(p.Sent) / 2; got < 0.75*want[i] || got > 1.25*want[i]+25 {
+			t.Errorf("phase %s sent %.0f messages, want about %.0f", p.Name, got, want[i])
+		}
+		if p.Delivered != p.Sent || p.Lost != 0 {
+			t.Errorf("phase %s delivered %d of %d", p.Name, p.Delivered, p.Sent)
+		}
+	}
+	// A ramp's second half carries more than its first: the series shows it.
+	if r := res.Phases[1]; r.Throughput < res.Phases[0].Throughput*1.5 {
+		t.Errorf("the ramp to 4k ran at %.0f msgs/s, the steady 1k phase at %.0f", r.Throughput, res.Phases[0].Throughput)
+	}
+}
+
+// Consumer counts change at phase boundaries and events fire at their
+// offsets: a crash loses exactly what the crashed consumer held.
+func TestPhaseConsumersAndEvents(t *testing.T) {
+	cfg := config(1, 3)
+	cfg.Control = sim.NewControl(1)
+	phases := []steer.Phase{
+		{Name: "one", Duration: 150 * time.Millisecond, Rate: steer.Constant(2000)},
+		{Name: "three", Duration: 250 * time.Millisecond, Rate: steer.Constant(2000), Consumers: map[int]int{steer.AllQueues: 3},
+			Events: []steer.Event{{At: 100 * time.Millisecond, What: "crash q0.2", Do: func(c *sim.Control) error { return c.Crash(0, 2) }}}},
+	}
+	res := drive(t, cfg, phases)
+	if len(res.Crashes) != 1 || res.Crashes[0].Consumer != 2 || res.Lost != 1 || res.CrashLost != 1 {
+		t.Fatalf("crashes %+v, lost %d (by crashes %d)", res.Crashes, res.Lost, res.CrashLost)
+	}
+	if res.Consumers[1].Delivered == 0 {
+		t.Fatal("the consumer added in phase three took nothing")
+	}
+	if lost := res.Phases[0].Lost + res.Phases[1].Lost; lost != 1 {
+		t.Fatalf("the phases lost %d, want the crash's 1", lost)
+	}
+}
+
+// An event the run refuses ends the run and says which.
+func TestABadEventEndsTheRun(t *testing.T) {
+	cfg := config(1, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var derr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		derr = steer.Drive(ctx, cfg.Control, 1, []steer.Phase{{Name: "p", Duration: time.Hour, Rate: steer.Constant(100),
+			Events: []steer.Event{{At: 10 * time.Millisecond, What: "crash q0.5", Do: func(c *sim.Control) error { return c.Crash(0, 5) }}}}})
+	})
+	cfg.Messages = 1_000_000
+	res, err := sim.Run(ctx, cfg)
+	wg.Wait()
+	if err != nil || ctx.Err() != nil {
+		t.Fatal(err, ctx.Err())
+	}
+	if derr == nil || res.EndedBy != "scenario" {
+		t.Fatalf("drive error %v, ended by %q", derr, res.EndedBy)
+	}
+}
+
+func TestRateShapes(t *testing.T) {
+	ms := time.Millisecond
+	for _, tt := range []struct {
+		name string
+		f    func(d, l time.Duration) float64
+		d, l time.Duration
+		want float64
+	}{
+		{"ramp start", steer.Ramp(100, 300), 0, 100 * ms, 100},
+		{"ramp middle", steer.Ramp(100, 300), 50 * ms, 100 * ms, 200},
+		{"ramp past its end", steer.Ramp(100, 300), 200 * ms, 100 * ms, 300},
+		{"ramp down", steer.Ramp(300, 100), 50 * ms, 100 * ms, 200},
+		{"before a step", steer.Steps(5, []steer.Step{{At: 10 * ms, Rate: 7}}), 5 * ms, 0, 5},
+		{"after a step", steer.Steps(5, []steer.Step{{At: 10 * ms, Rate: 7}}), 10 * ms, 0, 7},
+		{"before a spike", steer.Spike(1, 10*ms, 5*ms, 9), 9 * ms, 0, 1},
+		{"in a spike", steer.Spike(1, 10*ms, 5*ms, 9), 12 * ms, 0, 9},
+		{"after a spike", steer.Spike(1, 10*ms, 5*ms, 9), 15 * ms, 0, 1},
+	} {
+		if got := tt.f(tt.d, tt.l); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
