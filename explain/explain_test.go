@@ -100,20 +100,60 @@ func TestComparisonAndLittle(t *testing.T) {
 	}
 }
 
+// spin builds a closed-loop run of spinning consumers, q queues of c.
+func spin(q, c int, util float64) sim.Result {
+	cfg := sim.DefaultConfig()
+	cfg.Queues, cfg.Consumers, cfg.Work = q, c, time.Millisecond
+	r := result(cfg, util, 0, 100*time.Microsecond, 0)
+	r.Queues = nil
+	for i := 0; i < q; i++ {
+		r.Queues = append(r.Queues, sim.QueueResult{Queue: i, Consumers: c, Utilisation: util, MeanService: cfg.Work})
+	}
+	return r
+}
+
 func TestVerdicts(t *testing.T) {
 	tests := []struct {
-		name string
-		res  sim.Result
-		want string
+		name    string
+		res     sim.Result
+		want    string
+		says    []string // phrases the verdict must contain
+		notSays []string // claims a sweep of the same config refutes (docs/teaching.md)
 	}{
-		{"busy consumers", result(mm(2, 3800, 500*time.Microsecond), 0.95, 12, 5*time.Millisecond, 3800), "consumer-bound"},
-		{"producers behind", result(mm(2, 100_000, 5*time.Microsecond), 0.3, 0, time.Millisecond, 60_000), "producer-bound"},
-		{"room to spare", result(mm(2, 1000, 500*time.Microsecond), 0.25, 0.1, 50*time.Microsecond, 1000), "keeping up"},
-		{"no work, closed loop", result(sim.DefaultConfig(), 0, 0.5, time.Microsecond, 0), "channel-bound"},
+		{"busy consumers", result(mm(2, 3800, 500*time.Microsecond), 0.95, 12, 5*time.Millisecond, 3800), "consumer-bound",
+			[]string{"raise throughput up to the offered 3.80k msgs/s"}, nil},
+		{"producers behind", result(mm(2, 100_000, 5*time.Microsecond), 0.3, 0, time.Millisecond, 60_000), "producer-bound", nil, nil},
+		{"room to spare", result(mm(2, 1000, 500*time.Microsecond), 0.25, 0.1, 50*time.Microsecond, 1000), "keeping up",
+			[]string{"more consumers cannot raise it"}, nil},
+		// Measured: 1 to 8 consumers with no work move throughput either
+		// way from run to run; batching raises it every time.
+		{"no work, closed loop", result(sim.DefaultConfig(), 0, 0.5, time.Microsecond, 0), "channel-bound",
+			[]string{"no steady direction", "--batch"}, []string{"contention"}},
+		// Spin is wall-clock time: 8 spinning consumers on 2 cores deliver
+		// about 5× what 1 does, so no verdict may say cores cap them.
+		{"spinning past the cores", spin(1, 8, 0.99), "consumer-bound",
+			[]string{"even past the cores", "7.9 consumers' worth"}, []string{"only while there are cores", "only adds contention"}},
+		{"spinning within the cores", spin(1, 1, 0.99), "consumer-bound",
+			[]string{"kept 1.0 of 2 cores busy"}, []string{"only while there are cores"}},
+		// Once called CPU-bound ("adding consumers only adds contention"),
+		// yet 4 consumers a queue delivered twice what 2 did.
+		{"spinning fan-out, consumers waiting", spin(4, 2, 0.76), "producer-bound",
+			[]string{"unbuffered fan-out"}, []string{"CPU-bound", "contention"}},
 	}
 	for _, tt := range tests {
-		if got := explain.Verdict(tt.res); !strings.HasPrefix(got, tt.want) {
+		got := explain.Verdict(tt.res)
+		if !strings.HasPrefix(got, tt.want) {
 			t.Errorf("%s: %s", tt.name, got)
+		}
+		for _, s := range tt.says {
+			if !strings.Contains(got, s) {
+				t.Errorf("%s: lacks %q: %s", tt.name, s, got)
+			}
+		}
+		for _, s := range tt.notSays {
+			if strings.Contains(got, s) {
+				t.Errorf("%s: says %q: %s", tt.name, s, got)
+			}
 		}
 	}
 }
