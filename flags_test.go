@@ -250,6 +250,9 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 	for name, flags := range commands {
 		for _, fl := range flags {
 			flag := fl.Names()[0]
+			if fl == cli.HelpFlag { // no environment variable: nothing to get wrong there
+				continue
+			}
 			t.Run(name+"/"+flag, func(t *testing.T) {
 				s, ok := bad[flag]
 				if !ok {
