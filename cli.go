@@ -25,7 +25,7 @@ func runApp(args []string, stdout, stderr io.Writer) error {
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	flags := runFlags()
-	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), versionCommand(stdout), helpCommand()}
+	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), validateCommand(stdout, stderr), versionCommand(stdout), helpCommand()}
 	app := &cli.App{
 		Name:        "msgsim",
 		Usage:       "simulate producers → queues → consumers over Go channels and measure it",
@@ -36,7 +36,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// --vary consumers=1,2,4 and --assert 'p99<=2ms,lost==0' parse their
 		// own commas; the library must not split them first.
 		DisableSliceFlagSeparator: true,
-		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim help [COMMAND]\nmsgsim version",
+		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim validate FILE...\nmsgsim help [COMMAND]\nmsgsim version",
 		// With a help command of msgsim's own, the library adds no --help.
 		Flags:          append(slices.Clip(flags), cli.HelpFlag),
 		Commands:       commands,
@@ -107,7 +107,7 @@ func helpCommand() *cli.Command {
 						break
 					}
 				}
-				return usageError{msg + "; msgsim's commands are explain, sweep, help and version"}
+				return usageError{msg + "; msgsim's commands are explain, sweep, validate, help and version"}
 			}
 			return cli.ShowCommandHelp(c.Lineage()[1], topic) // the app's context: topics are its commands
 		},
@@ -144,7 +144,7 @@ func checkArgs(c *cli.Context, cmd string) error {
 			return usageError{fmt.Sprintf("unknown command %q (did you mean %s?); see msgsim --help", arg, sub.Name)}
 		}
 	}
-	return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep, help, version; see msgsim --help)", arg)}
+	return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep, validate, help, version; see msgsim --help)", arg)}
 }
 
 func valuesOf(c *cli.Context, f cli.Flag) []string {

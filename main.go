@@ -47,6 +47,10 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	var files invalidFilesError
+	if errors.As(err, &files) {
+		return 2 // each problem has had its own line
+	}
 	fmt.Fprintf(stderr, "msgsim: %v\n", err)
 	var (
 		u usageError
