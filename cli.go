@@ -19,13 +19,47 @@ var planned func(cmd string, o options, extra ...any)
 // runApp runs msgsim with args (os.Args), writing to stdout and stderr.
 func runApp(args []string, stdout, stderr io.Writer) error {
 	app := newApp(stdout, stderr)
+	args = fileLast(args, app)
 	app.Metadata = map[string]any{"args": args} // to tell flags from environment
 	return app.Run(args)
 }
 
+// fileLast lets msgsim run take its FILE anywhere among its flags (msgsim
+// run s.yaml --dry-run): the flag library stops at the first argument, so
+// the FILE is moved after the flags. A flag's value is never taken for it.
+func fileLast(args []string, app *cli.App) []string {
+	if len(args) < 3 || args[1] != "run" {
+		return args
+	}
+	cmd := app.Command("run")
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return args
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && takesValue[name] {
+				i++ // its value
+			}
+			continue
+		}
+		out := append(slices.Clip(args[:i:i]), args[i+1:]...)
+		return append(out, a)
+	}
+	return args
+}
+
 func newApp(stdout, stderr io.Writer) *cli.App {
 	flags := runFlags()
-	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), validateCommand(stdout, stderr), versionCommand(stdout), helpCommand()}
+	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), runScenarioCommand(stdout, stderr), validateCommand(stdout, stderr), versionCommand(stdout), helpCommand()}
 	app := &cli.App{
 		Name:        "msgsim",
 		Usage:       "simulate producers → queues → consumers over Go channels and measure it",
@@ -36,7 +70,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// --vary consumers=1,2,4 and --assert 'p99<=2ms,lost==0' parse their
 		// own commas; the library must not split them first.
 		DisableSliceFlagSeparator: true,
-		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim validate FILE...\nmsgsim help [COMMAND]\nmsgsim version",
+		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim run FILE [flags]\nmsgsim validate FILE...\nmsgsim help [COMMAND]\nmsgsim version",
 		// With a help command of msgsim's own, the library adds no --help.
 		Flags:          append(slices.Clip(flags), cli.HelpFlag),
 		Commands:       commands,
@@ -107,7 +141,7 @@ func helpCommand() *cli.Command {
 						break
 					}
 				}
-				return usageError{msg + "; msgsim's commands are explain, sweep, validate, help and version"}
+				return usageError{msg + "; msgsim's commands are explain, sweep, run, validate, help and version"}
 			}
 			return cli.ShowCommandHelp(c.Lineage()[1], topic) // the app's context: topics are its commands
 		},
@@ -144,7 +178,7 @@ func checkArgs(c *cli.Context, cmd string) error {
 			return usageError{fmt.Sprintf("unknown command %q (did you mean %s?); see msgsim --help", arg, sub.Name)}
 		}
 	}
-	return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep, validate, help, version; see msgsim --help)", arg)}
+	return usageError{fmt.Sprintf("unexpected argument %q (want flags, or a command: explain, sweep, run, validate, help, version; see msgsim --help)", arg)}
 }
 
 func valuesOf(c *cli.Context, f cli.Flag) []string {

@@ -165,6 +165,13 @@ func (p *parser) duration(name string) time.Duration {
 // or returns a usageError naming the first bad flag. A sweep passes its
 // axes, so that --baseline is read as a saved sweep of them.
 func parseOptions(c *cli.Context, cmd string, axes []sweep.Axis) (options, error) {
+	return parseOptionsWith(c, cmd, axes, nil)
+}
+
+// parseOptionsWith is parseOptions with adjust applied to the config the
+// flags make, before anything checks it: msgsim run's scenario sets what
+// its phases decide there.
+func parseOptionsWith(c *cli.Context, cmd string, axes []sweep.Axis, adjust func(*sim.Config) error) (options, error) {
 	p := &parser{c: c, cmd: cmd, axes: axes}
 	cfg := sim.DefaultConfig()
 	cfg.Messages = p.count("messages")
@@ -187,6 +194,11 @@ func parseOptions(c *cli.Context, cmd string, axes []sweep.Axis) (options, error
 	}
 	cfg.TraceN = p.count("trace")
 	p.workload(&cfg)
+	if adjust != nil && p.err == nil {
+		if err := adjust(&cfg); err != nil {
+			return options{}, err
+		}
+	}
 	o := options{plan: invoke.Plan{Config: cfg}}
 	p.presentation(&o)
 	p.ci(&o)

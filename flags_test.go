@@ -85,6 +85,7 @@ func flagSamples(t *testing.T) map[string]sample {
 		// is tested against one measured with another config.
 		"sweep baseline":            {nil, []string{"--baseline", sweepBase}},
 		"sweep max-regression":      {[]string{"--baseline", sweepBase}, []string{"--max-regression", "5%"}},
+		"run max-regression":        {[]string{"--baseline", runBase, "--baseline-any-config"}, []string{"--max-regression", "5%"}},
 		"sweep baseline-any-config": {[]string{"--baseline", sweepOther}, []string{"--baseline-any-config"}},
 	}
 }
@@ -95,6 +96,7 @@ var baseArgs = map[string][]string{
 	"msgsim":  {"-n", "2000", "-q", "1", "-c", "1"},
 	"sweep":   {"sweep", "-n", "2000", "-q", "1", "--vary", "consumers=1,2"},
 	"explain": {"explain", "-n", "2000", "-q", "1", "-c", "1"},
+	"run":     {"run", "examples/ci-smoke.yaml"},
 }
 
 // planFor parses args as the app would and returns what the command would
@@ -160,6 +162,8 @@ func TestEveryFlagHasAnEffect(t *testing.T) {
 					s, ok := samples[flag]
 					if sw, isSweep := samples["sweep "+flag]; isSweep && name == "sweep" {
 						s = sw
+					} else if rs, isRun := samples["run "+flag]; isRun && name == "run" {
+						s = rs
 					} else if flag == "baseline" {
 						s.args = s.args[:2] // a run's or explain's baseline is a run's
 					}
@@ -260,7 +264,7 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 				}
 				env := envName(flag)
 				t.Setenv(env, s.args[0])
-				args := map[string][]string{"msgsim": nil, "sweep": {"sweep"}, "explain": {"explain"}}[name]
+				args := map[string][]string{"msgsim": nil, "sweep": {"sweep"}, "explain": {"explain"}, "run": {"run", "examples/ci-smoke.yaml"}}[name]
 				if name == "sweep" && flag != "vary" {
 					args = append(args, "--vary", "consumers=1,2")
 				}

@@ -15,6 +15,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/msgsim/msgsim/steer"
+
 	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
@@ -32,6 +34,18 @@ type Plan struct {
 	// SaveBaseline is a file to write the json report to, for a later
 	// Baseline; it is written only when the verdict passed.
 	SaveBaseline string
+	// Steer, when set, steers every run along a timeline (a scenario's
+	// phases): each run gets a sim.Control of its own. Config.Control
+	// stays nil.
+	Steer *Steering
+}
+
+// Steering is the timeline a plan's runs follow, and how many consumers per
+// queue take messages at the start (Config.Consumers is the most a queue
+// may have).
+type Steering struct {
+	Phases []steer.Phase
+	Active int
 }
 
 // MaxRepeat bounds Plan.Repeat.
@@ -59,10 +73,14 @@ func (p Plan) Check() error {
 	if p.Repeat < 1 || p.Repeat > MaxRepeat {
 		return fmt.Errorf("%w: --repeat: %d is out of range (want 1..%d)", ErrPlan, p.Repeat, MaxRepeat)
 	}
-	if err := p.Config.Validate(); err != nil {
+	cfg := p.Config
+	if p.Steer != nil {
+		cfg.Control = sim.NewControl(p.Steer.Active) // as each run will have
+	}
+	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrPlan, err)
 	}
-	if err := check.Validate(p.Assertions, p.Config); err != nil {
+	if err := check.Validate(p.Assertions, cfg); err != nil {
 		return fmt.Errorf("%w: --assert: %s", ErrPlan, strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" "))
 	}
 	return checkKept(p.Config, []sim.Config{p.Config}, p.Repeat)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/msgsim/msgsim/steer"
+
 	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/outfile"
 	"github.com/msgsim/msgsim/report"
@@ -97,6 +99,32 @@ func (s *Session) Run(ctx context.Context) (report.Document, Verdict, error) {
 	return doc, v, nil
 }
 
+// runOne runs cfg once, steered along plan.Steer's timeline if it has one:
+// the driver follows the run and ends it with the last phase.
+func (s *Session) runOne(ctx context.Context, plan Plan, cfg sim.Config) (sim.Result, error) {
+	if plan.Steer == nil {
+		return sim.Run(ctx, cfg)
+	}
+	ctl := sim.NewControl(plan.Steer.Active)
+	cfg.Control = ctl
+	dctx, cancel := context.WithCancel(ctx)
+	var derr error
+	done := make(chan struct{})
+	d := steer.New(ctl, cfg.Queues, plan.Steer.Phases)
+	go func() {
+		defer close(done)
+		derr = d.Drive(dctx)
+	}()
+	res, err := sim.Run(ctx, cfg)
+	cancel() // a run refused before it started: the driver waits no longer
+	<-done
+	res.Config.Control = nil
+	if err == nil && derr != nil {
+		err = fmt.Errorf("the scenario could not be followed: %v", derr)
+	}
+	return res, err
+}
+
 // runPlan runs one config plan.Repeat times, stopping early on a signal,
 // and judges the runs' medians against the plan's assertions and baseline.
 func (s *Session) runPlan(ctx context.Context, plan Plan, at Step) (report.Document, error) {
@@ -118,7 +146,7 @@ func (s *Session) runPlan(ctx context.Context, plan Plan, at Step) (report.Docum
 		if s.hooks.Start != nil {
 			s.hooks.Start(step)
 		}
-		res, err := sim.Run(ctx, cfg)
+		res, err := s.runOne(ctx, plan, cfg)
 		if s.hooks.Done != nil {
 			s.hooks.Done(step)
 		}

@@ -211,7 +211,7 @@ func scenario() sim.Result {
 	r := workload()
 	r.Config.Warmup, r.WarmupDeliveries, r.Measured = 0, 0, r.Elapsed
 	r.Queues[0].WarmupDeliveries = 0
-	r.Delivered, r.Lost, r.CrashLost = 150_019, 1, 1
+	r.Delivered, r.Lost, r.CrashLost, r.Steered = 150_019, 1, 1, true
 	r.Queues[0].Delivered, r.Queues[0].Lost = 150_019, 1
 	r.Phases = []sim.PhaseResult{
 		{Name: "steady", Length: 2 * time.Second, Sent: 100_000, Delivered: 99_999, Lost: 1, Throughput: 49_999.5,

@@ -71,6 +71,8 @@ type JSONResult struct {
 	Passed              *bool            `json:"passed,omitempty"`   // the verdict: what exit code 0 means
 	Problems            []string         `json:"problems,omitempty"` // why it did not pass, a line each
 	Assertions          []JSONAssertion  `json:"assertions,omitempty"`
+	Scenario            string           `json:"scenario,omitempty"`  // the scenario file the run followed
+	Overrides           []string         `json:"overrides,omitempty"` // what the command line set over the file
 	Baseline            *JSONBaseline    `json:"baseline,omitempty"`
 }
 
@@ -354,6 +356,7 @@ func NewJSONDocument(d Document) JSONResult {
 	}
 	out.Assertions = jsonAssertions(d.Assertions)
 	out.Baseline = jsonBaseline(d.Baseline)
+	out.Scenario, out.Overrides = d.Scenario, d.Overrides
 	return out
 }
 

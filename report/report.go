@@ -63,6 +63,23 @@ type Document struct {
 	Judged   bool
 	Passed   bool
 	Problems []string
+	// Scenario names the scenario file a run followed, and Overrides the
+	// values the command line set over it ("--seed 5 (file: 7)").
+	Scenario  string
+	Overrides []string
+}
+
+// scenarioLine says which scenario the run followed and what the command
+// line changed in it, or "".
+func (d Document) scenarioLine() string {
+	if d.Scenario == "" {
+		return ""
+	}
+	line := "scenario " + d.Scenario
+	if len(d.Overrides) > 0 {
+		line += "; overridden on the command line: " + strings.Join(d.Overrides, ", ")
+	}
+	return line
 }
 
 // AllRuns is every run in order: Runs, or just Result.
@@ -125,9 +142,14 @@ func ConfigLine(res sim.Result) string {
 	if c.UntilDuration() {
 		msgs = "messages until --duration"
 	}
+	consumers := plural(int64(c.Consumers), "consumer")
+	if res.Steered { // the phases decide the count, the rate and the work
+		msgs, consumers = "messages as the phases decide", "up to "+consumers
+		c.Rate, c.Work = 0, 0
+	}
 	fmt.Fprintf(&b, "%s: %s × %s → %s × %s per queue, buffer %s, %s B payload",
 		c.Dispatch, plural(int64(c.Producers), "producer"), msgs,
-		plural(int64(c.Queues), "queue"), plural(int64(c.Consumers), "consumer"), countStr(int64(c.Buffer)), countStr(int64(c.Size)))
+		plural(int64(c.Queues), "queue"), consumers, countStr(int64(c.Buffer)), countStr(int64(c.Size)))
 	if c.Batch > 1 {
 		fmt.Fprintf(&b, ", batches of %s", countStr(int64(c.Batch)))
 	}

@@ -64,6 +64,9 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 	} else {
 		fmt.Fprintf(ew, "%s\n%s\n", ConfigLine(res), DocumentVerdict(d))
 	}
+	if sl := d.scenarioLine(); sl != "" {
+		fmt.Fprintf(ew, "%s\n", sl)
+	}
 	if wl := WorkloadLine(res); wl != "" {
 		if markdown {
 			fmt.Fprintln(ew)

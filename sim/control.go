@@ -34,7 +34,9 @@ type Control struct {
 	r        *run // while Run runs
 	rate     atomic.Uint64
 	work     atomic.Int64 // ns; -1: Config.Work
-	paused   atomic.Bool  // the producers
+	shape    atomic.Pointer[workShape]
+	arrival  atomic.Pointer[Arrival]
+	paused   atomic.Bool // the producers
 	resume   chan struct{}
 	phase    atomic.Int32
 	phases   []phaseMark
@@ -43,6 +45,13 @@ type Control struct {
 	// started is closed when Run starts steering, done when it stops.
 	started, done chan struct{}
 	used          atomic.Bool // a Control steers one run
+	first         func(*Control)
+	// made counts the messages producers made; limit, when above 0, is
+	// the count at which they wait (a phase of so many messages) until
+	// SetLimit is called again, which closes limitMoved.
+	made       atomic.Int64
+	limit      atomic.Int64
+	limitMoved chan struct{}
 }
 
 // phaseMark is a phase boundary: its name and when it began (ns since the
@@ -81,7 +90,8 @@ type consumerCtl struct {
 // NewControl returns a Control whose run starts with active consumers per
 // queue (0: all of them) and the config's rate and work.
 func NewControl(active int) *Control {
-	c := &Control{Active: active, resume: make(chan struct{}), started: make(chan struct{}), done: make(chan struct{})}
+	c := &Control{Active: active, resume: make(chan struct{}), started: make(chan struct{}), done: make(chan struct{}),
+		limitMoved: make(chan struct{})}
 	c.rate.Store(math.Float64bits(-1))
 	c.work.Store(-1)
 	return c
@@ -95,7 +105,6 @@ var ErrNotRunning = errors.New("the simulation is not running")
 func (c *Control) attach(r *run) {
 	c.used.Store(true)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.r = r
 	c.perQueue = r.cfg.Consumers
 	c.slots = make([]consumerCtl, len(r.consumers))
@@ -118,7 +127,21 @@ func (c *Control) attach(r *run) {
 	if len(c.phases) == 0 {
 		c.phases = []phaseMark{{name: "", at: -1}}
 	}
+	first := c.first
+	c.mu.Unlock()
+	if first != nil {
+		first(c) // before any goroutine of the run starts: the first phase from the first message
+	}
 	close(c.started)
+}
+
+// OnStart sets f to be called as the run starts, before its producers and
+// consumers do: what the first phase sets (its consumer counts among it)
+// then holds from the first message. Call it before Run.
+func (c *Control) OnStart(f func(*Control)) {
+	c.mu.Lock()
+	c.first = f
+	c.mu.Unlock()
 }
 
 // detach unbinds c when Run returns; later changes return ErrNotRunning.
@@ -159,6 +182,34 @@ func (c *Control) SetWork(d time.Duration) error {
 	return nil
 }
 
+// workShape is how work is drawn and spent.
+type workShape struct {
+	dist WorkDist
+	kind WorkKind
+}
+
+// SetWorkShape sets how every consumer's work is drawn (fixed, exp,
+// uniform) and spent (spin, sleep) from the next message on.
+func (c *Control) SetWorkShape(dist WorkDist, kind WorkKind) error {
+	if _, err := ParseWorkDist(string(dist)); err != nil {
+		return err
+	}
+	if _, err := ParseWorkKind(string(kind)); err != nil {
+		return err
+	}
+	c.shape.Store(&workShape{dist: dist, kind: kind})
+	return nil
+}
+
+// SetArrival sets how open-loop messages are spaced: Uniform or Poisson.
+func (c *Control) SetArrival(a Arrival) error {
+	if _, err := ParseArrival(string(a)); err != nil {
+		return err
+	}
+	c.arrival.Store(&a)
+	return nil
+}
+
 // Work returns the mean work per message.
 func (c *Control) Work() time.Duration { return time.Duration(max(c.work.Load(), 0)) }
 
@@ -184,18 +235,33 @@ func (c *Control) ResumeProducers() {
 
 // Sent returns how many messages the producers have made so far (each
 // counted once, whatever the dispatch).
-func (c *Control) Sent() int64 {
+func (c *Control) Sent() int64 { return c.made.Load() }
+
+// SetLimit makes the producers wait once they have made n messages in all
+// (0: no limit), exactly: a phase of n messages ends there, and the next
+// phase's SetLimit lets them go on.
+func (c *Control) SetLimit(n int64) {
 	c.mu.Lock()
-	r := c.r
-	c.mu.Unlock()
-	if r == nil {
-		return 0
+	defer c.mu.Unlock()
+	c.limit.Store(max(n, 0))
+	close(c.limitMoved)
+	c.limitMoved = make(chan struct{})
+}
+
+// reserve takes the next message's place under the limit, or returns a
+// channel to wait on until the limit moves.
+func (c *Control) reserve() (ok bool, wait <-chan struct{}) {
+	n := c.made.Add(1)
+	if l := c.limit.Load(); l > 0 && n > l {
+		c.made.Add(-1)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if l2 := c.limit.Load(); l2 > 0 && c.made.Load() >= l2 {
+			return false, c.limitMoved
+		}
+		return false, nil // the limit moved meanwhile: try again
 	}
-	var n int64
-	for i := range r.producers {
-		n += r.producers[i].published.Load()
-	}
-	return n
+	return true, nil
 }
 
 // End stops the producers, as the end of a scenario's last phase: the
@@ -228,13 +294,24 @@ func (c *Control) StartPhase(name string) error {
 	if len(c.phases) == 0 {
 		c.phases = []phaseMark{{name: "", at: -1}}
 	}
-	if len(c.phases) == 1 && c.phases[0].name == "" && c.r == nil {
-		c.phases[0].name = name // before the run: the first phase is this one
+	if len(c.phases) == 1 && c.phases[0].name == "" && (c.r == nil || !c.startedNow()) {
+		c.phases[0].name = name // before the first message: the first phase is this one
 		return nil
 	}
 	c.phases = append(c.phases, phaseMark{name: name, at: at})
 	c.phase.Store(int32(len(c.phases) - 1))
 	return nil
+}
+
+// startedNow reports whether the run has started taking changes (its
+// goroutines run); called with mu held.
+func (c *Control) startedNow() bool {
+	select {
+	case <-c.started:
+		return true
+	default:
+		return false
+	}
 }
 
 // maxPhases bounds the per-phase accounting a run keeps.

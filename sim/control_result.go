@@ -9,6 +9,7 @@ func (r *run) phaseResults(res *Result, first, last int64) {
 	if r.ctl == nil {
 		return
 	}
+	res.Steered = true
 	r.ctl.mu.Lock()
 	marks := append([]phaseMark(nil), r.ctl.phases...)
 	r.ctl.mu.Unlock()

@@ -202,6 +202,9 @@ func (r *run) consumeControlled(c *consumer, rec *recorder, s *consumerCtl, inde
 		}
 		c.progress.Store(t.n)
 		if !r.intr.Load() {
+			if sh := r.ctl.shape.Load(); sh != nil {
+				w.dist, w.kind = sh.dist, sh.kind
+			}
 			if d := w.drawScaled(r.ctl.work.Load(), s.factor()); d > 0 {
 				s.busy.Store(true)
 				w.do(d, r.now, r.interrupted)
@@ -251,6 +254,7 @@ func (r *run) produceControlled(k int) {
 	phase := int32(-1)
 	from := make([]int64, r.cfg.Queues)
 	var rate float64
+	var arrival Arrival
 	var i int64
 	for ; i < n && r.halt.Load() == 0; i++ {
 		if ctl.paused.Load() {
@@ -262,6 +266,17 @@ func (r *run) produceControlled(k int) {
 			case <-r.halted:
 			}
 			st.sched = nil // no catching up on what the pause skipped
+			i--
+			continue
+		}
+		if ok, wait := ctl.reserve(); !ok {
+			if wait != nil {
+				select {
+				case <-wait:
+				case <-r.halted:
+				}
+				st.sched = nil // a phase of messages ended: the next starts its schedule afresh
+			}
 			i--
 			continue
 		}
@@ -280,12 +295,17 @@ func (r *run) produceControlled(k int) {
 			st.sched = nil
 			m.sent = r.now()
 		} else {
-			if st.sched == nil || want != rate {
-				st.sched = r.retune(st.sched, want, k)
-				rate = want
+			a := r.cfg.Arrival
+			if p := ctl.arrival.Load(); p != nil {
+				a = *p
+			}
+			if st.sched == nil || want != rate || a != arrival {
+				st.sched = r.retune(st.sched, want, k, a)
+				rate, arrival = want, a
 			}
 			m.sent = st.sched.Next()
 			if !r.pace(&st, m.sent) {
+				ctl.made.Add(-1) // reserved, never made
 				break
 			}
 		}
@@ -308,8 +328,8 @@ func (r *run) produceControlled(k int) {
 // retune returns producer k's schedule at a new rate: the next message is
 // due one new spacing after the last one was (now, if it had none), so a
 // ramp changes pace smoothly and a producer behind schedule stays behind.
-func (r *run) retune(s *schedule, rate float64, k int) *schedule {
-	ns := newSchedule(rate, r.cfg.Producers, k, r.cfg.Arrival, r.cfg.Seed^uint64(math.Float64bits(rate)))
+func (r *run) retune(s *schedule, rate float64, k int, a Arrival) *schedule {
+	ns := newSchedule(rate, r.cfg.Producers, k, a, r.cfg.Seed^math.Float64bits(rate))
 	now := float64(r.now())
 	if s == nil {
 		ns.next += now

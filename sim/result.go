@@ -88,9 +88,12 @@ type Result struct {
 	// (unbuffered queues in a closed loop); MaxDepth and MeanDepth are 0.
 	DepthMeasured bool
 
-	// Phases are a steered run's phases (Config.Control), in order. A
-	// message counts in the phase its producer sent it in.
-	Phases []PhaseResult
+	// Steered is set when a Control steered the run (Config.Control):
+	// Config.Messages is then a bound, Config.Consumers the most a queue
+	// could have, and rate and work are the phases'. Phases are its phases,
+	// in order; a message counts in the phase its producer sent it in.
+	Steered bool
+	Phases  []PhaseResult
 	// Crashes are the consumers a Control crashed, each with the message it
 	// held; CrashLost is how many of those messages were lost (all of
 	// them, unless a duplicate was delivered), part of Lost.

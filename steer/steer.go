@@ -7,6 +7,7 @@ package steer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,12 +25,21 @@ type Phase struct {
 	// the phase's Duration, 0 for a phase of messages); nil or 0 is a
 	// closed loop.
 	Rate func(d, length time.Duration) float64
-	// Work is the consumers' mean work per message in the phase.
-	Work time.Duration
+	// Work is the consumers' mean work per message in the phase, drawn
+	// from WorkDist and spent as WorkKind ("" keeps the run's).
+	Work     time.Duration
+	WorkDist sim.WorkDist
+	WorkKind sim.WorkKind
+	// Arrival spaces an open loop's messages: uniform or poisson ("" keeps
+	// the run's).
+	Arrival sim.Arrival
 	// Consumers sets queue counts as the phase starts: queue → count, or
 	// AllQueues → count for every queue.
 	Consumers map[int]int
 	Events    []Event
+	// AtEnd are done when the phase ends, before the next begins (a pause
+	// or a slow-down that lasts as long as its phase ends with it).
+	AtEnd []Event
 }
 
 // AllQueues in Phase.Consumers sets every queue's count.
@@ -47,12 +57,38 @@ type Event struct {
 // ramp and no load on the run.
 const tick = 10 * time.Millisecond
 
-// Drive steers ctl's run through phases, then ends it. It waits for the
-// run to start, and returns when the last phase ended, the run ended by
-// itself (a signal), or ctx was cancelled. An event the Control refuses
-// (a consumer that does not exist) is returned as an error after the run
-// is ended, so a scenario never goes on half applied.
-func Drive(ctx context.Context, ctl *sim.Control, queues int, phases []Phase) error {
+// Driver steers one run along a timeline.
+type Driver struct {
+	ctl      *sim.Control
+	queues   int
+	phases   []Phase
+	firstErr    error // set as the run starts, read after Started
+	firstTarget int64
+}
+
+// New returns a Driver for the run ctl will steer, and has ctl start that
+// run in the first phase (its rate, work and consumer counts from the
+// first message). Call it before sim.Run, then Drive.
+func New(ctl *sim.Control, queues int, phases []Phase) *Driver {
+	d := &Driver{ctl: ctl, queues: queues, phases: phases}
+	if len(phases) > 0 {
+		ctl.OnStart(func(c *sim.Control) { d.firstTarget, d.firstErr = startPhase(c, queues, phases[0]) })
+	}
+	return d
+}
+
+// ErrRanOut is returned when a run ended by itself before its timeline
+// did: its producers reached the bound Messages set.
+var ErrRanOut = errors.New("the run ended before its last phase")
+
+// Drive steers the run through the phases, then ends it. It waits for the
+// run to start, and returns when the last phase ended, the run ended (a
+// signal cancels ctx), or ctx was cancelled. An event the Control refuses
+// (a consumer that does not exist) ends the run and is returned, so a
+// scenario never goes on half applied; so is a run that ended by itself
+// before its last phase.
+func (d *Driver) Drive(ctx context.Context) error {
+	ctl := d.ctl
 	select {
 	case <-ctl.Started():
 	case <-ctl.Done():
@@ -60,14 +96,22 @@ func Drive(ctx context.Context, ctl *sim.Control, queues int, phases []Phase) er
 	case <-ctx.Done():
 		return nil
 	}
+	if d.firstErr != nil {
+		ctl.End()
+		return d.firstErr
+	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	for _, ph := range phases {
-		if err := startPhase(ctl, queues, ph); err != nil {
-			ctl.End()
-			return err
+	for i, ph := range d.phases {
+		target := d.firstTarget
+		if i > 0 {
+			var err error
+			if target, err = startPhase(ctl, d.queues, ph); err != nil {
+				ctl.End()
+				return err
+			}
 		}
-		start, sent := time.Now(), ctl.Sent()
+		start := time.Now()
 		events := ph.Events
 		for {
 			d := time.Since(start)
@@ -78,7 +122,13 @@ func Drive(ctx context.Context, ctl *sim.Control, queues int, phases []Phase) er
 				}
 				events = events[1:]
 			}
-			if ph.Duration > 0 && d >= ph.Duration || ph.Messages > 0 && ctl.Sent()-sent >= ph.Messages {
+			if ph.Duration > 0 && d >= ph.Duration || ph.Messages > 0 && ctl.Sent() >= target {
+				for _, e := range ph.AtEnd {
+					if err := e.Do(ctl); err != nil {
+						ctl.End()
+						return fmt.Errorf("phase %s, %s at its end: %w", ph.Name, e.What, err)
+					}
+				}
 				break
 			}
 			if ph.Rate != nil {
@@ -87,7 +137,10 @@ func Drive(ctx context.Context, ctl *sim.Control, queues int, phases []Phase) er
 			select {
 			case <-t.C:
 			case <-ctl.Done():
-				return nil
+				if ctx.Err() != nil {
+					return nil // a signal ended it
+				}
+				return fmt.Errorf("%w: in phase %s", ErrRanOut, ph.Name)
 			case <-ctx.Done():
 				return nil
 			}
@@ -97,35 +150,50 @@ func Drive(ctx context.Context, ctl *sim.Control, queues int, phases []Phase) er
 	return nil
 }
 
-// startPhase applies what a phase sets as it begins.
-func startPhase(ctl *sim.Control, queues int, ph Phase) error {
+// startPhase applies what a phase sets as it begins, and returns, for a
+// phase of messages, the count of messages made at which it ends.
+func startPhase(ctl *sim.Control, queues int, ph Phase) (target int64, err error) {
 	if err := ctl.StartPhase(ph.Name); err != nil {
-		return err
+		return 0, err
 	}
+	if ph.Messages > 0 {
+		target = ctl.Sent() + ph.Messages
+	}
+	ctl.SetLimit(target) // the producers stop exactly there (0: no limit)
 	rate := 0.0
 	if ph.Rate != nil {
 		rate = ph.Rate(0, ph.Duration)
 	}
 	if err := ctl.SetRate(max(rate, 0)); err != nil {
-		return err
+		return 0, err
 	}
 	if err := ctl.SetWork(ph.Work); err != nil {
-		return err
+		return 0, err
+	}
+	if ph.WorkDist != "" || ph.WorkKind != "" {
+		if err := ctl.SetWorkShape(ph.WorkDist, ph.WorkKind); err != nil {
+			return 0, fmt.Errorf("phase %s: %w", ph.Name, err)
+		}
+	}
+	if ph.Arrival != "" {
+		if err := ctl.SetArrival(ph.Arrival); err != nil {
+			return 0, fmt.Errorf("phase %s: %w", ph.Name, err)
+		}
 	}
 	for q, n := range ph.Consumers {
 		if q == AllQueues {
 			for i := range queues {
 				if err := ctl.SetConsumers(i, n); err != nil {
-					return fmt.Errorf("phase %s: %w", ph.Name, err)
+					return 0, fmt.Errorf("phase %s: %w", ph.Name, err)
 				}
 			}
 			continue
 		}
 		if err := ctl.SetConsumers(q, n); err != nil {
-			return fmt.Errorf("phase %s: %w", ph.Name, err)
+			return 0, fmt.Errorf("phase %s: %w", ph.Name, err)
 		}
 	}
-	return nil
+	return target, nil
 }
 
 // closedLoopRate bounds how fast a producer sends in a closed loop, for
@@ -135,30 +203,32 @@ const closedLoopRate = 15e6
 // Messages is how many messages each of producers may send over the whole
 // timeline, at most: a run steered through phases needs a bound for its
 // exactly-once bits, and the engine stops a producer there. A phase of
-// messages counts its messages; a timed phase its highest rate (sampled) ×
-// its length, with a margin; a timed closed-loop phase what a closed loop
-// can send in that time.
+// messages counts all its messages for each producer (in a closed loop one
+// producer may make most of them); a timed phase its highest rate
+// (sampled) × its length, with a margin, shared by the producers; a timed
+// closed-loop phase what one producer can send in that time.
 func Messages(phases []Phase, producers int) int64 {
-	var total float64
+	p := float64(max(producers, 1))
+	var per float64
 	for _, ph := range phases {
 		switch {
 		case ph.Messages > 0:
-			total += float64(ph.Messages)
+			per += float64(ph.Messages)
 		case ph.Rate == nil:
-			total += closedLoopRate * float64(producers) * ph.Duration.Seconds()
+			per += closedLoopRate * ph.Duration.Seconds()
 		default:
 			peak := 0.0
 			for i := range 1001 {
 				peak = max(peak, ph.Rate(ph.Duration*time.Duration(i)/1000, ph.Duration))
 			}
 			if peak == 0 {
-				peak = closedLoopRate * float64(producers)
+				per += closedLoopRate * ph.Duration.Seconds()
+				continue
 			}
-			total += peak*ph.Duration.Seconds()*1.2 + 1000
+			per += peak/p*ph.Duration.Seconds()*1.2 + 1000
 		}
 	}
-	per := total/float64(max(producers, 1)) + 1
-	return int64(min(per, 1e12))
+	return int64(min(per+1, 1e12))
 }
 
 // Ramp is a rate going linearly from from to to over the phase.

@@ -22,8 +22,9 @@ func drive(t *testing.T, cfg sim.Config, phases []steer.Phase) sim.Result {
 	defer cancel()
 	var wg sync.WaitGroup
 	var derr error
-	wg.Go(func() { derr = steer.Drive(ctx, cfg.Control, cfg.Queues, phases) })
 	cfg.Messages = steer.Messages(phases, cfg.Producers)
+	d := steer.New(cfg.Control, cfg.Queues, phases)
+	wg.Go(func() { derr = d.Drive(ctx) })
 	res, err := sim.Run(ctx, cfg)
 	cancel() // a run refused never starts: the driver must not wait for it
 	wg.Wait()
@@ -105,10 +106,9 @@ func TestABadEventEndsTheRun(t *testing.T) {
 	defer cancel()
 	var derr error
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		derr = steer.Drive(ctx, cfg.Control, 1, []steer.Phase{{Name: "p", Duration: time.Hour, Rate: steer.Constant(100),
-			Events: []steer.Event{{At: 10 * time.Millisecond, What: "crash q0.5", Do: func(c *sim.Control) error { return c.Crash(0, 5) }}}}})
-	})
+	d := steer.New(cfg.Control, 1, []steer.Phase{{Name: "p", Duration: time.Hour, Rate: steer.Constant(100),
+		Events: []steer.Event{{At: 10 * time.Millisecond, What: "crash q0.5", Do: func(c *sim.Control) error { return c.Crash(0, 5) }}}}})
+	wg.Go(func() { derr = d.Drive(ctx) })
 	cfg.Messages = 1_000_000
 	res, err := sim.Run(ctx, cfg)
 	wg.Wait()
@@ -140,6 +140,40 @@ func TestRateShapes(t *testing.T) {
 	} {
 		if got := tt.f(tt.d, tt.l); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A run that runs out of messages before its timeline ends says so: the
+// driver does not call a cut-short scenario followed.
+func TestRunningOutIsAnError(t *testing.T) {
+	cfg := config(1, 1)
+	phases := []steer.Phase{{Name: "long", Duration: time.Hour, Rate: steer.Constant(5000)}}
+	cfg.Messages = 200
+	d := steer.New(cfg.Control, 1, phases)
+	var derr error
+	var wg sync.WaitGroup
+	wg.Go(func() { derr = d.Drive(context.Background()) })
+	res, err := sim.Run(context.Background(), cfg)
+	wg.Wait()
+	if err != nil || !errors.Is(derr, steer.ErrRanOut) || res.EndedBy != "messages" {
+		t.Fatalf("run error %v, drive error %v, ended by %q", err, derr, res.EndedBy)
+	}
+}
+
+// The first phase holds from the first message: no message is sent
+// before it, in a phase of no name.
+func TestTheFirstPhaseHoldsFromTheStart(t *testing.T) {
+	cfg := config(2, 3)
+	cfg.Control = sim.NewControl(3)
+	phases := []steer.Phase{{Name: "only", Messages: 20_000, Consumers: map[int]int{steer.AllQueues: 1}}}
+	res := drive(t, cfg, phases)
+	if len(res.Phases) != 1 || res.Phases[0].Name != "only" || res.Phases[0].Sent != res.Sent {
+		t.Fatalf("phases %+v, sent %d", res.Phases, res.Sent)
+	}
+	for _, c := range res.Consumers {
+		if c.Consumer > 0 && c.Delivered > 0 {
+			t.Fatalf("consumer q%d.%d took %d messages; the phase gave each queue one consumer from the start", c.Queue, c.Consumer, c.Delivered)
 		}
 	}
 }

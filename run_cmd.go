@@ -1,0 +1,252 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/invoke"
+	"github.com/msgsim/msgsim/report"
+	"github.com/msgsim/msgsim/scenario"
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/steer"
+	"github.com/msgsim/msgsim/units"
+)
+
+// scenarioOwned are the flags a scenario's phases decide: given with
+// msgsim run, they are refused rather than half obeyed.
+var scenarioOwned = []string{"messages", "rate", "arrival", "work", "work-dist", "work-kind", "duration",
+	"transport", "nats-url", "nats-token", "nats-creds", "drain-timeout", "nats-pending", "role", "run-id", "batch"}
+
+// runScenarioCommand runs a scenario file: its topology and phases, with the
+// command line's flags over the file's values (the report names them).
+func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
+	flags := append(runFlags(), boolFlag("dry-run", "print the planned timeline and what would run; run nothing"))
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a scenario file: phases of rates, ramps, work, consumer counts and faults, checked exactly once",
+		UsageText: "msgsim run FILE [flags] [--dry-run]",
+		Description: "Example: msgsim run examples/ci-smoke.yaml --format markdown\n\n" +
+			"Flags override the file's topology, seed, baseline and presentation, and the report says\n" +
+			"which; what the phases decide (rate, work, duration, messages) is refused. The format:\n" +
+			"docs/scenarios.md; msgsim validate FILE checks a file without running it.",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageError{"msgsim run needs one scenario FILE (e.g. msgsim run examples/ci-smoke.yaml); flags go after it or before it"}
+			}
+			path := c.Args().First()
+			s, err := scenario.Load(path)
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				return invalidFilesError{1}
+			}
+			overrides, err := applyScenario(c, s)
+			if err != nil {
+				return err
+			}
+			phases := steer.FromScenario(s)
+			start := 0 // consumers per queue at the start: the file's, or -c
+			o, err := parseOptionsWith(c, "msgsim run", nil, func(cfg *sim.Config) error {
+				start = cfg.Consumers
+				return steeredConfig(cfg, s, phases, start)
+			})
+			if err != nil {
+				return err
+			}
+			// The file's assertions join the command line's; a phase's own
+			// are judged on that phase.
+			fileAsserts, err := scenarioAssertions(s)
+			if err != nil {
+				return err
+			}
+			o.plan.Assertions = append(o.plan.Assertions, fileAsserts...)
+			if err := checkPhaseAssertions(o.plan.Assertions, s); err != nil {
+				return err
+			}
+			o.plan.Steer = &invoke.Steering{Phases: phases, Active: start}
+			o.plan.Config.Control = nil
+			if c.Bool("dry-run") {
+				con := newConsole(o, stdout, stderr)
+				return finish(c.Context, o, con, nil, invoke.Verdict{}, func(w io.Writer) error {
+					fmt.Fprintf(w, "scenario %s: %s\n", path, describe(s, overrides))
+					if err := s.WriteTimeline(w); err != nil {
+						return err
+					}
+					return explainPlan(w, o)
+				}, nil)
+			}
+			if planned != nil {
+				planned("run", o)
+				return nil
+			}
+			return runSteered(c, o, path, overrides, stdout, stderr)
+		},
+	}
+}
+
+// applyScenario sets every flag the scenario gives a value for, unless the
+// command line (or the environment) set it: then it is an override, and the
+// report names it. Flags the phases own are refused.
+func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
+	var owned []string
+	for _, name := range scenarioOwned {
+		if c.IsSet(name) {
+			owned = append(owned, "--"+name+fromEnv(c, name))
+		}
+	}
+	if len(owned) > 0 {
+		return nil, usageError{fmt.Sprintf("%s: msgsim run takes %s from the scenario's phases (edit the file, or run msgsim without a scenario)",
+			strings.Join(owned, ", "), map[bool]string{true: "it", false: "them"}[len(owned) == 1])}
+	}
+	if s.Transport == "nats" {
+		return nil, usageError{"the scenario's transport nats cannot be steered yet: msgsim run follows phases over Go channels (transport: chan)"}
+	}
+	if s.Batch > 1 {
+		return nil, usageError{fmt.Sprintf("the scenario's batch %d cannot be steered: msgsim run hands messages over one at a time (batch: 1)", s.Batch)}
+	}
+	values := []struct{ flag, value string }{
+		{"producers", strconv.Itoa(s.Producers)}, {"queues", strconv.Itoa(s.Queues)}, {"consumers", strconv.Itoa(s.Consumers)},
+		{"dispatch", s.Dispatch}, {"keys", strconv.Itoa(s.Keys)}, {"buffer", strconv.Itoa(s.Buffer)},
+		{"size", strconv.Itoa(int(s.Payload.Mean() + 0.5))},
+	}
+	if s.Seed != 0 {
+		values = append(values, struct{ flag, value string }{"seed", strconv.FormatUint(s.Seed, 10)})
+	}
+	if s.Baseline != "" {
+		values = append(values, struct{ flag, value string }{"baseline", s.Baseline})
+	}
+	if s.MaxRegression != "" {
+		values = append(values, struct{ flag, value string }{"max-regression", s.MaxRegression})
+	}
+	var overrides []string
+	for _, v := range values {
+		if v.value == "" || v.flag == "keys" && s.Dispatch != "key" {
+			continue
+		}
+		if c.IsSet(v.flag) {
+			if got := c.String(v.flag); got != v.value {
+				overrides = append(overrides, fmt.Sprintf("--%s %s (file: %s)", v.flag, got, v.value))
+			}
+			continue
+		}
+		if err := c.Set(v.flag, v.value); err != nil {
+			return nil, usageError{fmt.Sprintf("the scenario's %s %q: %v", v.flag, v.value, err)}
+		}
+	}
+	return overrides, nil
+}
+
+// steeredConfig makes the flags' config the one a steered run needs: room
+// for the most consumers any phase gives a queue (and one more for each
+// crash, whose slot is not reused), a message bound for the exactly-once
+// bits from the phases' rates and lengths, and the phases, not the flags,
+// deciding rate, work and length.
+func steeredConfig(cfg *sim.Config, s *scenario.Scenario, phases []steer.Phase, start int) error {
+	peak := s.PeakConfig()
+	crashes := 0
+	for _, p := range s.Phases {
+		for _, f := range p.Faults {
+			if f.Kind == scenario.Crash {
+				crashes++
+			}
+		}
+	}
+	slots := max(peak.Consumers, cfg.Consumers, start) + crashes
+	if int64(slots)*int64(cfg.Queues) > sim.MaxConsumers {
+		return usageError{fmt.Sprintf("the scenario needs %s consumer goroutines (%d per queue, crashed ones not reused) × %d queues: more than %s",
+			units.Int(int64(slots)*int64(cfg.Queues)), slots, cfg.Queues, units.Int(sim.MaxConsumers))}
+	}
+	cfg.Consumers = slots
+	cfg.Messages = steer.Messages(phases, cfg.Producers)
+	cfg.Rate, cfg.Duration = 0, 0
+	cfg.Work, cfg.WorkDist, cfg.WorkKind = peak.Work, peak.WorkDist, peak.WorkKind
+	cfg.Control = sim.NewControl(min(start, slots)) // for Validate; every run gets its own
+	return nil
+}
+
+// scenarioAssertions are the file's whole-run assertions and each phase's,
+// prefixed with its name.
+func scenarioAssertions(s *scenario.Scenario) ([]check.Assertion, error) {
+	lists := append([]string(nil), s.Assert...)
+	for _, p := range s.Phases {
+		for _, a := range p.Assert {
+			for _, one := range strings.Split(a, ",") {
+				lists = append(lists, p.Name+"."+strings.TrimSpace(one))
+			}
+		}
+	}
+	var out []check.Assertion
+	for _, l := range lists {
+		as, err := check.Parse(l)
+		if err != nil {
+			return nil, usageError{"the scenario's assert: " + strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" ")}
+		}
+		out = append(out, as...)
+	}
+	return out, nil
+}
+
+// checkPhaseAssertions refuses an assertion on a phase the scenario does
+// not have, or on a queue of a phase (phases are not kept per queue).
+func checkPhaseAssertions(as []check.Assertion, s *scenario.Scenario) error {
+	var names []string
+	for _, p := range s.Phases {
+		names = append(names, p.Name)
+	}
+	if err := check.ValidatePhases(as, names); err != nil {
+		return usageError{"--assert: " + strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" ")}
+	}
+	for _, a := range as {
+		if a.Phase != "" && strings.Contains(a.Name, ".") {
+			return usageError{fmt.Sprintf("--assert: %q: a phase's metric is the phase's, not a queue's (want e.g. %s.p99<=2ms)", a.Expr, a.Phase)}
+		}
+	}
+	return nil
+}
+
+// describe is the dry run's first line: topology, length, overrides.
+func describe(s *scenario.Scenario, overrides []string) string {
+	length, exact := s.Length()
+	l := units.Duration(length)
+	if !exact {
+		l = "at least " + l
+	}
+	d := fmt.Sprintf("%d × %d × %d %s, %d phases, %s", s.Producers, s.Queues, s.Consumers, s.Dispatch, len(s.Phases), l)
+	if len(overrides) > 0 {
+		d += "; overridden on the command line: " + strings.Join(overrides, ", ")
+	}
+	return d
+}
+
+// explainPlan is the dry run's last line: what one run would be.
+func explainPlan(w io.Writer, o options) error {
+	c := o.plan.Config
+	_, err := fmt.Fprintf(w, "would run %d time(s): %d producers, %d queues, room for %d consumers per queue (%d at the start), at most %s messages per producer; %d assertions\n",
+		o.plan.Repeat, c.Producers, c.Queues, c.Consumers, o.plan.Steer.Active, units.Int(c.Messages), len(o.plan.Assertions))
+	return err
+}
+
+// runSteered runs the plan like msgsim does, with the scenario named in
+// the report.
+func runSteered(c *cli.Context, o options, path string, overrides []string, stdout, stderr io.Writer) error {
+	con := newConsole(o, stdout, stderr)
+	session := invoke.New(o.plan, con.hooks(o.plan.Config.Dispatch))
+	ctx, stop := interruptible(c.Context, con, session.Notice)
+	defer stop()
+	doc, v, err := session.Run(ctx)
+	if err != nil {
+		return invocationError(err)
+	}
+	if ctx.Err() != nil && !doc.Interrupted {
+		doc.Interrupted = true
+		v = invoke.Judge(doc)
+		invoke.Stamp(&doc, v)
+	}
+	doc.Scenario, doc.Overrides = path, overrides
+	return finish(ctx, o, con, session, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) }, nil)
+}

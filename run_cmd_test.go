@@ -1,0 +1,124 @@
+package main
+
+// Tests of msgsim run FILE through the built binary: a scenario's phases,
+// its overrides, its crash, and what it refuses.
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type scenarioReport struct {
+	OK, Passed bool
+	Lost       int64
+	CrashLost  int64 `json:"crash_lost"`
+	EndedBy    string `json:"ended_by"`
+	Overrides  []string
+	Scenario   string
+	Phases     []struct {
+		Name                  string
+		Sent, Delivered, Lost int64
+	}
+	Crashes []struct{ Queue, Consumer int }
+}
+
+func runScenario(t *testing.T, args ...string) (result, scenarioReport) {
+	t.Helper()
+	r := msgsim(t, nil, append([]string{"run", "--format", "json", "--progress", "never"}, args...)...)
+	var doc scenarioReport
+	if r.code != 2 {
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("exit %d, no json report (%v); stderr:\n%s", r.code, err, r.stderr)
+		}
+	}
+	return r, doc
+}
+
+// The CI smoke scenario runs its phases: an exact count, then a timed
+// open-loop phase, each judged by its own assertions; a flag over the
+// file is named in the report.
+func TestCLIRunScenario(t *testing.T) {
+	r, doc := runScenario(t, "examples/ci-smoke.yaml", "--seed", "5")
+	if r.code != 0 || !doc.OK || !doc.Passed || doc.EndedBy != "scenario" {
+		t.Fatalf("exit %d, ok %v, passed %v, ended by %q; stderr %s", r.code, doc.OK, doc.Passed, doc.EndedBy, r.stderr)
+	}
+	if len(doc.Phases) != 2 || doc.Phases[0].Name != "burst" || doc.Phases[1].Name != "steady" {
+		t.Fatalf("phases %+v", doc.Phases)
+	}
+	// 50k messages per producer, two producers, round-robin: one delivery each.
+	if b := doc.Phases[0]; b.Sent != 100_000 || b.Delivered != 100_000 {
+		t.Fatalf("burst sent %d, delivered %d; want exactly 100,000", b.Sent, b.Delivered)
+	}
+	// 2s at 2k msgs/s: about 4,000, counted with a wide margin.
+	if s := doc.Phases[1]; s.Sent < 3000 || s.Sent > 5000 || s.Delivered != s.Sent {
+		t.Fatalf("steady sent %d, delivered %d; want about 4,000", s.Sent, s.Delivered)
+	}
+	if len(doc.Overrides) != 1 || doc.Overrides[0] != "--seed 5 (file: 42)" || doc.Scenario != "examples/ci-smoke.yaml" {
+		t.Fatalf("scenario %q, overrides %q", doc.Scenario, doc.Overrides)
+	}
+}
+
+// A crash loses what the crashed consumer held, the report names it, and
+// the check fails: a loss is a loss, whoever caused it.
+func TestCLIRunConsumerCrash(t *testing.T) {
+	r, doc := runScenario(t, "examples/consumer-crash.yaml")
+	if r.code != 1 || doc.OK {
+		t.Fatalf("exit %d, ok %v: a crash's loss must fail the check", r.code, doc.OK)
+	}
+	if len(doc.Crashes) != 1 || doc.Crashes[0].Consumer != 2 || doc.Lost != 1 || doc.CrashLost != 1 {
+		t.Fatalf("crashes %+v, lost %d (by crashes %d)", doc.Crashes, doc.Lost, doc.CrashLost)
+	}
+	var phaseLost int64
+	for _, p := range doc.Phases {
+		phaseLost += p.Lost
+	}
+	if phaseLost != 1 || len(doc.Phases) != 3 {
+		t.Fatalf("phases %+v", doc.Phases)
+	}
+	if !strings.Contains(r.stderr, "held by consumers the scenario crashed") {
+		t.Fatalf("stderr does not say why: %q", r.stderr)
+	}
+}
+
+func TestCLIRunRefusals(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: x\ntopology: {queues: 1}\nphases:\n  - name: a\n    duraton: 1s\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a flag the phases own", []string{"examples/ci-smoke.yaml", "--rate", "1k"}, "--rate: msgsim run takes it from the scenario's phases"},
+		{"no file", nil, "msgsim run needs one scenario FILE"},
+		{"two files", []string{"examples/ci-smoke.yaml", "examples/ramp-knee.yaml"}, "msgsim run needs one scenario FILE"},
+		{"a phase that is not there", []string{"examples/ci-smoke.yaml", "--assert", "warm.p99<=1s"}, `phase "warm" does not exist (this run has burst, steady)`},
+		{"a broken file", []string{bad}, "bad.yaml:5:5: unknown key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := msgsim(t, nil, append([]string{"run"}, tt.args...)...)
+			if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 saying %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}
+
+// --dry-run prints the timeline and runs nothing, with the file before or
+// after the flags.
+func TestCLIRunDryRun(t *testing.T) {
+	for _, args := range [][]string{{"run", "examples/ramp-knee.yaml", "--dry-run"}, {"run", "--dry-run", "-q", "2", "examples/ramp-knee.yaml"}} {
+		r := msgsim(t, nil, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "ramp") || !strings.Contains(r.stdout, "would run 1 time(s)") {
+			t.Fatalf("%q: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout, "summary") {
+			t.Fatalf("%q ran: %s", args, r.stdout)
+		}
+	}
+}
