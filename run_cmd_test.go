@@ -14,7 +14,7 @@ import (
 type scenarioReport struct {
 	OK, Passed bool
 	Lost       int64
-	CrashLost  int64 `json:"crash_lost"`
+	CrashLost  int64  `json:"crash_lost"`
 	EndedBy    string `json:"ended_by"`
 	Overrides  []string
 	Scenario   string

@@ -59,9 +59,9 @@ const tick = 10 * time.Millisecond
 
 // Driver steers one run along a timeline.
 type Driver struct {
-	ctl      *sim.Control
-	queues   int
-	phases   []Phase
+	ctl         *sim.Control
+	queues      int
+	phases      []Phase
 	firstErr    error // set as the run starts, read after Started
 	firstTarget int64
 }
