@@ -36,7 +36,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"unknown format", nil, []string{"--format", "xml"}, `--format: "xml" is not a format (want table, json, csv, markdown, gobench)`},
 		{"unknown dispatch", nil, []string{"--dispatch", "broadcast"}, `--dispatch: "broadcast" is not a dispatch mode (want fanout, roundrobin, key)`},
 		{"unknown progress", nil, []string{"--progress", "sometimes"}, `--progress: "sometimes" is not a mode`},
-		{"extra argument", nil, []string{"run"}, `unexpected argument "run"`},
+		{"extra argument", nil, []string{"go"}, `unexpected argument "go"`},
 		{"misspelt command", nil, []string{"swep"}, `unknown command "swep" (did you mean sweep?)`},
 		{"too many consumers", nil, []string{"-q", "10000", "-c", "10000"}, "--consumers: 10000 is out of range (want queues × consumers ≤ 10,000,000"},
 		{"too many messages", nil, []string{"-n", "1T", "-q", "3"}, "--messages: 1000000000000 is out of range (want at most 1,000,000,000,000 deliveries"},
