@@ -162,12 +162,12 @@ mutants=(
 	'an undecodable NATS message is not counted as a delivery'
 
 	# The verdict.
-	sim/engine.go
+	sim/collect.go
 	'qr.Lost = qr.Sent - (qr.Delivered - qr.Duplicated)'
 	'qr.Lost = qr.Sent - qr.Delivered'
 	'a duplicate hides a loss: Lost = Sent - Delivered'
 
-	sim/engine.go
+	sim/collect.go
 	'qr.Sent += r.producers[i].sent[q]'
 	'qr.Sent = r.producers[i].sent[q]'
 	'a queue'"'"'s Sent counts only the last producer'
