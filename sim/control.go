@@ -428,6 +428,29 @@ func (c *Control) set(q, i int, to int32, from ...int32) error {
 	return nil
 }
 
+// InForce returns the slot of queue q's i-th consumer in force: counting,
+// in slot order, those that take messages or are paused (not removed, not
+// crashed). A scenario numbers its consumers so: a replacement for a
+// crashed consumer takes the crashed one's number, in another slot.
+func (c *Control) InForce(q, i int) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.slot(q, 0); err != nil {
+		return 0, err
+	}
+	n := 0
+	for k := 0; k < c.perQueue; k++ {
+		switch c.slots[q*c.perQueue+k].state.Load() {
+		case stActive, stPaused, stCrashing:
+			if n == i {
+				return k, nil
+			}
+			n++
+		}
+	}
+	return 0, fmt.Errorf("queue q%d has %d consumers in force, so none numbered %d", q, n, i)
+}
+
 // ConsumerState reports what consumer i of queue q is doing: Idle, Busy,
 // Paused, Removed or Crashed.
 func (c *Control) ConsumerState(q, i int) string {

@@ -43,22 +43,44 @@ func FromScenario(s *scenario.Scenario) []Phase {
 // faultEvents turns a fault into the events that apply it and, for a pause
 // or a slow-down, end it: after its length, or (AtEnd) with its phase.
 func faultEvents(f scenario.Fault, ph *Phase) []Event {
-	q, i := f.Queue, f.Consumer
-	who := fmt.Sprintf("q%d.%d", q, i)
+	q, n := f.Queue, f.Consumer
+	who := fmt.Sprintf("q%d.%d", q, n)
+	// The file numbers consumers by those in force when the fault comes
+	// (a replacement takes a crashed one's number); the engine by slot.
+	// The slot of a pause or slow-down is kept for its end.
+	slot := -1
+	on := func(act func(c *sim.Control, i int) error) func(c *sim.Control) error {
+		return func(c *sim.Control) error {
+			i, err := c.InForce(q, n)
+			if err != nil {
+				return err
+			}
+			slot = i
+			return act(c, i)
+		}
+	}
+	after := func(act func(c *sim.Control, i int) error) func(c *sim.Control) error {
+		return func(c *sim.Control) error {
+			if slot < 0 {
+				return nil // it never began
+			}
+			return act(c, slot)
+		}
+	}
 	var undo Event
 	var do Event
 	switch f.Kind {
 	case scenario.Pause:
-		do = Event{At: f.At, What: "pause " + who, Do: func(c *sim.Control) error { return c.Pause(q, i) }}
-		undo = Event{What: "the end of the pause of " + who, Do: func(c *sim.Control) error { return resume(c, q, i) }}
+		do = Event{At: f.At, What: "pause " + who, Do: on(func(c *sim.Control, i int) error { return c.Pause(q, i) })}
+		undo = Event{What: "the end of the pause of " + who, Do: after(func(c *sim.Control, i int) error { return resume(c, q, i) })}
 	case scenario.Slow:
 		factor := f.Factor
-		do = Event{At: f.At, What: fmt.Sprintf("slow %s ×%g", who, factor), Do: func(c *sim.Control) error { return c.Slow(q, i, factor) }}
-		undo = Event{What: "the end of the slow-down of " + who, Do: func(c *sim.Control) error { return c.Slow(q, i, 1) }}
+		do = Event{At: f.At, What: fmt.Sprintf("slow %s ×%g", who, factor), Do: on(func(c *sim.Control, i int) error { return c.Slow(q, i, factor) })}
+		undo = Event{What: "the end of the slow-down of " + who, Do: after(func(c *sim.Control, i int) error { return c.Slow(q, i, 1) })}
 	case scenario.Resume:
-		return []Event{{At: f.At, What: "resume " + who, Do: func(c *sim.Control) error { return resume(c, q, i) }}}
+		return []Event{{At: f.At, What: "resume " + who, Do: on(func(c *sim.Control, i int) error { return resume(c, q, i) })}}
 	case scenario.Crash:
-		return []Event{{At: f.At, What: "crash " + who, Do: func(c *sim.Control) error { return c.Crash(q, i) }}}
+		return []Event{{At: f.At, What: "crash " + who, Do: on(func(c *sim.Control, i int) error { return c.Crash(q, i) })}}
 	default:
 		return nil // the parser admits no other kind
 	}

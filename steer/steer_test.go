@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/msgsim/msgsim/scenario"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/steer"
 )
@@ -175,5 +176,36 @@ func TestTheFirstPhaseHoldsFromTheStart(t *testing.T) {
 		if c.Consumer > 0 && c.Delivered > 0 {
 			t.Fatalf("consumer q%d.%d took %d messages; the phase gave each queue one consumer from the start", c.Queue, c.Consumer, c.Delivered)
 		}
+	}
+}
+
+// A scenario numbers consumers by those in force: after a crash and a
+// count that replaces it, "consumer 1" is the replacement, and pausing it
+// pauses a consumer that takes messages, not the dead one.
+func TestScenarioNumbersConsumersInForce(t *testing.T) {
+	s, err := scenario.Parse("replace.yaml", []byte(`
+name: replace
+topology: {queues: 1, consumers: 2}
+phases:
+  - name: crash
+    duration: 200ms
+    arrival: {pattern: constant, rate: 2k}
+    faults: [{at: 50ms, kind: crash, queue: 0, consumer: 1}]
+  - name: replaced
+    duration: 300ms
+    consumers: [{queue: 0, count: 2}]
+    faults: [{at: 100ms, kind: pause, queue: 0, consumer: 1, for: 100ms}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(1, 3) // two, and a slot for the replacement
+	cfg.Control = sim.NewControl(2)
+	res := drive(t, cfg, steer.FromScenario(s))
+	if len(res.Crashes) != 1 || res.Crashes[0].Consumer != 1 || res.Lost != 1 {
+		t.Fatalf("crashes %+v, lost %d", res.Crashes, res.Lost)
+	}
+	if res.Consumers[2].Delivered == 0 {
+		t.Fatalf("the replacement (slot 2) took nothing: %+v", res.Consumers)
 	}
 }
