@@ -166,6 +166,13 @@ func steeredConfig(cfg *sim.Config, s *scenario.Scenario, phases []steer.Phase, 
 	cfg.Rate, cfg.Duration = 0, 0
 	cfg.Work, cfg.WorkDist, cfg.WorkKind = peak.Work, peak.WorkDist, peak.WorkKind
 	cfg.Control = sim.NewControl(min(start, slots)) // for Validate; every run gets its own
+	if pl := s.Payload; pl.Dist != "" && pl.Dist != "fixed" {
+		d := &sim.SizeDist{Kind: pl.Dist, Mean: float64(pl.Size), Stddev: pl.Stddev, Min: pl.Min, Max: pl.Max}
+		for _, b := range pl.Histogram {
+			d.Sizes, d.Weights = append(d.Sizes, b.Size), append(d.Weights, b.Weight)
+		}
+		cfg.Sizes = d
+	}
 	return nil
 }
 

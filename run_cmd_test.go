@@ -122,3 +122,34 @@ func TestCLIRunDryRun(t *testing.T) {
 		}
 	}
 }
+
+// A payload distribution sizes each message: the bytes counted average
+// the distribution's mean.
+func TestCLIRunPayloadSizes(t *testing.T) {
+	for _, tt := range []struct {
+		payload string
+		mean    float64
+	}{
+		{"{dist: histogram, histogram: [{size: 100, weight: 1}, {size: 300, weight: 1}]}", 200},
+		{"{dist: uniform, min: 1000, max: 3000}", 2000},
+		{"{dist: lognormal, size: 512, stddev: 256}", 512},
+		{"{dist: normal, size: 4000, stddev: 500}", 4000},
+	} {
+		file := filepath.Join(t.TempDir(), "p.yaml")
+		body := "name: p\nseed: 3\ntopology: {queues: 2, consumers: 1}\npayload: " + tt.payload + "\nphases:\n  - {name: all, messages: 20k}\n"
+		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := msgsim(t, nil, "run", file, "--format", "json", "--progress", "never")
+		var doc struct{ Bytes, Delivered int64 }
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 {
+			t.Fatalf("%s: exit %d (%v), stderr %s", tt.payload, r.code, err, r.stderr)
+		}
+		if got := float64(doc.Bytes) / float64(doc.Delivered); got < 0.95*tt.mean || got > 1.05*tt.mean {
+			t.Errorf("%s: %.1f bytes a delivery, want about %.0f", tt.payload, got, tt.mean)
+		}
+		if float64(doc.Bytes) == tt.mean*float64(doc.Delivered) {
+			t.Errorf("%s: every message counted the mean: the sizes were not drawn", tt.payload)
+		}
+	}
+}

@@ -53,7 +53,11 @@ func (r *run) collect(res *Result) (first, last int64) {
 			qr.Delivered += c.delivered
 			qr.Duplicated += c.duplicated
 			qr.Reordered += c.reordered
-			qr.Bytes += c.delivered * int64(cfg.Size) // every payload is Size bytes
+			if cfg.Sizes != nil {
+				qr.Bytes += c.bytes // each message its own size
+			} else {
+				qr.Bytes += c.delivered * int64(cfg.Size) // every payload is Size bytes
+			}
 			clamped += c.clamped
 			if qCounts == nil {
 				qCounts = c.rec.own

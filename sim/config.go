@@ -143,6 +143,10 @@ type Config struct {
 	// show how far it got.
 	Progress *Progress
 
+	// Sizes, when set, draws each message's payload size (a scenario's
+	// payload); Size is then its mean, for estimates. Steered runs only.
+	Sizes *SizeDist
+
 	// Control, when set, steers the run while it goes (control.go):
 	// Consumers is then the most each queue may have, Control.Active how
 	// many take messages at the start. The chan transport with Batch 1 only.
@@ -290,6 +294,14 @@ func (c Config) Validate() error {
 		}
 	default:
 		return &FieldError{"transport", fmt.Sprintf("%q", c.Transport), "chan, nats"}
+	}
+	if c.Sizes != nil {
+		if c.Control == nil {
+			return &FieldError{"size", c.Size, "one size for every message outside a scenario (its payload may be a distribution)"}
+		}
+		if err := c.Sizes.validate(); err != nil {
+			return &FieldError{"size", c.Sizes.Kind, err.Error()}
+		}
 	}
 	if c.Control != nil {
 		if c.Transport == "nats" {

@@ -200,6 +200,9 @@ func (r *run) consumeControlled(c *consumer, rec *recorder, s *consumerCtl, inde
 			off := m.slot - int64(m.producer)*r.perQueue
 			cp.record(r.phases.phaseOf(m.producer, int(c.queue), off), now, lat, t.dups-dups)
 		}
+		if r.cfg.Sizes != nil {
+			c.bytes += r.cfg.Sizes.size(r.cfg.Seed, m.producer, m.slot)
+		}
 		c.progress.Store(t.n)
 		if !r.intr.Load() {
 			if sh := r.ctl.shape.Load(); sh != nil {

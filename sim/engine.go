@@ -65,10 +65,11 @@ type consumer struct {
 	last       int64 // ns since base of the last receive
 	busy       int64 // ns spent on work
 	warm       int64 // deliveries during the warm-up
+	bytes      int64 // payload bytes received, when sizes vary (Config.Sizes)
 	_          [consumerPad]byte
 }
 
-const consumerPad = 3*64 - (8 + unsafe.Sizeof(recorder{}) + 8 + 7*8)
+const consumerPad = 3*64 - (8 + unsafe.Sizeof(recorder{}) + 8 + 8*8)
 
 // producer holds one producer goroutine's counters.
 type producer struct {
