@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/msgsim/msgsim/suggest"
+
 	"github.com/urfave/cli/v2"
 )
 
@@ -136,7 +138,7 @@ func helpCommand() *cli.Command {
 			if c.App.Command(topic) == nil {
 				msg := fmt.Sprintf("no command %q", topic)
 				for _, sub := range c.App.Commands {
-					if editDistance(topic, sub.Name) <= 2 {
+					if suggest.Distance(topic, sub.Name) <= 2 {
 						msg += fmt.Sprintf(" (did you mean %s?)", sub.Name)
 						break
 					}
@@ -174,7 +176,7 @@ func checkArgs(c *cli.Context, cmd string) error {
 		return usageError{fmt.Sprintf("unexpected argument %q (%s takes only flags; see %s --help)", arg, cmd, cmd)}
 	}
 	for _, sub := range c.App.Commands {
-		if editDistance(arg, sub.Name) <= 2 {
+		if suggest.Distance(arg, sub.Name) <= 2 {
 			return usageError{fmt.Sprintf("unknown command %q (did you mean %s?); see msgsim --help", arg, sub.Name)}
 		}
 	}
@@ -250,32 +252,6 @@ func buildInfo() string {
 	return s + ", " + bi.GoVersion
 }
 
-// editDistance is the optimal string alignment distance (Levenshtein with
-// transpositions: "vray" is one edit from "vary"), for suggestions.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
-}
-
 // usageHandler turns the flag library's parse errors for cmd ("msgsim",
 // "msgsim sweep") into usage errors in msgsim's style. others are the
 // other commands, so that a flag only one of them has is pointed to it
@@ -333,7 +309,7 @@ func suggestFlag(flags []cli.Flag, name string) string {
 			if len(n) == 1 {
 				continue
 			}
-			d := editDistance(name, n)
+			d := suggest.Distance(name, n)
 			if len(name) >= 3 && strings.HasPrefix(n, name) {
 				d = 1
 			}

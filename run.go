@@ -68,7 +68,7 @@ func stepName(s invoke.Step) string {
 
 // runCommand is msgsim's run: the plan through the invocation layer, the
 // report rendered, the verdict mapped to an exit code.
-func runCommand(ctx context.Context, o options, stdout, stderr io.Writer) error {
+func runCommand(ctx context.Context, o options, stdout, stderr io.Writer, annotate ...func(*report.Document)) error {
 	con := newConsole(o, stdout, stderr)
 	session := invoke.New(o.plan, con.hooks(o.plan.Config.Dispatch))
 	ctx, stop := interruptible(ctx, con, session.Notice)
@@ -81,6 +81,9 @@ func runCommand(ctx context.Context, o options, stdout, stderr io.Writer) error 
 		doc.Interrupted = true
 		v = invoke.Judge(doc)
 		invoke.Stamp(&doc, v)
+	}
+	for _, a := range annotate {
+		a(&doc)
 	}
 	return finish(ctx, o, con, session, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) }, nil)
 }

@@ -84,7 +84,9 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 				planned("run", o)
 				return nil
 			}
-			return runSteered(c, o, path, overrides, stdout, stderr)
+			return runCommand(c.Context, o, stdout, stderr, func(doc *report.Document) {
+				doc.Scenario, doc.Overrides = path, overrides // the report names the file and what overrode it
+			})
 		},
 	}
 }
@@ -236,24 +238,4 @@ func explainPlan(w io.Writer, o options) error {
 	_, err := fmt.Fprintf(w, "would run %d time(s): %d producers, %d queues, room for %d consumers per queue (%d at the start), at most %s messages per producer; %d assertions\n",
 		o.plan.Repeat, c.Producers, c.Queues, c.Consumers, o.plan.Steer.Active, units.Int(c.Messages), len(o.plan.Assertions))
 	return err
-}
-
-// runSteered runs the plan like msgsim does, with the scenario named in
-// the report.
-func runSteered(c *cli.Context, o options, path string, overrides []string, stdout, stderr io.Writer) error {
-	con := newConsole(o, stdout, stderr)
-	session := invoke.New(o.plan, con.hooks(o.plan.Config.Dispatch))
-	ctx, stop := interruptible(c.Context, con, session.Notice)
-	defer stop()
-	doc, v, err := session.Run(ctx)
-	if err != nil {
-		return invocationError(err)
-	}
-	if ctx.Err() != nil && !doc.Interrupted {
-		doc.Interrupted = true
-		v = invoke.Judge(doc)
-		invoke.Stamp(&doc, v)
-	}
-	doc.Scenario, doc.Overrides = path, overrides
-	return finish(ctx, o, con, session, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) }, nil)
 }

@@ -208,7 +208,7 @@ func (r *reader) fields(o *object, m *ast.MappingNode, known []string, depth int
 			continue
 		}
 		if !slices.Contains(known, key) {
-			near := suggest(key, known)
+			near := nearestKey(key, known)
 			r.errorf(kn, "unknown key %q in %s (%s)", key, what(o.path), near)
 			if k, ok := strings.CutPrefix(near, "did you mean "); ok {
 				o.misspelt[strings.TrimSuffix(k, "?")] = true

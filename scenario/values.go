@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msgsim/msgsim/suggest"
+
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/msgsim/msgsim/units"
@@ -201,11 +203,11 @@ func (r *reader) strings(o *object, key, want string) ([]string, []ast.Node) {
 	return out, nodes
 }
 
-// suggest names the known key nearest to an unknown one, or lists them.
-func suggest(key string, known []string) string {
+// nearestKey names the known key nearest to an unknown one, or lists them.
+func nearestKey(key string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {
-		d := editDistance(strings.ToLower(key), k)
+		d := suggest.Distance(strings.ToLower(key), k)
 		if len(key) >= 3 && strings.HasPrefix(k, strings.ToLower(key)) {
 			d = 1
 		}
@@ -219,33 +221,4 @@ func suggest(key string, known []string) string {
 	sorted := slices.Clone(known)
 	sort.Strings(sorted)
 	return "want " + strings.Join(sorted, ", ")
-}
-
-// editDistance is the optimal string alignment distance: Levenshtein with
-// transpositions, so "duraiton" is one edit from "duration".
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64 // no suggestion for a key that long, and no big table
-	}
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
