@@ -62,11 +62,15 @@ func TestPhasesFollowTheirSchedules(t *testing.T) {
 	if len(res.Phases) != 4 {
 		t.Fatalf("phases %+v", res.Phases)
 	}
-	// Messages per phase, each counted twice (fan-out to two queues).
-	want := []float64{1000 * 0.3, (1000 + 4000) / 2 * 0.4, 500*0.2 + 2500*0.2, 300}
+	// Messages per phase, each counted twice (fan-out to two queues). A
+	// phase can run past its length by the driver's tick (more on a loaded
+	// machine), at its last rate: what it promises is counted over the
+	// length it had.
 	for i, p := range res.Phases {
+		over := max(p.Length.Seconds()-[]float64{0.3, 0.4, 0.4, 0}[i], 0)
+		want := []float64{1000 * (0.3 + over), (1000+4000)/2*0.4 + 4000*over, 500*0.2 + 2500*(0.2+over), 300}
 		if got := float64(p.Sent) / 2; got < 0.75*want[i] || got > 1.25*want[i]+25 {
-			t.Errorf("phase %s sent %.0f messages, want about %.0f", p.Name, got, want[i])
+			t.Errorf("phase %s sent %.0f messages in %s, want about %.0f", p.Name, got, p.Length, want[i])
 		}
 		if p.Delivered != p.Sent || p.Lost != 0 {
 			t.Errorf("phase %s delivered %d of %d", p.Name, p.Delivered, p.Sent)
