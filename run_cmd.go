@@ -49,10 +49,14 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			phases := steer.FromScenario(s)
+			var phases []steer.Phase
 			start := 0 // consumers per queue at the start: the file's, or -c
 			o, err := parseOptionsWith(c, "msgsim run", nil, func(cfg *sim.Config) error {
+				// The command line's topology over the file's, for the
+				// timeline (a phase of N messages per producer) too.
+				s.Producers, s.Queues, s.Consumers = cfg.Producers, cfg.Queues, cfg.Consumers
 				start = cfg.Consumers
+				phases = steer.FromScenario(s)
 				return steeredConfig(cfg, s, phases, start)
 			})
 			if err != nil {
@@ -132,7 +136,7 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 		}
 		if c.IsSet(v.flag) {
 			if got := c.String(v.flag); got != v.value {
-				overrides = append(overrides, fmt.Sprintf("--%s %s (file: %s)", v.flag, got, v.value))
+				overrides = append(overrides, fmt.Sprintf("--%s %s%s (file: %s)", v.flag, got, fromEnv(c, v.flag), v.value))
 			}
 			continue
 		}
@@ -150,15 +154,24 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 // deciding rate, work and length.
 func steeredConfig(cfg *sim.Config, s *scenario.Scenario, phases []steer.Phase, start int) error {
 	peak := s.PeakConfig()
-	crashes := 0
-	for _, p := range s.Phases {
+	crashes, most := 0, start
+	for i, p := range s.Phases {
 		for _, f := range p.Faults {
+			if f.Queue >= cfg.Queues {
+				return usageError{fmt.Sprintf("--queues %d: phase %s has a %s on queue q%d", cfg.Queues, p.Name, f.Kind, f.Queue)}
+			}
 			if f.Kind == scenario.Crash {
 				crashes++
 			}
 		}
+		for q, n := range phases[i].Consumers {
+			if q >= cfg.Queues {
+				return usageError{fmt.Sprintf("--queues %d: phase %s sets the consumers of queue q%d", cfg.Queues, p.Name, q)}
+			}
+			most = max(most, n)
+		}
 	}
-	slots := max(peak.Consumers, cfg.Consumers, start) + crashes
+	slots := most + crashes
 	if int64(slots)*int64(cfg.Queues) > sim.MaxConsumers {
 		return usageError{fmt.Sprintf("the scenario needs %s consumer goroutines (%d per queue, crashed ones not reused) × %d queues: more than %s",
 			units.Int(int64(slots)*int64(cfg.Queues)), slots, cfg.Queues, units.Int(sim.MaxConsumers))}
@@ -227,7 +240,7 @@ func describe(s *scenario.Scenario, overrides []string) string {
 	}
 	d := fmt.Sprintf("%d × %d × %d %s, %d phases, %s", s.Producers, s.Queues, s.Consumers, s.Dispatch, len(s.Phases), l)
 	if len(overrides) > 0 {
-		d += "; overridden on the command line: " + strings.Join(overrides, ", ")
+		d += "; overridden by flags or the environment: " + strings.Join(overrides, ", ")
 	}
 	return d
 }

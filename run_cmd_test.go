@@ -153,3 +153,27 @@ func TestCLIRunPayloadSizes(t *testing.T) {
 		}
 	}
 }
+
+// Flags over the file reach the timeline: -p 4 makes a phase of N
+// messages per producer 4N in all; a warm-up leaves latency, not counts,
+// out of the phases, which still add up to the run.
+func TestCLIRunOverridesReachThePhases(t *testing.T) {
+	r, doc := runScenario(t, "examples/tutorial-basic.yaml", "-p", "4", "--warmup", "1ms")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var sent, delivered int64
+	for _, p := range doc.Phases {
+		sent, delivered = sent+p.Sent, delivered+p.Delivered
+	}
+	var full struct{ Produced, Sent, Delivered int64 }
+	if err := json.Unmarshal([]byte(r.stdout), &full); err != nil {
+		t.Fatal(err)
+	}
+	if full.Produced != 4*20_000 || sent != full.Sent || delivered != full.Delivered {
+		t.Fatalf("produced %d (want 80,000); phases sent %d, delivered %d; the run %d, %d", full.Produced, sent, delivered, full.Sent, full.Delivered)
+	}
+	if len(doc.Overrides) != 1 || doc.Overrides[0] != "--producers 4 (file: 1)" {
+		t.Fatalf("overrides %q", doc.Overrides)
+	}
+}

@@ -262,8 +262,8 @@ type JSONFailoverSum struct {
 func NewJSON(res sim.Result) JSONResult {
 	c := res.Config
 	messages := c.Messages
-	if c.UntilDuration() {
-		messages = 0 // the duration decides; the internal bound is no plan
+	if c.UntilDuration() || res.Steered {
+		messages = 0 // the duration or the phases decide; the internal bound is no plan
 	}
 	out := JSONResult{
 		SchemaVersion: SchemaVersion,

@@ -77,7 +77,7 @@ func (d Document) scenarioLine() string {
 	}
 	line := "scenario " + d.Scenario
 	if len(d.Overrides) > 0 {
-		line += "; overridden on the command line: " + strings.Join(d.Overrides, ", ")
+		line += "; overridden by flags or the environment: " + strings.Join(d.Overrides, ", ")
 	}
 	return line
 }

@@ -290,6 +290,7 @@ phases:
 `, []string{
 			`t.yaml:2:18: topology.keys: only applies with dispatch: key (this scenario's dispatch is fanout)`,
 			`t.yaml:2:30: topology.buffer: only applies with transport: chan (over NATS the server buffers)`,
+			`t.yaml:3:12: transport: nats cannot be steered yet (want chan: msgsim run follows phases over Go channels)`,
 			`t.yaml:4:17: max_regression: only applies with a baseline`,
 			`t.yaml:8:21: phases[0].work.kind: does not apply without work (mean is 0)`,
 		}},

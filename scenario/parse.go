@@ -261,6 +261,9 @@ func (r *reader) scenario(root ast.Node, file string) *Scenario {
 			r.errorf(o.at("nats_url"), "nats_url: %v", err)
 		}
 	}
+	if s.Transport == "nats" {
+		r.errorf(o.at("transport"), "transport: nats cannot be steered yet (want chan: msgsim run follows phases over Go channels)")
+	}
 	if s.Transport == "nats" && s.Buffer > 0 {
 		r.errorf(topo.at("buffer"), "topology.buffer: only applies with transport: chan (over NATS the server buffers)")
 	}
@@ -318,6 +321,11 @@ func (r *reader) topology(top *object, s *Scenario) *object {
 	}
 	num("buffer", 0, sim.MaxBuffer, &s.Buffer)
 	num("batch", 1, sim.MaxBatch, &s.Batch)
+	if o.has("batch") && s.Batch > 1 {
+		// A scenario is steered message by message (its control plane
+		// counts phases and consumers between two messages).
+		r.errorf(o.at("batch"), "topology.batch: %d cannot be steered (want 1: msgsim run hands messages over one at a time)", s.Batch)
+	}
 	return o
 }
 

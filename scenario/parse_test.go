@@ -13,7 +13,7 @@ import (
 const full = `
 name: full
 description: every key there is
-topology: {producers: 2, queues: 3, consumers: 2, dispatch: key, keys: 100, buffer: 1k, batch: 8}
+topology: {producers: 2, queues: 3, consumers: 2, dispatch: key, keys: 100, buffer: 1k, batch: 1}
 payload: {dist: lognormal, size: 512, stddev: 200, min: 64, max: 4k}
 seed: 42
 x-work: &work {mean: 200us, dist: exp, kind: sleep}
@@ -60,7 +60,7 @@ func TestParseReadsEveryKey(t *testing.T) {
 	work := scenario.Work{Mean: 200 * time.Microsecond, Dist: "exp", Kind: "sleep"}
 	want := &scenario.Scenario{
 		Name: "full", Description: "every key there is",
-		Producers: 2, Queues: 3, Consumers: 2, Dispatch: "key", Keys: 100, Buffer: 1000, Batch: 8,
+		Producers: 2, Queues: 3, Consumers: 2, Dispatch: "key", Keys: 100, Buffer: 1000, Batch: 1,
 		Payload: scenario.Payload{Dist: "lognormal", Size: 512, Stddev: 200, Min: 64, Max: 4000},
 		Seed:    42, Transport: "chan",
 		Phases: []scenario.Phase{
@@ -197,7 +197,7 @@ func TestConfig(t *testing.T) {
 	}
 	c := s.Config()
 	if c.Producers != 2 || c.Queues != 3 || c.Consumers != 2 || c.Dispatch != sim.Key || c.Keys != 100 || c.Buffer != 1000 ||
-		c.Batch != 8 || c.Size != 512 || c.Seed != 42 || c.Rate != 1000 || c.Arrival != sim.Poisson ||
+		c.Batch != 1 || c.Size != 512 || c.Seed != 42 || c.Rate != 1000 || c.Arrival != sim.Poisson ||
 		c.Work != 200*time.Microsecond || c.WorkDist != sim.ExpWork || c.WorkKind != sim.Sleep ||
 		c.Duration != 0 || c.Messages != c.UnlimitedMessages() {
 		t.Errorf("%+v", c)

@@ -50,6 +50,7 @@ type Control struct {
 	// the count at which they wait (a phase of so many messages) until
 	// SetLimit is called again, which closes limitMoved.
 	made       atomic.Int64
+	sent       atomic.Int64 // of them, handed to their queues
 	limit      atomic.Int64
 	limitMoved chan struct{}
 }
@@ -233,9 +234,13 @@ func (c *Control) ResumeProducers() {
 	}
 }
 
-// Sent returns how many messages the producers have made so far (each
-// counted once, whatever the dispatch).
-func (c *Control) Sent() int64 { return c.made.Load() }
+// Sent returns how many messages the producers have handed to their
+// queues so far (each counted once, whatever the dispatch).
+func (c *Control) Sent() int64 { return c.sent.Load() }
+
+// Made returns how many messages the producers have begun: sent, or
+// waiting for their time in an open loop. SetLimit counts these.
+func (c *Control) Made() int64 { return c.made.Load() }
 
 // SetLimit makes the producers wait once they have made n messages in all
 // (0: no limit), exactly: a phase of n messages ends there, and the next
@@ -449,6 +454,16 @@ func (c *Control) InForce(q, i int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("queue q%d has %d consumers in force, so none numbered %d", q, n, i)
+}
+
+// anyLive reports whether queue q has a consumer that has not crashed.
+func (c *Control) anyLive(q int) bool {
+	for k := q * c.perQueue; k < (q+1)*c.perQueue; k++ {
+		if c.slots[k].state.Load() < stCrashing {
+			return true
+		}
+	}
+	return false
 }
 
 // ConsumerState reports what consumer i of queue q is doing: Idle, Busy,

@@ -86,7 +86,7 @@ func (b *phaseBook) newConsumer() *consumerPhases {
 	return &consumerPhases{b: b, cur: -1, acc: phaseAcc{first: -1}}
 }
 
-func (cp *consumerPhases) record(ph int32, now, lat, dups int64) {
+func (cp *consumerPhases) record(ph int32, now, lat, dups int64, timed bool) {
 	if ph != cp.cur {
 		cp.flush()
 		cp.cur = ph
@@ -101,7 +101,9 @@ func (cp *consumerPhases) record(ph int32, now, lat, dups int64) {
 		a.first = now
 	}
 	a.last = now
-	_ = cp.local.RecordValue(lat)
+	if timed {
+		_ = cp.local.RecordValue(lat)
+	}
 }
 
 func (cp *consumerPhases) flush() {
@@ -171,6 +173,8 @@ func (r *run) consumeControlled(c *consumer, rec *recorder, s *consumerCtl, inde
 			case <-s.wake:
 			case <-r.draining:
 				draining = true
+			case <-r.halted: // a signal or the scenario's end: producers may wait on this queue
+				draining = true
 			}
 			continue
 		}
@@ -190,16 +194,17 @@ func (r *run) consumeControlled(c *consumer, rec *recorder, s *consumerCtl, inde
 		now = r.now()
 		if s.state.CompareAndSwap(stCrashing, stCrashed) {
 			r.crashed(c, &m, now) // never accounted: lost, and named
+			r.afterCrash(c, q)
 			return
 		}
 		lat := t.latency(now-m.sent, 1)
 		dups := t.dups
 		r.deliverSlow(c, rec, &t, ivl, &m, now, lat)
 		t.flushBits() // this message's duplicate, if it is one, counts now
-		if now >= int64(r.cfg.Warmup) {
-			off := m.slot - int64(m.producer)*r.perQueue
-			cp.record(r.phases.phaseOf(m.producer, int(c.queue), off), now, lat, t.dups-dups)
-		}
+		// Every delivery counts in its phase, so phases add up to the run;
+		// latency only after the warm-up, as for the run.
+		off := m.slot - int64(m.producer)*r.perQueue
+		cp.record(r.phases.phaseOf(m.producer, int(c.queue), off), now, lat, t.dups-dups, now >= int64(r.cfg.Warmup))
 		if r.cfg.Sizes != nil {
 			c.bytes += r.cfg.Sizes.size(r.cfg.Seed, m.producer, m.slot)
 		}
@@ -235,6 +240,22 @@ func (w *worker) drawScaled(mean int64, factor float64) time.Duration {
 	}
 	w.mean = float64(mean)
 	return time.Duration(float64(w.draw()) * factor)
+}
+
+// afterCrash keeps a crashed consumer's goroutine until the producers
+// stop. Then, if its queue has no consumer left that could take what is
+// queued (every one crashed), it takes it for nobody, so no producer waits
+// on the queue forever: those messages count as lost.
+func (r *run) afterCrash(c *consumer, q chan message) {
+	select {
+	case <-r.halted:
+	case <-r.draining:
+	}
+	if r.ctl.anyLive(int(c.queue)) {
+		return
+	}
+	for range q {
+	}
 }
 
 func (r *run) crashed(c *consumer, m *message, now int64) {
@@ -323,6 +344,7 @@ func (r *run) produceControlled(k int) {
 		} else {
 			r.queues[q] <- m
 		}
+		ctl.sent.Add(1)
 		r.publish(p, i+1)
 	}
 	r.producerDone(p, i)

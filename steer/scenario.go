@@ -26,9 +26,17 @@ func FromScenario(s *scenario.Scenario) []Phase {
 			ph.Rate = func(d, _ time.Duration) float64 { return a.RateAt(d, planned) }
 		}
 		if len(p.Consumers) > 0 {
+			// In the file's order: a later count for a queue overrides an
+			// earlier one, "every queue" (-1) included.
 			ph.Consumers = map[int]int{}
 			for _, cc := range p.Consumers {
-				ph.Consumers[cc.Queue] = cc.Count // -1 is AllQueues
+				if cc.Queue == AllQueues {
+					for q := range s.Queues {
+						ph.Consumers[q] = cc.Count
+					}
+					continue
+				}
+				ph.Consumers[cc.Queue] = cc.Count
 			}
 		}
 		for _, f := range p.Faults {

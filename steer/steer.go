@@ -100,7 +100,7 @@ func (d *Driver) Drive(ctx context.Context) error {
 		ctl.End()
 		return d.firstErr
 	}
-	t := time.NewTicker(tick)
+	t := time.NewTimer(tick)
 	defer t.Stop()
 	for i, ph := range d.phases {
 		target := d.firstTarget
@@ -134,6 +134,19 @@ func (d *Driver) Drive(ctx context.Context) error {
 			if ph.Rate != nil {
 				_ = ctl.SetRate(max(ph.Rate(d, ph.Duration), 0)) // the rate functions never return a bad one
 			}
+			// Wake at the next tick, or sooner for the phase's end or its
+			// next event: a 5 ms phase lasts 5 ms, not a tick.
+			wait := tick
+			if ph.Duration > 0 {
+				wait = min(wait, ph.Duration-d)
+			}
+			if len(events) > 0 {
+				wait = min(wait, events[0].At-d)
+			}
+			if ph.Messages > 0 {
+				wait = min(wait, time.Millisecond) // the count is reached between ticks
+			}
+			t.Reset(max(wait, 0))
 			select {
 			case <-t.C:
 			case <-ctl.Done():
@@ -157,9 +170,11 @@ func startPhase(ctl *sim.Control, queues int, ph Phase) (target int64, err error
 		return 0, err
 	}
 	if ph.Messages > 0 {
-		target = ctl.Sent() + ph.Messages
+		// The producers stop making messages exactly there (the limit
+		// counts those begun); the phase ends once they are all sent.
+		target = ctl.Made() + ph.Messages
 	}
-	ctl.SetLimit(target) // the producers stop exactly there (0: no limit)
+	ctl.SetLimit(target)
 	rate := 0.0
 	if ph.Rate != nil {
 		rate = ph.Rate(0, ph.Duration)

@@ -213,3 +213,50 @@ phases:
 		t.Fatalf("the replacement (slot 2) took nothing: %+v", res.Consumers)
 	}
 }
+
+// A queue whose only consumer crashed holds its producer in a closed loop;
+// a signal still ends the run at once, and what no one took counts lost.
+func TestASignalEndsARunWithNoConsumerLeft(t *testing.T) {
+	cfg := config(1, 1)
+	phases := []steer.Phase{
+		{Name: "a", Duration: 200 * time.Millisecond, Rate: steer.Constant(1000),
+			Events: []steer.Event{{At: 50 * time.Millisecond, What: "crash q0.0", Do: func(c *sim.Control) error { return c.Crash(0, 0) }}}},
+		{Name: "b", Messages: 100},
+	}
+	cfg.Messages = steer.Messages(phases, cfg.Producers)
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond) // the "signal"
+	defer cancel()
+	d := steer.New(cfg.Control, 1, phases)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = d.Drive(ctx) })
+	start := time.Now()
+	res, err := sim.Run(ctx, cfg)
+	wg.Wait()
+	if err != nil || !res.Interrupted {
+		t.Fatalf("error %v, interrupted %v", err, res.Interrupted)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("the run took %s after its signal", took)
+	}
+	if res.Lost < 1 || res.CrashLost != 1 || res.Sent != res.Delivered+res.Lost {
+		t.Fatalf("sent %d, delivered %d, lost %d (by the crash %d)", res.Sent, res.Delivered, res.Lost, res.CrashLost)
+	}
+}
+
+// A phase of messages sends exactly its count, even a count of one after
+// another phase of messages, at any rate.
+func TestPhasesOfOneMessage(t *testing.T) {
+	cfg := config(1, 1)
+	phases := []steer.Phase{
+		{Name: "a", Messages: 1},
+		{Name: "b", Messages: 1, Rate: steer.Constant(20)},
+		{Name: "c", Messages: 3, Rate: steer.Constant(100)},
+		{Name: "d", Messages: 2},
+	}
+	res := drive(t, cfg, phases)
+	for i, want := range []int64{1, 1, 3, 2} {
+		if p := res.Phases[i]; p.Sent != want || p.Delivered != want {
+			t.Errorf("phase %s sent %d, delivered %d; want %d", p.Name, p.Sent, p.Delivered, want)
+		}
+	}
+}
