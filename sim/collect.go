@@ -96,13 +96,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 			r.shared[q].recordInto(total)
 		}
 		totalClamped += clamped
-		res.Sent += qr.Sent
-		res.Delivered += qr.Delivered
-		res.Duplicated += qr.Duplicated
-		res.Reordered += qr.Reordered
-		res.Lost += qr.Lost
-		res.Bytes += qr.Bytes
-		res.WarmupDeliveries += qr.WarmupDeliveries
+		res.addQueue(qr)
 	}
 	switch r.layout {
 	case PerConsumer:
@@ -126,4 +120,15 @@ func (r *run) collect(res *Result) (first, last int64) {
 	res.Series = r.series.result(first, last)
 	res.DepthMeasured = r.depthMeasured()
 	return first, last
+}
+
+// addQueue adds a queue's counts to the run's totals.
+func (res *Result) addQueue(qr *QueueResult) {
+	res.Sent += qr.Sent
+	res.Delivered += qr.Delivered
+	res.Duplicated += qr.Duplicated
+	res.Reordered += qr.Reordered
+	res.Lost += qr.Lost
+	res.Bytes += qr.Bytes
+	res.WarmupDeliveries += qr.WarmupDeliveries
 }

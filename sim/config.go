@@ -310,7 +310,7 @@ func (c Config) Validate() error {
 		if c.Batch > 1 {
 			return &FieldError{"batch", c.Batch, "1 in a steered run (a scenario or a live view)"}
 		}
-		if c.Control.used.Load() {
+		if c.Control.steered() {
 			return &FieldError{"control", "a Control that steered a run", "a new Control for every run"}
 		}
 		if c.Control.Active < 0 || c.Control.Active > c.Consumers {

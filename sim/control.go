@@ -44,7 +44,6 @@ type Control struct {
 	perQueue int
 	// started is closed when Run starts steering, done when it stops.
 	started, done chan struct{}
-	used          atomic.Bool // a Control steers one run
 	first         func(*Control)
 	// made counts the messages producers made; limit, when above 0, is
 	// the count at which they wait (a phase of so many messages) until
@@ -104,7 +103,6 @@ var ErrNotRunning = errors.New("the simulation is not running")
 // attach binds c to r as Run starts; it sets up one slot per consumer
 // goroutine and applies what was asked before.
 func (c *Control) attach(r *run) {
-	c.used.Store(true)
 	c.mu.Lock()
 	c.r = r
 	c.perQueue = r.cfg.Consumers
@@ -156,6 +154,17 @@ func (c *Control) detach() {
 // Started is closed when the run starts taking changes; Done when it
 // ends. A Control steers one run.
 func (c *Control) Started() <-chan struct{} { return c.started }
+
+// steered reports whether c has steered a run (or is steering one): a
+// Control steers one run.
+func (c *Control) steered() bool {
+	select {
+	case <-c.started:
+		return true
+	default:
+		return false
+	}
+}
 
 // Done is closed when the run the Control steered has ended.
 func (c *Control) Done() <-chan struct{} { return c.done }

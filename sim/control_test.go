@@ -82,12 +82,7 @@ func TestControlCrashLosesWhatItHeld(t *testing.T) {
 	ctl := sim.NewControl(0)
 	cfg := steered(sim.Fanout, 2, 2, ctl)
 	started := make(chan struct{})
-	var once sync.Once
-	cfg.TraceN, cfg.Trace = 1000, func(d sim.Delivery) {
-		if d.Seq >= 100 { // well within the 1,000 traced
-			once.Do(func() { close(started) })
-		}
-	}
+	atDelivery(&cfg, 100, func() { close(started) })
 	res := runSteering(t, cfg, func(ctx context.Context) {
 		select {
 		case <-started:
@@ -226,6 +221,14 @@ func TestControlRefusals(t *testing.T) {
 	}
 	if err := ctl.SetConsumers(0, 1); err == nil {
 		t.Fatal("a change to a run that is not running was accepted")
+	}
+	// A Control steers one run: a second is refused before it starts.
+	used := sim.NewControl(0)
+	if _, err := sim.Run(context.Background(), steered(sim.Fanout, 1, 1, used)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.Run(context.Background(), steered(sim.Fanout, 1, 1, used)); err == nil {
+		t.Fatal("a Control that steered a run was accepted for another")
 	}
 	if err := ctl.SetRate(-1); err == nil {
 		t.Fatal("a negative rate was accepted")

@@ -336,13 +336,7 @@ func (r *run) applySplit(res *Result) {
 		qr.Sent, qr.Delivered, qr.Duplicated, qr.Reordered, qr.Lost, qr.Bytes, qr.WarmupDeliveries =
 			vq.Sent, vq.Delivered, vq.Duplicated, vq.Reordered, vq.Lost, vq.Bytes, vq.Warm
 		qr.Latency = vq.Latency
-		res.Sent += vq.Sent
-		res.Delivered += vq.Delivered
-		res.Duplicated += vq.Duplicated
-		res.Reordered += vq.Reordered
-		res.Lost += vq.Lost
-		res.Bytes += vq.Bytes
-		res.WarmupDeliveries += vq.Warm
+		res.addQueue(qr)
 	}
 	res.Latency = v.Latency
 	res.Consumers = v.Consumers

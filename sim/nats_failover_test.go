@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,13 +75,7 @@ func TestNATSFailover(t *testing.T) {
 	nodes, urls := startCluster(t, 2)
 	cfg := natsConfig(sim.RoundRobin, 1, 2, 2)
 	cfg.NATSURL, cfg.Messages, cfg.Rate, cfg.Interval, cfg.DrainTimeout = urls, 6000, 6000, 100*time.Millisecond, time.Second
-	var once sync.Once
-	cfg.TraceN = 2000
-	cfg.Trace = func(d sim.Delivery) {
-		if d.Seq >= 1500 {
-			once.Do(func() { go nodes[0].Shutdown() })
-		}
-	}
+	atDelivery(&cfg, 1500, nodes[0].Shutdown)
 	res := runGuarded(t, cfg)
 	t.Logf("elapsed %s lost %d dup %d failovers %+v summary %+v", res.Elapsed, res.Lost, res.Duplicated, res.Failovers, res.FailoverSummary)
 	if res.TransportError != "" || res.Interrupted {
@@ -130,19 +123,11 @@ func TestNATSClusterAllGone(t *testing.T) {
 	nodes, urls := startCluster(t, 2)
 	cfg := natsConfig(sim.Fanout, 1, 1, 1)
 	cfg.NATSURL, cfg.Messages, cfg.Rate, cfg.DrainTimeout = urls, 1_000_000, 20_000, 300*time.Millisecond
-	var once sync.Once
-	cfg.TraceN = 1000
-	cfg.Trace = func(d sim.Delivery) {
-		if d.Seq >= 500 {
-			once.Do(func() {
-				go func() {
-					for _, ns := range nodes {
-						ns.Shutdown()
-					}
-				}()
-			})
+	atDelivery(&cfg, 500, func() {
+		for _, ns := range nodes {
+			ns.Shutdown()
 		}
-	}
+	})
 	start := time.Now()
 	res := runGuarded(t, cfg)
 	t.Logf("took %s: %q failovers %+v", time.Since(start), res.TransportError, res.Failovers)
@@ -172,20 +157,12 @@ func TestNATSClusterInterruptedWhileReconnecting(t *testing.T) {
 	cfg.DrainTimeout = 10 * time.Minute // past the guard: only the interrupt can end the wait
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var once sync.Once
-	cfg.TraceN = 1000
-	cfg.Trace = func(d sim.Delivery) {
-		if d.Seq >= 500 {
-			once.Do(func() {
-				go func() {
-					for _, ns := range nodes {
-						ns.Shutdown()
-					}
-					cancel()
-				}()
-			})
+	atDelivery(&cfg, 500, func() {
+		for _, ns := range nodes {
+			ns.Shutdown()
 		}
-	}
+		cancel()
+	})
 	done := make(chan struct{})
 	var res sim.Result
 	var err error

@@ -81,13 +81,7 @@ func TestNATSServerDiesMidRun(t *testing.T) {
 	ns := startServer(t)
 	cfg := natsConfig(sim.Fanout, 1, 1, 1)
 	cfg.NATSURL, cfg.Messages, cfg.Rate, cfg.DrainTimeout = ns.ClientURL(), 1_000_000, 20_000, 200*time.Millisecond
-	var once sync.Once
-	cfg.TraceN = 1000
-	cfg.Trace = func(d sim.Delivery) {
-		if d.Seq >= 500 {
-			once.Do(func() { go ns.Shutdown() })
-		}
-	}
+	atDelivery(&cfg, 500, ns.Shutdown)
 	done := make(chan struct{})
 	var res sim.Result
 	var err error

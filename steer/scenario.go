@@ -1,7 +1,9 @@
 package steer
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/msgsim/msgsim/scenario"
@@ -42,7 +44,7 @@ func FromScenario(s *scenario.Scenario) []Phase {
 		for _, f := range p.Faults {
 			ph.Events = append(ph.Events, faultEvents(f, &ph)...)
 		}
-		sortEvents(ph.Events)
+		slices.SortStableFunc(ph.Events, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
 		out = append(out, ph)
 	}
 	return out
@@ -112,13 +114,4 @@ func resume(c *sim.Control, q, i int) error {
 		return nil
 	}
 	return c.Slow(q, i, 1)
-}
-
-// sortEvents orders events by time, stably (insertion: a phase has few).
-func sortEvents(es []Event) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].At < es[j-1].At; j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
 }
