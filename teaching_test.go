@@ -286,7 +286,10 @@ func TestTeachClosedLoopHidesTheQueue(t *testing.T) {
 // Demo 7: fan-out multiplies the work (every queue serves every message);
 // round-robin divides it. Same 3 queues of 1 sleeping consumer each.
 func TestTeachFanoutMultipliesWork(t *testing.T) {
-	const n = 60
+	// 150 messages: round-robin's 100 ms of work each way, long enough that
+	// a loaded CI machine's late wake-ups (60 messages once gave 1.64×)
+	// do not decide the ratio.
+	const n = 150
 	run := func(d sim.Dispatch) sim.Result {
 		return teach(t, func(c *sim.Config) {
 			c.Messages, c.Queues, c.Dispatch = n, 3, d
