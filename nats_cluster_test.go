@@ -104,8 +104,8 @@ func TestCLINATSClusterFailover(t *testing.T) {
 			if doc.EndedBy != "duration" || doc.TransportError != "" {
 				t.Fatalf("ended by %q, transport error %q; stderr:\n%s", doc.EndedBy, doc.TransportError, r.stderr)
 			}
-			// Two connections: the producer's and the consumers'.
-			if len(doc.Failovers) != 2 || doc.Failover == nil || doc.Failover.Lost != doc.Lost {
+			// Three connections: the producer's and one per queue.
+			if len(doc.Failovers) != 3 || doc.Failover == nil || doc.Failover.Lost != doc.Lost {
 				t.Fatalf("failovers %+v, summary %+v, lost %d", doc.Failovers, doc.Failover, doc.Lost)
 			}
 			for _, f := range doc.Failovers {

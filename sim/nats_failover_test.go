@@ -84,10 +84,10 @@ func TestNATSFailover(t *testing.T) {
 	if res.Produced != cfg.Messages {
 		t.Fatalf("produced %d of %d", res.Produced, cfg.Messages)
 	}
-	// One producer's connection and one for the consumers; nothing else
-	// connects in one process.
-	if len(res.Failovers) != 2 {
-		t.Fatalf("got %d failovers, want 2: %+v", len(res.Failovers), res.Failovers)
+	// One producer's connection and one per queue for its consumers;
+	// nothing else connects in one process.
+	if want := cfg.Producers + cfg.Queues; len(res.Failovers) != want {
+		t.Fatalf("got %d failovers, want %d: %+v", len(res.Failovers), want, res.Failovers)
 	}
 	for _, f := range res.Failovers {
 		if f.Up < f.Down || f.Server != nodes[1].ClientURL() || f.Conn == "" {

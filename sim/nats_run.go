@@ -125,10 +125,8 @@ func (r *run) closeSubs(t *natsTransport, subs []*natsSub, everything bool) {
 		}
 	}
 	for _, sb := range subs {
-		sb.mu.Lock() // waits for a handler still running
-		sb.stopped = true
+		<-sb.exited // its handler has returned for the last time
 		sb.ivl.flush()
-		sb.mu.Unlock()
 	}
 	r.firstRecv = -1
 	for _, sb := range subs {
@@ -143,7 +141,7 @@ func (r *run) closeSubs(t *natsTransport, subs []*natsSub, everything bool) {
 // the client's goroutine for that subscription.
 type natsSub struct {
 	c     *consumer
-	nc    *nats.Conn // its own connection
+	nc    *nats.Conn // its queue's connection
 	t     tally
 	s     *nats.Subscription
 	now   int64
@@ -155,38 +153,41 @@ type natsSub struct {
 	// original arrived (and count it lost).
 	arrived atomic.Int64
 	garbled int64 // undecodable deliveries
-	// mu is held by the handler for each message; stopped, set under it,
-	// ends handling. The client may still be inside a handler when its
-	// subscription closes, so this is what makes the tally safe to read.
-	mu      sync.Mutex
-	stopped bool
-	ivl     *intervalRecorder // the series' share, written under mu
+	// exited is closed when the subscription's delivery goroutine has
+	// returned, after its last handler. Unsubscribe does not wait for a
+	// running handler, nor does closing the connection, so this is what
+	// makes the tally safe to read, without a lock taken per message.
+	exited chan struct{}
+	ivl    *intervalRecorder // the series' share, written by the handler
 }
 
 func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 	subs := make([]*natsSub, len(r.consumers))
 	baseWall := r.base.UnixNano()
-	// One connection carries every consumer of this process, as NATS
-	// advises (a connection per process, a subscription per consumer): the
-	// server writes a message for three queue groups to one socket, not
-	// three, and each subscription still has its own goroutine and
-	// pending limit, so a slow consumer holds up no other.
-	nc, err := t.connect("consumers")
-	if err != nil {
-		return nil, err
-	}
+	// A connection per queue carries that queue's consumers in this
+	// process. One per process (what NATS advises for an application) puts
+	// every delivery of every queue through one socket and one reading
+	// goroutine, which then bounds the run: in fan-out it parses q copies
+	// of each message alone. A connection per consumer would reach
+	// thousands with -c in the hundreds. Each subscription still has its
+	// own goroutine and pending limit, so a slow consumer holds up no
+	// other.
+	conns := make(map[int]*nats.Conn)
+	var nc *nats.Conn
+	var err error
 	for i := range r.consumers {
 		c := &r.consumers[i]
-		sb := &natsSub{c: c, nc: nc, first: -1, ivl: r.series.newConsumer()}
-		r.initTally(&sb.t, c)
 		q := int(c.queue)
+		if nc = conns[q]; nc == nil {
+			if nc, err = t.connect(fmt.Sprintf("queue %d consumers", q)); err != nil {
+				return nil, err
+			}
+			conns[q] = nc
+		}
+		sb := &natsSub{c: c, nc: nc, first: -1, exited: make(chan struct{}), ivl: r.series.newConsumer()}
+		r.initTally(&sb.t, c)
 		w := newWorker(&r.cfg, i)
 		handler := func(msg *nats.Msg) {
-			sb.mu.Lock()
-			defer sb.mu.Unlock()
-			if sb.stopped {
-				return
-			}
 			m, ok := decode(msg.Data)
 			now := r.now()
 			if sb.first < 0 {
@@ -232,15 +233,23 @@ func (r *run) subscribeNATS(t *natsTransport) ([]*natsSub, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: subscribe: %v", ErrTransport, err)
 		}
+		// The client calls this once, when the delivery goroutine ends:
+		// after an unsubscribe or the connection's close. Neither can have
+		// happened yet: a connection closed before the flush below makes
+		// it fail, and these subscriptions are then never waited for.
+		s.SetClosedHandler(func(string) { close(sb.exited) })
 		// Bounded: what the client drops when a slow consumer's buffer is
 		// full counts as lost, and the report says the client dropped it.
 		_ = s.SetPendingLimits(-1, int(max(r.natsPending()/int64(len(r.consumers)), 64<<10)))
 		sb.s = s
 		subs[i] = sb
 	}
-	// One round trip: the server has every subscription when it answers.
-	if err := nc.Flush(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTransport, err)
+	// One round trip each: the server has every subscription when they
+	// have answered.
+	for _, nc := range conns {
+		if err := nc.Flush(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrTransport, err)
+		}
 	}
 	return subs, nil
 }
