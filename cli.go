@@ -60,7 +60,7 @@ func fileLast(args []string, app *cli.App) []string {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	flags := runFlags()
+	flags := append(runFlags(), histogramFlags()...)
 	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), runScenarioCommand(stdout, stderr), validateCommand(stdout, stderr), versionCommand(stdout), helpCommand()}
 	app := &cli.App{
 		Name:        "msgsim",

@@ -28,6 +28,17 @@ type options struct {
 	output   string // "" or "-" is stdout
 	progress string // auto, always, never
 	quiet    bool
+	hdrLog   string // --hdr-log: an HdrHistogram interval log of the run shown
+	hgrm     string // --hgrm: its percentile distribution text
+}
+
+// histogramFlags write HdrHistogram's files of a run; a run and a scenario
+// take them (a sweep's many runs have no one histogram).
+func histogramFlags() []cli.Flag {
+	return []cli.Flag{
+		fileFlag("hdr-log", "", "also write the run's latency as an HdrHistogram interval log to `FILE`, one histogram per interval of the series (e.g. --hdr-log run.hlog)"),
+		fileFlag("hgrm", "", "also write the run's latency percentile distribution, as HdrHistogram's outputPercentileDistribution prints it (values in µs), to `FILE` (e.g. --hgrm run.hgrm)"),
+	}
 }
 
 // stringFlag is a flag that MSGSIM_<NAME> can also set. Count flags are
@@ -90,7 +101,7 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "prefault", Value: true, EnvVars: []string{envName("prefault")},
 			Usage: "before starting 65,536 or more consumers, make the memory their goroutines need resident as transparent huge pages (Linux; halves start-up where page faults are dear); --prefault=false to start without"},
 		stringFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (in a sweep: of each point's first run) (e.g. --trace 10)"),
-		stringFlag("format", "", "table", "report `FORMAT`: table, json, csv, markdown, gobench (e.g. --format json)"),
+		stringFlag("format", "", "table", "report `FORMAT`: table, json, csv, markdown, gobench, html (a page with charts, for -o report.html) (e.g. --format json)"),
 		stringFlag("output", "o", "", "write the report to `FILE` instead of stdout, whole or not at all (e.g. -o result.json)"),
 		stringFlag("progress", "", "auto", "progress bar `MODE` on stderr: auto (when stderr is a terminal), always, never"),
 		&cli.StringSliceFlag{Name: "assert", EnvVars: []string{envName("assert")},
@@ -288,6 +299,7 @@ func (p *parser) presentation(o *options) {
 		p.bad("progress", "is not a mode (want auto, always, never)")
 	}
 	o.output, o.quiet = c.String("output"), c.Bool("quiet")
+	o.hdrLog, o.hgrm = c.String("hdr-log"), c.String("hgrm")
 }
 
 // ci reads assertions, repeats, baselines and profiles into the plan.
