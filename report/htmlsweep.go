@@ -88,7 +88,7 @@ func sweepCharts(res sweep.Result, j JSONSweep) (tp, p99 svgChart, note string) 
 				mp.pts = append(mp.pts, svgPoint{x: x, y: float64(jp.P99Ns)})
 				xs, p99s = append(xs, x), append(p99s, float64(jp.P99Ns))
 			}
-			if t, lat, reason := predictPoint(res.Points[i].Config); reason == "" {
+			if t, lat, reason := predictPoint(sweep.Apply(res.Base, res.Axes, res.Points[i].Point)); reason == "" {
 				pt.pts = append(pt.pts, svgPoint{x: x, y: t})
 				if lat > 0 {
 					pp.pts = append(pp.pts, svgPoint{x: x, y: lat})
