@@ -21,4 +21,3 @@ func For(c sim.Config) (Model, string) {
 	}
 	return Model{Lambda: lambda, Mu: 1 / c.Work.Seconds(), C: c.Consumers, Deterministic: c.WorkDist == sim.FixedWork}, ""
 }
-

@@ -167,8 +167,12 @@ func (c svgChart) svg() string {
 	fmt.Fprintf(&b, `<text class="title" x="%d" y="18">%s</text>`, padL, e(c.title))
 	for _, band := range c.bands {
 		x0, x1 := sx.at(math.Max(band.from, xlo)), sx.at(math.Min(band.to, xhi))
-		fmt.Fprintf(&b, `<g class="band" data-from="%s" data-to="%s"><rect x="%s" y="%d" width="%s" height="%d"/><text x="%s" y="%d">%s</text></g>`,
-			num(band.from), num(band.to), px(x0), padTop, px(math.Max(x1-x0, 0)), svgH-padTop-padBelow, px(x0+3), padTop+12, e(band.name))
+		name := band.name
+		if x1-x0 < 7*float64(len(name))+6 {
+			name = "" // too narrow to name: the table of phases does
+		}
+		fmt.Fprintf(&b, `<g class="band" data-from="%s" data-to="%s"><rect x="%s" y="%d" width="%s" height="%d"><title>%s</title></rect><text x="%s" y="%d">%s</text></g>`,
+			num(band.from), num(band.to), px(x0), padTop, px(math.Max(x1-x0, 0)), svgH-padTop-padBelow, e(band.name), px(x0+3), padTop+12, e(name))
 	}
 	// Axes, grid and tick labels.
 	fmt.Fprintf(&b, `<g class="axis">`)
