@@ -132,6 +132,12 @@ type JSONDelta struct {
 	Change    float64 `json:"change"`
 	Regressed bool    `json:"regressed"`
 	NoSamples bool    `json:"no_samples"` // nothing measured to compare: counts as regressed
+	// P is the Mann–Whitney U-test's p-value over the runs; Tested says
+	// whether there were runs enough for any difference to reach
+	// significance (0.05), Significant whether this one did.
+	P           float64 `json:"p_value"`
+	Tested      bool    `json:"tested"`
+	Significant bool    `json:"significant"`
 }
 
 var unitOf = map[check.Kind]string{check.Count: "count", check.Rate: "msgs/s", check.ByteRate: "B/s", check.Duration: "ns"}
@@ -396,7 +402,8 @@ func jsonBaseline(c *check.Comparison) *JSONBaseline {
 	b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed()}
 	for _, m := range c.Deltas {
 		b.Metrics = append(b.Metrics, JSONDelta{Metric: m.Metric, Unit: unitOf[m.Kind], Baseline: m.Old, Current: m.New,
-			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed, NoSamples: m.NoSamples})
+			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed, NoSamples: m.NoSamples,
+			P: m.P, Tested: m.Tested, Significant: m.Significant})
 	}
 	return b
 }
