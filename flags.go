@@ -33,7 +33,8 @@ type options struct {
 }
 
 // histogramFlags write HdrHistogram's files of a run; a run and a scenario
-// take them (a sweep's many runs have no one histogram).
+// use them (a sweep's many runs have no one histogram, and explain prints
+// text: both refuse them).
 func histogramFlags() []cli.Flag {
 	return []cli.Flag{
 		fileFlag("hdr-log", "", "also write the run's latency as an HdrHistogram interval log to `FILE`, one histogram per interval of the series (e.g. --hdr-log run.hlog)"),
@@ -69,7 +70,7 @@ func envName(flag string) string {
 
 // runFlags are the flags that describe a run; every command takes them.
 func runFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		stringFlag("messages", "n", "1M", "`N` messages per producer; human numbers: 1000, 10k, 2.5M, 1e6, 1_000_000 (e.g. -n 500k)"),
 		stringFlag("producers", "p", "1", "`N` producer goroutines (e.g. -p 4)"),
 		stringFlag("queues", "q", "3", "`N` queues, one channel each (e.g. -q 3)"),
@@ -116,7 +117,7 @@ func runFlags() []cli.Flag {
 		fileFlag("cpuprofile", "", "write a CPU profile of the invocation to `FILE` for go tool pprof (e.g. --cpuprofile cpu.out)"),
 		fileFlag("memprofile", "", "write a heap profile at the end to `FILE` (e.g. --memprofile mem.out)"),
 		fileFlag("exectrace", "", "write a runtime/trace execution trace to `FILE` for go tool trace (e.g. --exectrace trace.out)"),
-	}
+	}, histogramFlags()...)
 }
 
 // parser reads flags into options, keeping the first problem. Every
@@ -300,6 +301,13 @@ func (p *parser) presentation(o *options) {
 	}
 	o.output, o.quiet = c.String("output"), c.Bool("quiet")
 	o.hdrLog, o.hgrm = c.String("hdr-log"), c.String("hgrm")
+	if p.cmd == "msgsim sweep" || p.cmd == "msgsim explain" {
+		for _, name := range []string{"hdr-log", "hgrm"} {
+			if c.String(name) != "" {
+				p.fail("--%s%s: %s writes no histogram (a sweep's runs have one each; explain prints text): run one config with msgsim or msgsim run", name, fromEnv(c, name), p.cmd)
+			}
+		}
+	}
 }
 
 // ci reads assertions, repeats, baselines and profiles into the plan.

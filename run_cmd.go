@@ -25,7 +25,7 @@ var scenarioOwned = []string{"messages", "rate", "arrival", "work", "work-dist",
 // runScenarioCommand runs a scenario file: its topology and phases, with the
 // command line's flags over the file's values (the report names them).
 func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
-	flags := append(append(runFlags(), histogramFlags()...), boolFlag("dry-run", "print the planned timeline and what would run; run nothing"))
+	flags := append(runFlags(), boolFlag("dry-run", "print the planned timeline and what would run; run nothing"))
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a scenario file: phases of rates, ramps, work, consumer counts and faults, checked exactly once",
