@@ -33,7 +33,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"an argument to explain", nil, []string{"explain", "now"}, `unexpected argument "now" (msgsim explain takes only flags`},
 		{"an unknown help topic", nil, []string{"help", "swep"}, `no command "swep" (did you mean sweep?)`},
 		{"an argument to version", nil, []string{"version", "2"}, `unexpected argument "2" (msgsim version takes none)`},
-		{"unknown format", nil, []string{"--format", "xml"}, `--format: "xml" is not a format (want table, json, csv, markdown, gobench)`},
+		{"unknown format", nil, []string{"--format", "xml"}, `--format: "xml" is not a format (want table, json, csv, markdown, gobench, html)`},
 		{"unknown dispatch", nil, []string{"--dispatch", "broadcast"}, `--dispatch: "broadcast" is not a dispatch mode (want fanout, roundrobin, key)`},
 		{"unknown progress", nil, []string{"--progress", "sometimes"}, `--progress: "sometimes" is not a mode`},
 		{"extra argument", nil, []string{"go"}, `unexpected argument "go"`},

@@ -50,6 +50,14 @@ func section(b *strings.Builder, name, usage, desc string, flags, shared []cli.F
 	if desc != "" {
 		fmt.Fprintf(b, "\n```\n%s\n```\n", desc)
 	}
+	// A command that lacks some of msgsim's flags (compare) lists its own
+	// in full: "every flag of msgsim" would promise what it does not take.
+	for _, sf := range shared {
+		if sf != cli.HelpFlag && !slices.ContainsFunc(flags, func(f cli.Flag) bool { return f.Names()[0] == sf.Names()[0] }) {
+			shared = nil
+			break
+		}
+	}
 	var own []cli.Flag
 	for _, f := range flags {
 		if f == cli.HelpFlag {

@@ -28,6 +28,18 @@ type options struct {
 	output   string // "" or "-" is stdout
 	progress string // auto, always, never
 	quiet    bool
+	hdrLog   string // --hdr-log: an HdrHistogram interval log of the run shown
+	hgrm     string // --hgrm: its percentile distribution text
+}
+
+// histogramFlags write HdrHistogram's files of a run; a run and a scenario
+// use them (a sweep's many runs have no one histogram, and explain prints
+// text: both refuse them).
+func histogramFlags() []cli.Flag {
+	return []cli.Flag{
+		fileFlag("hdr-log", "", "also write the run's latency as an HdrHistogram interval log to `FILE`, one histogram per interval of the series (e.g. --hdr-log run.hlog)"),
+		fileFlag("hgrm", "", "also write the run's latency percentile distribution, as HdrHistogram's outputPercentileDistribution prints it (values in µs), to `FILE` (e.g. --hgrm run.hgrm)"),
+	}
 }
 
 // stringFlag is a flag that MSGSIM_<NAME> can also set. Count flags are
@@ -58,7 +70,7 @@ func envName(flag string) string {
 
 // runFlags are the flags that describe a run; every command takes them.
 func runFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		stringFlag("messages", "n", "1M", "`N` messages per producer; human numbers: 1000, 10k, 2.5M, 1e6, 1_000_000 (e.g. -n 500k)"),
 		stringFlag("producers", "p", "1", "`N` producer goroutines (e.g. -p 4)"),
 		stringFlag("queues", "q", "3", "`N` queues, one channel each (e.g. -q 3)"),
@@ -90,7 +102,7 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "prefault", Value: true, EnvVars: []string{envName("prefault")},
 			Usage: "before starting 65,536 or more consumers, make the memory their goroutines need resident as transparent huge pages (Linux; halves start-up where page faults are dear); --prefault=false to start without"},
 		stringFlag("trace", "", "0", "print the first `N` deliveries to stderr, one line each (in a sweep: of each point's first run) (e.g. --trace 10)"),
-		stringFlag("format", "", "table", "report `FORMAT`: table, json, csv, markdown, gobench (e.g. --format json)"),
+		stringFlag("format", "", "table", "report `FORMAT`: table, json, csv, markdown, gobench, html (a page with charts, for -o report.html) (e.g. --format json)"),
 		stringFlag("output", "o", "", "write the report to `FILE` instead of stdout, whole or not at all (e.g. -o result.json)"),
 		stringFlag("progress", "", "auto", "progress bar `MODE` on stderr: auto (when stderr is a terminal), always, never"),
 		&cli.StringSliceFlag{Name: "assert", EnvVars: []string{envName("assert")},
@@ -105,7 +117,7 @@ func runFlags() []cli.Flag {
 		fileFlag("cpuprofile", "", "write a CPU profile of the invocation to `FILE` for go tool pprof (e.g. --cpuprofile cpu.out)"),
 		fileFlag("memprofile", "", "write a heap profile at the end to `FILE` (e.g. --memprofile mem.out)"),
 		fileFlag("exectrace", "", "write a runtime/trace execution trace to `FILE` for go tool trace (e.g. --exectrace trace.out)"),
-	}
+	}, histogramFlags()...)
 }
 
 // parser reads flags into options, keeping the first problem. Every
@@ -288,6 +300,14 @@ func (p *parser) presentation(o *options) {
 		p.bad("progress", "is not a mode (want auto, always, never)")
 	}
 	o.output, o.quiet = c.String("output"), c.Bool("quiet")
+	o.hdrLog, o.hgrm = c.String("hdr-log"), c.String("hgrm")
+	if p.cmd == "msgsim sweep" || p.cmd == "msgsim explain" {
+		for _, name := range []string{"hdr-log", "hgrm"} {
+			if c.String(name) != "" {
+				p.fail("--%s%s: %s writes no histogram (a sweep's runs have one each; explain prints text): run one config with msgsim or msgsim run", name, fromEnv(c, name), p.cmd)
+			}
+		}
+	}
 }
 
 // ci reads assertions, repeats, baselines and profiles into the plan.

@@ -88,7 +88,7 @@ func (p *parser) applies(o *options) {
 	}
 	for _, f := range []struct{ flag, path string }{{"output", o.output}, {"cpuprofile", o.plan.Profiles.CPU},
 		{"memprofile", o.plan.Profiles.Mem}, {"exectrace", o.plan.Profiles.Exec}, {"save-baseline", o.plan.SaveBaseline},
-		{"plot", c.String("plot")}} {
+		{"plot", c.String("plot")}, {"hdr-log", o.hdrLog}, {"hgrm", o.hgrm}} {
 		if f.path == "" || (f.flag == "output" && f.path == "-") {
 			continue
 		}
@@ -97,7 +97,8 @@ func (p *parser) applies(o *options) {
 		}
 		if f.flag != "output" && f.flag != "save-baseline" && outfile.IsPipe(f.path) {
 			p.fail("--%s: %q%s is a pipe; a %s is a file (want a file path)", f.flag, f.path, fromEnv(c, f.flag), map[string]string{
-				"cpuprofile": "profile", "memprofile": "profile", "exectrace": "trace", "plot": "picture"}[f.flag])
+				"cpuprofile": "profile", "memprofile": "profile", "exectrace": "trace", "plot": "picture",
+				"hdr-log": "histogram log", "hgrm": "percentile distribution"}[f.flag])
 		}
 		// Two outputs to one file: one would silently overwrite the other.
 		for _, other := range outputs {

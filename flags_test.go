@@ -80,6 +80,8 @@ func flagSamples(t *testing.T) map[string]sample {
 		"exectrace":           {nil, []string{"--exectrace", f("trace.out")}},
 		"vary":                {nil, []string{"--vary", "queues=1,2"}},
 		"plot":                {nil, []string{"--plot", f("sweep.png")}},
+		"hdr-log":             {nil, []string{"--hdr-log", f("run.hlog")}},
+		"hgrm":                {nil, []string{"--hgrm", f("run.hgrm")}},
 		"dry-run":             {nil, []string{"--dry-run"}},
 		// A sweep's baseline is a saved sweep, and its config permission
 		// is tested against one measured with another config.
@@ -148,6 +150,9 @@ func TestEveryFlagHasAnEffect(t *testing.T) {
 		commands[cmd.Name] = cmd.Flags
 	}
 	for name, flags := range commands {
+		if name == "compare" {
+			continue // it runs nothing to plan: compare_cmd_test.go tests its flags
+		}
 		modes := [][]string{nil}
 		if name == "explain" {
 			modes = append(modes, []string{"--dry-run"})
@@ -245,6 +250,7 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 		"max-regression": {nil, []string{"5%"}}, "baseline-any-config": {nil, []string{"maybe"}}, "quiet": {nil, []string{"maybe"}},
 		"cpuprofile": {nil, []string{missing}}, "memprofile": {nil, []string{missing}}, "exectrace": {nil, []string{missing}},
 		"vary": {nil, []string{"cores=1,2"}}, "plot": {nil, []string{missing + ".png"}}, "dry-run": {nil, []string{"maybe"}},
+		"hdr-log": {nil, []string{missing}}, "hgrm": {nil, []string{missing}},
 	}
 	app := newApp(os.Stdout, os.Stderr)
 	commands := map[string][]cli.Flag{"msgsim": app.Flags}

@@ -85,7 +85,34 @@ func runCommand(ctx context.Context, o options, stdout, stderr io.Writer, annota
 	for _, a := range annotate {
 		a(&doc)
 	}
-	return finish(ctx, o, con, session, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) }, nil)
+	return finish(ctx, o, con, session, v, func(w io.Writer) error { return report.WriteDocument(w, doc, o.format) },
+		histogramFiles(o, doc.Result))
+}
+
+// histogramFiles writes --hdr-log and --hgrm of the run shown, each whole
+// or not at all, once the report is out; nil when neither was asked for.
+func histogramFiles(o options, res sim.Result) func() error {
+	if o.hdrLog == "" && o.hgrm == "" {
+		return nil
+	}
+	return func() error {
+		for _, f := range []struct {
+			flag, path string
+			write      func(io.Writer, sim.Result) error
+		}{{"hdr-log", o.hdrLog, report.WriteHDRLog}, {"hgrm", o.hgrm, report.WriteHGRM}} {
+			if f.path == "" {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := f.write(&buf, res); err != nil {
+				return fmt.Errorf("--%s: %w", f.flag, err)
+			}
+			if err := outfile.Write(f.path, buf.Bytes()); err != nil {
+				return fmt.Errorf("--%s: %w", f.flag, err)
+			}
+		}
+		return nil
+	}
 }
 
 // finish renders the report with render, puts it where it belongs, then

@@ -4,8 +4,15 @@ import (
 	"fmt"
 	"math"
 
+	"golang.org/x/perf/benchmath"
+
 	"github.com/msgsim/msgsim/sim"
 )
+
+// Alpha is the significance level of a comparison: a difference counts
+// only if the Mann–Whitney U-test puts its p-value below this, as
+// benchstat does.
+const Alpha = 0.05
 
 // Sample is what a baseline comparison looks at in one run.
 type Sample struct {
@@ -32,7 +39,16 @@ type Delta struct {
 	OldN, NewN           int     // runs behind each median
 	Change               float64 // (New − Old) / Old
 	HigherIsBetter       bool
-	Regressed            bool // worse than allowed, or not measured
+	// P is the U-test's p-value that the runs of both sides come from one
+	// distribution (benchmath.AssumeNothing, as benchstat); Tested says
+	// whether the runs were enough for any difference to reach Alpha (4
+	// and 4 are; 3 and 3 are not), and Significant whether this one did.
+	P                   float64
+	Tested, Significant bool
+	// Regressed: worse than allowed and, where there were runs enough to
+	// test it, significantly so; or not measured. With too few runs to
+	// test, the medians alone decide, as they always did.
+	Regressed bool
 	// NoSamples: a current run measured nothing to compare, so nothing
 	// shows the metric held; it counts as regressed.
 	NoSamples bool
@@ -81,8 +97,12 @@ func Compare(file string, baseline, current []Sample, maxRegression float64) Com
 		if p.higher {
 			worse = -d.Change
 		}
-		// A tiny tolerance keeps 10.0% from failing a 10% limit through rounding.
-		d.Regressed = worse > maxRegression+1e-9
+		d.P, d.Tested = significance(old, cur)
+		d.Significant = d.Tested && d.P < Alpha
+		// A tiny tolerance keeps 10.0% from failing a 10% limit through
+		// rounding; noise, a difference the runs cannot tell from chance,
+		// is no regression.
+		d.Regressed = worse > maxRegression+1e-9 && (d.Significant || !d.Tested)
 		for _, s := range current {
 			d.NoSamples = d.NoSamples || s.Unmeasured
 		}
@@ -92,6 +112,25 @@ func Compare(file string, baseline, current []Sample, maxRegression float64) Com
 		c.Deltas = append(c.Deltas, d)
 	}
 	return c
+}
+
+// significance is the U-test's p-value for two sets of runs, and whether
+// they were enough to test at all: with n1 and n2 runs and no ties, the
+// smallest two-sided p-value is 2 / C(n1+n2, n1).
+func significance(old, cur []float64) (p float64, tested bool) {
+	if len(old) == 0 || len(cur) == 0 {
+		return 1, false
+	}
+	t := benchmath.DefaultThresholds
+	t.CompareAlpha = Alpha
+	a := benchmath.NewSample(append([]float64(nil), old...), &t)
+	b := benchmath.NewSample(append([]float64(nil), cur...), &t)
+	c := benchmath.AssumeNothing.Compare(a, b)
+	ways := 1.0 // C(n1+n2, n1)
+	for i := 1; i <= len(old); i++ {
+		ways = ways * float64(len(cur)+i) / float64(i)
+	}
+	return c.P, 2/ways < Alpha
 }
 
 func values(ss []Sample, get func(Sample) float64) []float64 {

@@ -142,24 +142,8 @@ func plural(n int) string {
 }
 
 // Model returns the queueing model of one queue of c, and why there is
-// none when the workload is not one theory covers.
-func Model(c sim.Config) (queueing.Model, string) {
-	switch {
-	case c.Rate <= 0:
-		return queueing.Model{}, "no prediction: a closed loop has no arrival rate (use --rate with --arrival poisson)"
-	case c.Arrival != sim.Poisson:
-		return queueing.Model{}, "no prediction: the M/M/c and M/D/c formulas need --arrival poisson"
-	case c.Work <= 0:
-		return queueing.Model{}, "no prediction: consumers do no work (use --work with --work-dist exp or fixed)"
-	case c.WorkDist == sim.UniformWork:
-		return queueing.Model{}, "no prediction: uniform service times have no closed form here (use --work-dist exp or fixed)"
-	}
-	lambda := c.Rate
-	if c.Dispatch != sim.Fanout {
-		lambda /= float64(c.Queues)
-	}
-	return queueing.Model{Lambda: lambda, Mu: 1 / c.Work.Seconds(), C: c.Consumers, Deterministic: c.WorkDist == sim.FixedWork}, ""
-}
+// none when the workload is not one theory covers (queueing.For).
+func Model(c sim.Config) (queueing.Model, string) { return queueing.For(c) }
 
 func modelName(m queueing.Model) string {
 	if m.Deterministic {

@@ -164,7 +164,13 @@ func (s *Session) runPlan(ctx context.Context, plan Plan, at Step) (report.Docum
 			break
 		}
 	}
-	doc := report.Document{Result: runs[medianRun(runs)], Planned: plan.Repeat, Assertions: check.Judge(plan.Assertions, runs)}
+	shown := medianRun(runs)
+	for i := range runs {
+		if i != shown { // only the run shown in full is written as histograms
+			runs[i].DropHistograms()
+		}
+	}
+	doc := report.Document{Result: runs[shown], Planned: plan.Repeat, Assertions: check.Judge(plan.Assertions, runs)}
 	if len(runs) > 1 || plan.Repeat > 1 {
 		doc.Runs = runs
 	}
@@ -231,6 +237,10 @@ func (s *Session) Sweep(ctx context.Context, axes []sweep.Axis) (sweep.Result, V
 			prof.abort()
 			return sweep.Result{}, Verdict{}, err
 		}
+		for i := range doc.Runs { // a sweep writes no histograms
+			doc.Runs[i].DropHistograms()
+		}
+		doc.Result.DropHistograms()
 		pr := sweep.NewPoint(p, doc.Result.Config, doc.AllRuns())
 		pr.Assertions, pr.Baseline, pr.Interrupted, pr.Series = doc.Assertions, doc.Baseline, doc.Interrupted, doc.Result.Series
 		// A point cut short is not judged: what it missed is not a finding.

@@ -1,7 +1,8 @@
 // Package queueing holds the textbook formulas msgsim compares its runs
 // with: the M/M/c queue (Erlang C) and an approximation for M/D/c, plus
-// Little's law. Everything is plain arithmetic on rates and times; nothing
-// here runs or prints.
+// Little's law, and For, which reads the model of a queue from a run's
+// config. Everything is plain arithmetic on rates and times; nothing here
+// runs or prints.
 package queueing
 
 import (
@@ -84,3 +85,53 @@ func seconds(s float64) time.Duration { return time.Duration(s * 1e9) }
 // Little returns λW, the mean number in the system that Little's law
 // predicts from an arrival rate (per second) and a mean time in it.
 func Little(lambda float64, w time.Duration) float64 { return lambda * w.Seconds() }
+
+// SojournPercentile returns the time in system (wait plus service) that a
+// fraction p (0 < p < 1) of arrivals stay within. For M/M/c it solves the
+// exact distribution: no wait with probability 1 − C, else an exponential
+// wait at rate cμ − λ, plus an exponential service at μ. For M/D/c it takes
+// the service as fixed and the wait as exponential with half the M/M/c
+// mean, the same approximation as Predict. Unstable models have none.
+func SojournPercentile(m Model, p float64) (time.Duration, error) {
+	if m.Lambda <= 0 || m.Mu <= 0 || m.C <= 0 || !(p > 0 && p < 1) {
+		return 0, ErrBadModel
+	}
+	a := m.Lambda / m.Mu
+	if a >= float64(m.C) {
+		return 0, errors.New("queueing: unstable (ρ ≥ 1): the queue grows without bound")
+	}
+	pw := ErlangC(m.C, a)
+	theta := float64(m.C)*m.Mu - m.Lambda // the wait's rate, when there is one
+	if m.Deterministic {
+		theta *= 2
+		// P(T > t) = P(W > t − D): the wait's tail past the fixed service.
+		w := 0.0
+		if pw > 1-p {
+			w = math.Log(pw/(1-p)) / theta
+		}
+		return seconds(w + 1/m.Mu), nil
+	}
+	tail := func(t float64) float64 { // P(T > t)
+		service := math.Exp(-m.Mu * t)
+		var both float64 // P(W + S > t) for an exponential W
+		if math.Abs(theta-m.Mu) < 1e-9*m.Mu {
+			both = (1 + m.Mu*t) * service
+		} else {
+			both = (theta*service - m.Mu*math.Exp(-theta*t)) / (theta - m.Mu)
+		}
+		return (1-pw)*service + pw*both
+	}
+	lo, hi := 0.0, 1/m.Mu
+	for tail(hi) > 1-p {
+		hi *= 2
+	}
+	for range 100 { // bisection: the tail falls monotonically
+		mid := (lo + hi) / 2
+		if tail(mid) > 1-p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return seconds(hi), nil
+}

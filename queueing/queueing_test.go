@@ -74,3 +74,34 @@ func TestPredictUnstable(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// The sojourn percentile matches closed forms where they exist: M/M/1's
+// time in system is exponential at μ − λ, and with no load at all it is
+// the service alone; a fixed service is never beaten.
+func TestSojournPercentile(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Model
+		p    float64
+		want float64 // seconds
+	}{
+		{"M/M/1 at ρ 0.8", Model{Lambda: 800, Mu: 1000, C: 1}, 0.99, math.Log(100) / 200},
+		{"M/M/1 at ρ 0.5, median", Model{Lambda: 500, Mu: 1000, C: 1}, 0.5, math.Log(2) / 500},
+		{"M/M/8 nearly idle", Model{Lambda: 1e-6, Mu: 1000, C: 8}, 0.99, math.Log(100) / 1000},
+		{"M/D/1 nearly idle", Model{Lambda: 1e-6, Mu: 1000, C: 1, Deterministic: true}, 0.99, 0.001},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := SojournPercentile(tt.m, tt.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got.Seconds()-tt.want) > 1e-6*tt.want+1e-9 {
+				t.Fatalf("got %v, want %.9fs", got, tt.want)
+			}
+		})
+	}
+	if _, err := SojournPercentile(Model{Lambda: 2000, Mu: 1000, C: 2}, 0.99); err == nil {
+		t.Fatal("ρ = 1 must have no percentile")
+	}
+}

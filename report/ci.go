@@ -78,10 +78,12 @@ func baselineTable(c check.Comparison) table {
 			verdict = "FAIL: no samples"
 		case d.Regressed:
 			verdict = "REGRESSED"
+		case d.Tested && !d.Significant:
+			verdict = "~ no significant change"
 		case d.Change != 0 && (d.Change > 0) == d.HigherIsBetter:
 			verdict = "better"
 		}
-		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change)
+		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change)+" "+significanceNote(d)
 		if d.NoSamples {
 			current, delta = none, none
 			t.note = footnote("a run had nothing to compare; the metric counts as regressed")
@@ -89,6 +91,19 @@ func baselineTable(c check.Comparison) table {
 		t.rows = append(t.rows, []string{d.Metric, withSpread(d.Old, d.Kind, d.OldSpread, d.OldN), current, delta, verdict})
 	}
 	return t
+}
+
+// significanceNote says what the U-test found, as benchstat does
+// ("p=0.008 n=5"), or that there were too few runs to test.
+func significanceNote(d check.Delta) string {
+	n := fmt.Sprintf("n=%d+%d", d.OldN, d.NewN)
+	if d.OldN == d.NewN {
+		n = fmt.Sprintf("n=%d", d.NewN)
+	}
+	if !d.Tested {
+		return "(" + n + ": too few runs to test; medians decide)"
+	}
+	return fmt.Sprintf("(p=%.3f %s)", d.P, n)
 }
 
 func withSpread(v float64, k check.Kind, spread float64, n int) string {

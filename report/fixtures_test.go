@@ -15,6 +15,12 @@ func lat(base time.Duration, n int64) sim.Latency {
 		P99: base * 5, P999: base * 12, Max: base * 40}
 }
 
+// spec is a short spectrum through l's percentiles.
+func spec(l sim.Latency) []sim.Quantile {
+	return []sim.Quantile{{Percentile: 0, Value: l.Min}, {Percentile: 50, Value: l.P50}, {Percentile: 90, Value: l.P90},
+		{Percentile: 99, Value: l.P99}, {Percentile: 99.9, Value: l.P999}, {Percentile: 100, Value: l.Max}}
+}
+
 // healthy is a fixed, complete fan-out run: 1 producer, 3 queues × 2 consumers.
 func healthy() sim.Result {
 	cfg := sim.DefaultConfig()
@@ -131,12 +137,13 @@ func workload() sim.Result {
 		Runtime: sim.Runtime{GOMAXPROCS: 2, NumCPU: 2, GoVersion: "go1.26.8", PeakGoroutines: 8, GCCycles: 2,
 			GCPause: 150 * time.Microsecond, PeakHeapBytes: 5 << 20, PeakRSSBytes: 15 << 20},
 		Series: []sim.Interval{
-			{Start: time.Second, Deliveries: 50_100, Throughput: 50_100, P50: 21 * time.Microsecond, P99: 310 * time.Microsecond},
-			{Start: 2 * time.Second, Deliveries: 49_910, Throughput: 49_910, P50: 22 * time.Microsecond, P99: 2 * time.Millisecond},
+			{Start: time.Second, Deliveries: 50_100, Throughput: 50_100, P50: 21 * time.Microsecond, P99: 310 * time.Microsecond, MaxDepth: 9},
+			{Start: 2 * time.Second, Deliveries: 49_910, Throughput: 49_910, P50: 22 * time.Microsecond, P99: 2 * time.Millisecond, MaxDepth: 41},
 		},
 	}
 	r.Queues = []sim.QueueResult{{Queue: 0, Consumers: 2, Sent: 150_020, Delivered: 150_020, Bytes: 2_400_320, Latency: r.Latency, WarmupDeliveries: 50_010,
-		MaxDepth: 41, MeanDepth: 1.7, Utilisation: 0.751, MeanService: 30_050 * time.Nanosecond}}
+		MaxDepth: 41, MeanDepth: 1.7, Utilisation: 0.751, MeanService: 30_050 * time.Nanosecond, Spectrum: spec(r.Latency)}}
+	r.Spectrum = spec(r.Latency)
 	r.Consumers = []sim.ConsumerResult{{Queue: 0, Consumer: 0, Delivered: 75_100}, {Queue: 0, Consumer: 1, Delivered: 74_920}}
 	return r
 }
@@ -221,9 +228,9 @@ func scenario() sim.Result {
 	}
 	r.Crashes = []sim.Crash{{Queue: 0, Consumer: 1, At: 1_500 * time.Millisecond, Producer: 0, Seq: 74_321}}
 	r.Series = []sim.Interval{
-		{Start: 0, Deliveries: 50_000, Throughput: 50_000, P50: 20 * time.Microsecond, P99: 300 * time.Microsecond, Phase: "steady"},
-		{Start: time.Second, Deliveries: 49_999, Throughput: 49_999, P50: 21 * time.Microsecond, P99: 310 * time.Microsecond, Phase: "steady"},
-		{Start: 2 * time.Second, Deliveries: 50_020, Throughput: 49_970, P50: 220 * time.Microsecond, P99: 2 * time.Millisecond, Phase: "spike"},
+		{Start: 0, Deliveries: 50_000, Throughput: 50_000, P50: 20 * time.Microsecond, P99: 300 * time.Microsecond, MaxDepth: 12, Phase: "steady"},
+		{Start: time.Second, Deliveries: 49_999, Throughput: 49_999, P50: 21 * time.Microsecond, P99: 310 * time.Microsecond, MaxDepth: 7, Phase: "steady"},
+		{Start: 2 * time.Second, Deliveries: 50_020, Throughput: 49_970, P50: 220 * time.Microsecond, P99: 2 * time.Millisecond, MaxDepth: 41, Phase: "spike"},
 	}
 	return r
 }

@@ -132,6 +132,12 @@ type JSONDelta struct {
 	Change    float64 `json:"change"`
 	Regressed bool    `json:"regressed"`
 	NoSamples bool    `json:"no_samples"` // nothing measured to compare: counts as regressed
+	// P is the Mann–Whitney U-test's p-value over the runs; Tested says
+	// whether there were runs enough for any difference to reach
+	// significance (0.05), Significant whether this one did.
+	P           float64 `json:"p_value"`
+	Tested      bool    `json:"tested"`
+	Significant bool    `json:"significant"`
 }
 
 var unitOf = map[check.Kind]string{check.Count: "count", check.Rate: "msgs/s", check.ByteRate: "B/s", check.Duration: "ns"}
@@ -190,6 +196,23 @@ type JSONLatency struct {
 	P999Ns   int64 `json:"p999_ns"`
 	MaxNs    int64 `json:"max_ns"`
 	Clamped  int64 `json:"clamped"`
+	// Spectrum is the percentile spectrum (the run's and each queue's):
+	// ten points a decade of 1/(1−p) up to 99.999%, then the maximum.
+	Spectrum []JSONQuantile `json:"spectrum,omitempty"`
+}
+
+// JSONQuantile is one point of a latency spectrum.
+type JSONQuantile struct {
+	Percentile float64 `json:"percentile"`
+	ValueNs    int64   `json:"value_ns"`
+}
+
+func jsonSpectrum(sp []sim.Quantile) []JSONQuantile {
+	var out []JSONQuantile
+	for _, q := range sp {
+		out = append(out, JSONQuantile{Percentile: q.Percentile, ValueNs: int64(q.Value)})
+	}
+	return out
 }
 
 // JSONQueue is one queue's counts and latency.
@@ -217,6 +240,7 @@ type JSONInterval struct {
 	ThroughputMsgsPerS float64 `json:"throughput_msgs_per_s"`
 	P50Ns              int64   `json:"p50_ns"`
 	P99Ns              int64   `json:"p99_ns"`
+	MaxDepth           int64   `json:"max_depth"`       // deepest queue sampled in the interval; 0 unless depth_measured
 	Phase              string  `json:"phase,omitempty"` // the scenario phase under way when the interval began
 }
 
@@ -309,7 +333,9 @@ func NewJSON(res sim.Result) JSONResult {
 			Duplicated: q.Duplicated, Reordered: q.Reordered, Bytes: q.Bytes, ThroughputMsgsPerS: res.QueueThroughput(i),
 			Latency: jsonLatency(q.Latency), MaxDepth: q.MaxDepth, MeanDepth: q.MeanDepth, Utilisation: q.Utilisation,
 			MeanServiceNs: int64(q.MeanService)}
+		out.Queues[i].Latency.Spectrum = jsonSpectrum(q.Spectrum)
 	}
+	out.Latency.Spectrum = jsonSpectrum(res.Spectrum)
 	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
 	out.DepthMeasured = res.DepthMeasured
 	out.SlowConsumers, out.TransportError, out.ClientDropped = res.SlowConsumers, res.TransportError, res.ClientDropped
@@ -376,7 +402,8 @@ func jsonBaseline(c *check.Comparison) *JSONBaseline {
 	b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed()}
 	for _, m := range c.Deltas {
 		b.Metrics = append(b.Metrics, JSONDelta{Metric: m.Metric, Unit: unitOf[m.Kind], Baseline: m.Old, Current: m.New,
-			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed, NoSamples: m.NoSamples})
+			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed, NoSamples: m.NoSamples,
+			P: m.P, Tested: m.Tested, Significant: m.Significant})
 	}
 	return b
 }
@@ -399,7 +426,7 @@ func jsonSeries(series []sim.Interval) []JSONInterval {
 	out := []JSONInterval{}
 	for _, iv := range series {
 		out = append(out, JSONInterval{StartNs: int64(iv.Start), Deliveries: iv.Deliveries,
-			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99), Phase: iv.Phase})
+			ThroughputMsgsPerS: iv.Throughput, P50Ns: int64(iv.P50), P99Ns: int64(iv.P99), MaxDepth: iv.MaxDepth, Phase: iv.Phase})
 	}
 	return out
 }

@@ -26,10 +26,11 @@ const (
 	CSV      Format = "csv"
 	Markdown Format = "markdown"
 	GoBench  Format = "gobench"
+	HTML     Format = "html"
 )
 
 // Formats lists the accepted formats, default first.
-var Formats = []Format{Table, JSON, CSV, Markdown, GoBench}
+var Formats = []Format{Table, JSON, CSV, Markdown, GoBench, HTML}
 
 // ParseFormat accepts a format name.
 func ParseFormat(s string) (Format, error) {
@@ -122,6 +123,8 @@ func WriteDocument(w io.Writer, d Document, f Format) error {
 		return writeCSV(w, d)
 	case GoBench:
 		return writeGoBench(w, d)
+	case HTML:
+		return writeHTML(w, d)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }

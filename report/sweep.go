@@ -26,6 +26,8 @@ func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
 		return enc.Encode(newJSONSweep(res))
 	case CSV:
 		return writeSweepCSV(w, res)
+	case HTML:
+		return writeSweepHTML(w, res)
 	case GoBench:
 		var runs []sim.Result
 		for _, p := range res.Points {

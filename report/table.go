@@ -36,7 +36,8 @@ type table struct {
 	note   string // printed under the table
 }
 
-func writeTables(w io.Writer, d Document, markdown bool) error {
+// documentTables are the tables every human format shows of d, in order.
+func documentTables(d Document) []table {
 	res := d.Result
 	sel := selectQueues(res)
 	tables := []table{summaryTable(res), queueTable(res, sel), latencyTable(res, sel), loadTable(res, sel), consumerTable(res, sel)}
@@ -58,6 +59,11 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 	if d.Baseline != nil {
 		tables = append(tables, baselineTable(*d.Baseline))
 	}
+	return tables
+}
+
+func writeTables(w io.Writer, d Document, markdown bool) error {
+	res, tables := d.Result, documentTables(d)
 	ew := &errWriter{w: w}
 	if markdown {
 		fmt.Fprintf(ew, "**msgsim** %s\n\n%s\n", ConfigLine(res), DocumentVerdict(d))

@@ -24,7 +24,7 @@ tests_of() {
 	case $1 in
 	sim) echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut|TestSplitRun.*|TestNATSRoles)$' ;;
 	invoke) echo '^(TestJudge|TestRunInterruptedBetweenRepeats|TestSweepJudgesEveryPoint|TestSaveBaselineOnlyWhenPassed)$' ;;
-	check) echo '^(TestJudgeWarmupAndNoSamples|TestJudgeUsesTheMedian)$' ;;
+	check) echo '^(TestJudgeWarmupAndNoSamples|TestJudgeUsesTheMedian|TestCompareJudgesSignificance)$' ;;
 	report) echo '^TestReadBaseline' ;;
 	*) echo "no tests for package $1" >&2; exit 2 ;;
 	esac
@@ -203,6 +203,16 @@ mutants=(
 	'if c := d.Baseline; c != nil && c.Regressed() {'
 	'if c := d.Baseline; c != nil && false {'
 	'a regression passes'
+
+	check/baseline.go
+	'd.Regressed = worse > maxRegression+1e-9 && (d.Significant || !d.Tested)'
+	'd.Regressed = worse > maxRegression+1e-9'
+	'noise the runs cannot tell from chance fails a baseline'
+
+	check/baseline.go
+	'd.Regressed = worse > maxRegression+1e-9 && (d.Significant || !d.Tested)'
+	'd.Regressed = worse > maxRegression+1e-9 && d.Significant'
+	'with too few runs to test, nothing ever regresses'
 
 	invoke/session.go
 	'				v.raise(pv.Status, label(axes, p)+": "+problem)'

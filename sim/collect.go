@@ -80,7 +80,8 @@ func (r *run) collect(res *Result) (first, last int64) {
 		}
 		switch r.layout {
 		case PerConsumer:
-			qr.Latency = summarize(qCounts.histogram(), clamped)
+			qh := qCounts.histogram()
+			qr.Latency, qr.Spectrum = summarize(qh, clamped), spectrum(qh)
 			if totalCounts == nil {
 				totalCounts = qCounts
 			} else {
@@ -92,7 +93,7 @@ func (r *run) collect(res *Result) (first, last int64) {
 			}
 			scratch.Reset()
 			r.shared[q].recordInto(scratch)
-			qr.Latency = summarize(scratch, clamped)
+			qr.Latency, qr.Spectrum = summarize(scratch, clamped), spectrum(scratch)
 			r.shared[q].recordInto(total)
 		}
 		totalClamped += clamped
@@ -109,6 +110,9 @@ func (r *run) collect(res *Result) (first, last int64) {
 		}
 	}
 	res.Latency = summarize(total, totalClamped)
+	if total.TotalCount() > 0 {
+		res.Histogram, res.Spectrum = total, spectrum(total)
+	}
 	if first >= 0 && last > first {
 		res.Elapsed = time.Duration(last - first)
 	}
@@ -120,6 +124,16 @@ func (r *run) collect(res *Result) (first, last int64) {
 	res.Series = r.series.result(first, last)
 	res.DepthMeasured = r.depthMeasured()
 	return first, last
+}
+
+// DropHistograms lets go of the run's histograms (Histogram and each
+// interval's), keeping every summary: a repeat that is not the one shown
+// in full need not hold them.
+func (res *Result) DropHistograms() {
+	res.Histogram = nil
+	for i := range res.Series {
+		res.Series[i].Histogram = nil
+	}
 }
 
 // addQueue adds a queue's counts to the run's totals.

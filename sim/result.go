@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -35,6 +36,11 @@ type Result struct {
 	OrderChecked bool
 
 	Latency Latency // all deliveries
+	// Histogram is Latency's histogram (3 significant figures), for
+	// HdrHistogram's percentile distribution; Spectrum is its percentile
+	// spectrum. Nil for a run that timed nothing.
+	Histogram *hdrhistogram.Histogram
+	Spectrum  []Quantile
 	// QueueLatency is false when there were too many queues to keep a
 	// histogram each (see Histograms); Queues[i].Latency is then empty.
 	QueueLatency bool
@@ -125,6 +131,7 @@ type QueueResult struct {
 	Reordered  int64
 	Bytes      int64
 	Latency    Latency
+	Spectrum   []Quantile // Latency's percentile spectrum; empty without per-queue latency
 	// WarmupDeliveries arrived at this queue during Config.Warmup.
 	WarmupDeliveries int64
 
@@ -229,6 +236,36 @@ const (
 
 func newHistogram() *hdrhistogram.Histogram {
 	return hdrhistogram.New(histLowest, histHighest, histSigFigs)
+}
+
+// Quantile is one point of a latency percentile spectrum.
+type Quantile struct {
+	Percentile float64 // 0–100
+	Value      time.Duration
+}
+
+// SpectrumPercentiles are where a spectrum is read: ten points a decade of
+// 1/(1−p), from 0% to 99.999% (as HdrHistogram's plotter draws them), then
+// 100%, the maximum.
+var SpectrumPercentiles = func() []float64 {
+	var ps []float64
+	for k := 0; k <= 50; k++ {
+		ps = append(ps, 100*(1-math.Pow(10, -float64(k)/10)))
+	}
+	return append(ps, 100)
+}()
+
+// spectrum reads h at SpectrumPercentiles in one pass; nil when h is empty.
+func spectrum(h *hdrhistogram.Histogram) []Quantile {
+	if h == nil || h.TotalCount() == 0 {
+		return nil
+	}
+	vs := h.ValueAtPercentilesSlice(SpectrumPercentiles)
+	out := make([]Quantile, len(vs))
+	for i, v := range vs {
+		out[i] = Quantile{Percentile: SpectrumPercentiles[i], Value: time.Duration(v)}
+	}
+	return out
 }
 
 func summarize(h *hdrhistogram.Histogram, clamped int64) Latency {

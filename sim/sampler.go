@@ -79,6 +79,7 @@ func (r *run) sampleDepth() {
 	if r.cfg.Buffer == 0 {
 		inflight = r.inflight()
 	}
+	var deepest int64
 	for q := range r.depth {
 		var d int64
 		switch {
@@ -94,7 +95,9 @@ func (r *run) sampleDepth() {
 		if r.phases != nil {
 			r.phases.sampleDepth(r.ctl.phase.Load(), d)
 		}
+		deepest = max(deepest, d)
 	}
+	r.series.sampleDepth(r.now(), deepest)
 }
 
 // inflight estimates sent − received per queue from published counters.
@@ -132,6 +135,12 @@ type Interval struct {
 	Deliveries int64         // received in this interval (after the warm-up)
 	Throughput float64       // deliveries per second
 	P50, P99   time.Duration
+	// MaxDepth is the deepest queue sampled in the interval (0 when depth
+	// is not measured: Result.DepthMeasured).
+	MaxDepth int64
+	// Histogram holds the interval's latencies (all queues, 2 significant
+	// figures), for HdrHistogram interval logs; nil when none arrived.
+	Histogram *hdrhistogram.Histogram
 	// Phase is the phase of a steered run under way when the interval
 	// began (Result.Phases), "" otherwise.
 	Phase string
@@ -144,6 +153,22 @@ type seriesRecorder struct {
 	every time.Duration
 	mu    sync.Mutex
 	hists []*hdrhistogram.Histogram // by interval index since base
+	depth []int64                   // deepest queue sampled, by interval index
+}
+
+// sampleDepth notes a depth sample taken at now (ns since base). The
+// sampler calls it a hundred times a second, off the consumers' path.
+func (s *seriesRecorder) sampleDepth(now, d int64) {
+	if s == nil || now < 0 {
+		return
+	}
+	i := now / int64(s.every)
+	s.mu.Lock()
+	for int64(len(s.depth)) <= i {
+		s.depth = append(s.depth, 0)
+	}
+	s.depth[i] = max(s.depth[i], d)
+	s.mu.Unlock()
 }
 
 // seriesOn says whether a run keeps a series: when asked with Interval,
@@ -255,6 +280,9 @@ func (s *seriesRecorder) result(first, last int64) []Interval {
 			hists[n-2].Merge(sliver)
 		}
 		hists = hists[:n-1]
+		if len(s.depth) >= n {
+			s.depth[n-2] = max(s.depth[n-2], s.depth[n-1])
+		}
 	}
 	var out []Interval
 	for i, h := range hists {
@@ -268,7 +296,11 @@ func (s *seriesRecorder) result(first, last int64) []Interval {
 		start = max(start, first)
 		span := max(end-start, 1)
 		iv := Interval{Start: time.Duration(start - max(first, 0))}
+		if i < len(s.depth) {
+			iv.MaxDepth = s.depth[i]
+		}
 		if h != nil {
+			iv.Histogram = h
 			iv.Deliveries = h.TotalCount()
 			p := h.ValueAtPercentilesSlice([]float64{50, 99})
 			iv.P50, iv.P99 = time.Duration(p[0]), time.Duration(p[1])

@@ -118,6 +118,11 @@ func TestSeriesCoversTheRun(t *testing.T) {
 				if iv.Deliveries > 0 && (iv.P50 <= 0 || iv.P99 < iv.P50) {
 					t.Fatalf("interval %+v", iv)
 				}
+				// The interval's histogram, kept for HdrHistogram logs, holds
+				// exactly its deliveries.
+				if iv.Deliveries > 0 && (iv.Histogram == nil || iv.Histogram.TotalCount() != iv.Deliveries) {
+					t.Fatalf("interval at %v: %d deliveries, histogram %v", iv.Start, iv.Deliveries, iv.Histogram)
+				}
 			}
 			// 1000 messages at 4000/s take 250 ms: at least four 50 ms intervals.
 			if len(res.Series) < 4 || sum != res.Latency.Count || sum != res.Delivered {
@@ -155,6 +160,38 @@ func TestDepthSeesAFullBuffer(t *testing.T) {
 	}
 	if q := res.Queues[0]; q.MaxDepth < 50 || q.MeanDepth <= 0 || q.MaxDepth > 100 {
 		t.Fatalf("max depth %d, mean %.1f; want a buffer of 100 seen well filled", q.MaxDepth, q.MeanDepth)
+	}
+}
+
+// Depth over time: each interval of the series says the deepest queue
+// sampled in it, never deeper than the run's deepest.
+func TestSeriesSeesDepth(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Messages, cfg.Interval = 1, 1, 100, 150, 40*time.Millisecond
+	cfg.Work, cfg.WorkKind = time.Millisecond, Sleep
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deepest int64
+	for _, iv := range res.Series {
+		deepest = max(deepest, iv.MaxDepth)
+	}
+	if deepest < 50 || deepest > res.Queues[0].MaxDepth {
+		t.Fatalf("deepest interval %d, run's max depth %d; want a filled buffer seen over time", deepest, res.Queues[0].MaxDepth)
+	}
+	// The spectrum runs from the minimum to the maximum, never falling.
+	sp := res.Spectrum
+	if len(sp) != len(SpectrumPercentiles) || sp[0].Value != res.Latency.Min || sp[len(sp)-1].Value != res.Latency.Max {
+		t.Fatalf("spectrum %v; latency %+v", sp, res.Latency)
+	}
+	for i := 1; i < len(sp); i++ {
+		if sp[i].Value < sp[i-1].Value || sp[i].Percentile <= sp[i-1].Percentile {
+			t.Fatalf("spectrum falls at %d: %v", i, sp)
+		}
+	}
+	if res.Histogram == nil || res.Histogram.TotalCount() != res.Latency.Count {
+		t.Fatalf("histogram %v for %d timed deliveries", res.Histogram, res.Latency.Count)
 	}
 }
 

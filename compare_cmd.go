@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/msgsim/msgsim/report"
+)
+
+// compareCommand sets saved reports side by side the way benchstat sets
+// benchmarks: per metric both medians with their spread, the change, and
+// whether the runs show it is more than noise (benchmath's U-test). It
+// runs nothing; exit 1 means a significant regression beyond the limit.
+func compareCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:      "compare",
+		Usage:     "compare saved json reports or gobench files, benchstat-like: medians, spread, change and its significance",
+		UsageText: "msgsim compare OLD NEW... [flags]",
+		Description: "Example: msgsim compare --max-regression 5% base.json new.json   (flags before the files)\n\n" +
+			"OLD and each NEW are json reports of runs or sweeps (--format json, --save-baseline) or --format gobench\n" +
+			"files; their repeats (--repeat) are the samples. A metric regresses when it is worse than\n" +
+			"--max-regression and, with 4 or more runs a side, significantly so (Mann-Whitney U, p < 0.05);\n" +
+			"with fewer runs the medians decide. msgsim exits 1 when any metric of any NEW regressed.",
+		Flags: []cli.Flag{
+			stringFlag("max-regression", "", "10%", "how much worse a metric may get, as a `PERCENT` (e.g. --max-regression 5%)"),
+			stringFlag("format", "", "table", "`FORMAT`: table, markdown or json"),
+		},
+		Action: func(c *cli.Context) error {
+			p := &parser{c: c, cmd: "msgsim compare"}
+			maxReg := p.maxRegression()
+			format, err := report.ParseFormat(c.String("format"))
+			if err != nil || (format != report.Table && format != report.Markdown && format != report.JSON) {
+				p.bad("format", "is not a format of msgsim compare (want table, markdown, json)")
+			}
+			if p.err != nil {
+				return p.err
+			}
+			if c.NArg() < 2 {
+				return usageError{"msgsim compare needs an OLD report and at least one NEW (e.g. msgsim compare base.json new.json)"}
+			}
+			for _, path := range c.Args().Slice() {
+				if strings.HasPrefix(path, "-") {
+					return usageError{fmt.Sprintf("%q: msgsim compare takes its flags before the files (e.g. msgsim compare --max-regression 5%% OLD NEW)", path)}
+				}
+			}
+			var saved []report.Saved
+			for _, path := range c.Args().Slice() {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return usageError{fmt.Sprintf("%q cannot be read: %v", path, unwrapPath(err))}
+				}
+				s, err := report.ReadSaved(path, data)
+				if err != nil {
+					return usageError{fmt.Sprintf("%q: %s", path, strings.TrimPrefix(err.Error(), path+":"))}
+				}
+				saved = append(saved, s)
+			}
+			var all []report.Compared
+			var missing []string
+			for _, cur := range saved[1:] {
+				cs, m := report.CompareSaved(saved[0], cur, maxReg)
+				all, missing = append(all, cs...), append(missing, m...)
+			}
+			var buf bytes.Buffer
+			if err := report.WriteCompared(&buf, all, missing, format); err != nil {
+				return runtimeError{err}
+			}
+			if _, err := stdout.Write(buf.Bytes()); err != nil {
+				return runtimeError{fmt.Errorf("writing the comparison: %w", err)}
+			}
+			var regressed []string
+			for _, cmp := range all {
+				for _, d := range cmp.Comparison.Deltas {
+					if d.Regressed {
+						regressed = append(regressed, fmt.Sprintf("%s %s %+.1f%%", cmp.Name, d.Metric, 100*d.Change))
+					}
+				}
+			}
+			if len(regressed) > 0 {
+				return checkFailedError{"regressed: " + strings.Join(regressed, ", ")}
+			}
+			if len(all) == 0 {
+				return checkFailedError{"nothing compared: no configuration is in both OLD and NEW"}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,185 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/sweep"
+)
+
+// Saved is a report read back for msgsim compare: its runs' samples in
+// named groups (a run's json is one group, a sweep's a group per point, a
+// gobench file a group per benchmark name), in the order they came.
+type Saved struct {
+	File   string
+	Groups []SavedGroup
+}
+
+// SavedGroup is one configuration's runs.
+type SavedGroup struct {
+	Name    string
+	Samples []check.Sample
+}
+
+// ReadSaved reads a json report of a run or a sweep (refused as
+// --baseline refuses it: a failed or interrupted run is no sample), or a
+// gobench file (its msgs/s, p50-ns and p99-ns per line).
+func ReadSaved(file string, data []byte) (Saved, error) {
+	s := Saved{File: file}
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		b, err := ReadBaseline(bytes.NewReader(data))
+		if err != nil {
+			return s, err
+		}
+		if b.Kind == "run" {
+			s.Groups = []SavedGroup{{Name: "run", Samples: b.Samples}}
+			return s, nil
+		}
+		for _, p := range b.Points {
+			parts := make([]string, len(b.Axes))
+			for i, a := range b.Axes {
+				parts[i] = a + "=" + sweep.FormatValue(a, p.Values[i])
+			}
+			s.Groups = append(s.Groups, SavedGroup{Name: strings.Join(parts, " "), Samples: p.Samples})
+		}
+		return s, nil
+	}
+	rd := benchfmt.NewReader(bytes.NewReader(data), file)
+	index := map[string]int{}
+	for rd.Scan() {
+		switch r := rd.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return s, r
+		case *benchfmt.Result:
+			tp, ok1 := benchValue(r, "msgs/s")
+			p50, ok2 := benchValue(r, "p50-ns")
+			p99, ok3 := benchValue(r, "p99-ns")
+			if !ok1 || !ok2 || !ok3 {
+				continue // not a line of msgsim's: benchstat's business
+			}
+			name := string(r.Name.Full())
+			i, seen := index[name]
+			if !seen {
+				i, index[name] = len(s.Groups), len(s.Groups)
+				s.Groups = append(s.Groups, SavedGroup{Name: name})
+			}
+			s.Groups[i].Samples = append(s.Groups[i].Samples, check.Sample{Throughput: tp, P50: p50, P99: p99})
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return s, err
+	}
+	if len(s.Groups) == 0 {
+		return s, errors.New("is neither a msgsim json report nor a gobench file with msgs/s, p50-ns and p99-ns")
+	}
+	return s, nil
+}
+
+// benchValue is a result's value in the unit msgsim wrote it in (the
+// reader tidies -ns units into seconds).
+func benchValue(r *benchfmt.Result, unit string) (float64, bool) {
+	for _, v := range r.Values {
+		if v.OrigUnit == unit {
+			return v.OrigValue, true
+		}
+		if v.Unit == unit && v.OrigUnit == "" {
+			return v.Value, true
+		}
+	}
+	return 0, false
+}
+
+// Compared is one group of a new report set against the old one's.
+type Compared struct {
+	Name       string
+	Comparison check.Comparison
+}
+
+// CompareSaved sets each group of cur against old's group of the same
+// name (or, when each has one group, against it, whatever the names), as
+// benchstat does; groups only one side has are named in missing.
+func CompareSaved(old, cur Saved, maxRegression float64) (out []Compared, missing []string) {
+	for _, g := range cur.Groups {
+		var base *SavedGroup
+		for i := range old.Groups {
+			if old.Groups[i].Name == g.Name || (len(old.Groups) == 1 && len(cur.Groups) == 1) {
+				base = &old.Groups[i]
+				break
+			}
+		}
+		if base == nil {
+			missing = append(missing, fmt.Sprintf("%s: only in %s", g.Name, cur.File))
+			continue
+		}
+		c := check.Compare(old.File, base.Samples, g.Samples, maxRegression)
+		c.File = old.File + " → " + cur.File
+		out = append(out, Compared{Name: g.Name, Comparison: c})
+	}
+	for _, g := range old.Groups {
+		found := len(old.Groups) == 1 && len(cur.Groups) == 1
+		for _, h := range cur.Groups {
+			found = found || h.Name == g.Name
+		}
+		if !found {
+			missing = append(missing, fmt.Sprintf("%s: only in %s", g.Name, old.File))
+		}
+	}
+	return out, missing
+}
+
+// WriteCompared renders comparisons as tables (table, markdown) or json.
+func WriteCompared(w io.Writer, cs []Compared, missing []string, f Format) error {
+	switch f {
+	case JSON:
+		type group struct {
+			Name     string        `json:"name"`
+			Baseline *JSONBaseline `json:"comparison"`
+		}
+		doc := struct {
+			SchemaVersion int      `json:"schema_version"`
+			Kind          string   `json:"kind"`
+			Regressed     bool     `json:"regressed"`
+			Groups        []group  `json:"groups"`
+			Unmatched     []string `json:"unmatched,omitempty"`
+		}{SchemaVersion: SchemaVersion, Kind: "compare", Unmatched: missing}
+		for _, c := range cs {
+			doc.Regressed = doc.Regressed || c.Comparison.Regressed()
+			doc.Groups = append(doc.Groups, group{Name: c.Name, Baseline: jsonBaseline(&c.Comparison)})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	case Table, Markdown:
+		ew := &errWriter{w: w}
+		for i, c := range cs {
+			t := baselineTable(c.Comparison)
+			t.title = fmt.Sprintf("%s: %s (max regression %s)", c.Name, c.Comparison.File, pctOf(c.Comparison.MaxRegression))
+			if i > 0 {
+				fmt.Fprintln(ew)
+			}
+			if f == Markdown {
+				fmt.Fprintf(ew, "#### %s\n\n", t.title)
+			} else {
+				fmt.Fprintln(ew, t.title)
+			}
+			if err := t.render(ew, f == Markdown); err != nil {
+				return err
+			}
+			if t.note != "" {
+				fmt.Fprintf(ew, "%s\n", t.note)
+			}
+		}
+		for _, m := range missing {
+			fmt.Fprintf(ew, "\nnot compared: %s\n", m)
+		}
+		return ew.err
+	}
+	return fmt.Errorf("msgsim compare writes table, markdown or json, not %s", f)
+}
