@@ -144,7 +144,7 @@ func (c Config) Memory() MemoryEstimate {
 		e.add("batches", alive*(batchBytes+batch*messageBytes), many(alive, "batch")+" in flight × "+size(batchBytes+batch*messageBytes))
 	}
 	if c.Transport == "nats" {
-		conns := n + p
+		conns := q + p // a connection per queue for its consumers, one per producer
 		e.add("NATS connections", natsServerBytes+conns*natsConnBytes, many(conns, "connection")+" × "+size(natsConnBytes)+" + server "+size(natsServerBytes))
 		pending := float64(c.NATSPending)
 		if pending == 0 {
