@@ -90,6 +90,7 @@ type producer struct {
 type run struct {
 	cfg       Config
 	base      time.Time
+	begun     atomic.Bool    // base is set: a live view may read the clock
 	queues    []chan message // Batch == 1
 	batches   []chan *batch  // Batch > 1
 	pool      sync.Pool      // of *batch
@@ -393,6 +394,7 @@ func (r *run) start() (stop func()) {
 		timer = time.AfterFunc(r.cfg.Duration, func() { r.stop(haltDuration) })
 	}
 	stopSampling := r.startSampler()
+	r.begun.Store(true)
 	return func() {
 		if timer != nil {
 			timer.Stop()

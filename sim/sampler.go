@@ -315,6 +315,8 @@ func (s *seriesRecorder) result(first, last int64) []Interval {
 	if s == nil {
 		return nil
 	}
+	s.mu.Lock() // a live view may be reading the last interval
+	defer s.mu.Unlock()
 	every := int64(s.every)
 	hists := s.hists
 	if n := len(hists); n >= 2 && last-int64(n-1)*every < every/10 {

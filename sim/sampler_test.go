@@ -63,3 +63,55 @@ func TestDepthCountsTheProducersBacklog(t *testing.T) {
 		t.Fatalf("depth max %d, mean %.1f: want at least 25 and 8 (the producer's backlog)", q.MaxDepth, q.MeanDepth)
 	}
 }
+
+// A live view reads a run while it goes, without races (go test -race),
+// and sees the backlog as depth.
+func TestLiveReadsARunningRun(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer = 40, 2, 1, 0
+	cfg.Work, cfg.WorkKind, cfg.Rate, cfg.Interval = 5*time.Millisecond, Sleep, 4000, 10*time.Millisecond
+	var p Progress
+	cfg.Progress = &p
+	if _, ok := p.Live(); ok {
+		t.Fatal("Live before the run: want ok false")
+	}
+	seen := make(chan Live, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(seen)
+		var most Live
+		tk := time.NewTicker(time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-done:
+				seen <- most
+				return
+			case <-tk.C:
+			}
+			if l, ok := p.Live(); ok && len(l.Depth) == 2 && l.Depth[0] >= depth0(most) {
+				most = l
+			}
+		}
+	}()
+	res, err := Run(context.Background(), cfg)
+	close(done)
+	most := <-seen
+	if err != nil || !res.OK() {
+		t.Fatalf("err %v, ok %v", err, res.OK())
+	}
+	if depth0(most) < 10 || len(most.Delivered) != 2 || most.Elapsed <= 0 {
+		t.Fatalf("deepest live view %+v: want a depth of at least 10 on q0 and two queues' deliveries", most)
+	}
+	if _, ok := p.Live(); ok {
+		t.Fatal("Live after the run: want ok false")
+	}
+}
+
+// depth0 is queue 0's depth, 0 when there is none.
+func depth0(l Live) int64 {
+	if len(l.Depth) == 0 {
+		return 0
+	}
+	return l.Depth[0]
+}
