@@ -118,7 +118,21 @@ func JudgeFit(e Evidence) Fit {
 		add("only %s waits were measured, and a mean of exponential waits settles slowly", units.Int(e.Samples))
 	}
 	if len(f.Reasons) == 0 {
-		add("nothing msgsim checks explains it (the producers kept their schedule, service took what was asked, the cores were not saturated): look at the machine's other load")
+		var checked []string
+		if e.Sent > 0 {
+			checked = append(checked, "the producers kept their schedule")
+		}
+		if e.Service > 0 {
+			checked = append(checked, "service took what was asked")
+		}
+		if e.Cores > 0 && e.Busy > 0 {
+			checked = append(checked, "the cores were not saturated")
+		}
+		s := "nothing msgsim checks explains it"
+		if len(checked) > 0 {
+			s += " (" + strings.Join(checked, ", ") + ")"
+		}
+		add("%s: look at the machine's other load", s)
 	}
 	return f
 }

@@ -71,10 +71,11 @@ type Live struct {
 	// sampler counts them (arrived, not yet taken; nil when depth cannot
 	// be measured); Delivered its deliveries so far.
 	Depth, Delivered []int64
-	// P99 is the 99th percentile latency of the last whole series
-	// interval (0 with no series), and P99At that interval's start since
-	// the run started.
-	P99, P99At time.Duration
+	// P99 and Mean are the 99th percentile and mean latency of the last
+	// whole series interval (0 with no series), Timed how many deliveries
+	// it timed, and P99At its start since the run started.
+	P99, Mean, P99At time.Duration
+	Timed            int64
 	// Crashed counts the messages lost so far with a crashed consumer.
 	Crashed int
 }
@@ -99,7 +100,9 @@ func (p *Progress) Live() (l Live, ok bool) {
 		idx := int64(l.Elapsed/s.every) - 1 // the last interval that has ended
 		s.mu.Lock()
 		if idx >= 0 && idx < int64(len(s.hists)) && s.hists[idx] != nil {
-			l.P99, l.P99At = time.Duration(s.hists[idx].ValueAtQuantile(99)), time.Duration(idx)*s.every
+			h := s.hists[idx]
+			l.P99, l.Mean, l.P99At = time.Duration(h.ValueAtQuantile(99)), time.Duration(h.Mean()), time.Duration(idx)*s.every
+			l.Timed = h.TotalCount()
 		}
 		s.mu.Unlock()
 	}
