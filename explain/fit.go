@@ -34,6 +34,9 @@ type Evidence struct {
 	Service  time.Duration // measured mean service time (0: unknown)
 	Busy     float64       // consumer-seconds of work per second, all queues
 	Cores    int           // GOMAXPROCS
+	// Coupled is true for fan-out to several queues with no buffer: the
+	// producer hands each message to every queue in turn.
+	Coupled bool
 }
 
 // Fit is the judgement: whether the model fits, and the likely reasons
@@ -54,13 +57,20 @@ func EvidenceOf(res sim.Result, q int) (Evidence, bool) {
 		return Evidence{}, false
 	}
 	c := res.Config
-	e := Evidence{Model: m, Work: c.Work, WorkKind: c.WorkKind, Asked: c.Rate, Sent: res.SendRate, MaxLag: res.MaxLag, Cores: res.GOMAXPROCS}
+	e := Evidence{Model: m, Work: c.Work, WorkKind: c.WorkKind, Asked: c.Rate, Sent: res.SendRate, MaxLag: res.MaxLag, Cores: res.GOMAXPROCS,
+		Coupled: Coupled(c)}
 	qr := res.Queues[q]
 	e.Wq, e.Samples, e.Service = qr.Latency.Mean, qr.Latency.Count, qr.MeanService
 	for _, r := range res.Queues {
 		e.Busy += r.Utilisation * float64(r.Consumers)
 	}
 	return e, true
+}
+
+// Coupled says whether c's queues hold each other up: fan-out to several
+// unbuffered queues.
+func Coupled(c sim.Config) bool {
+	return c.Dispatch == sim.Fanout && c.Queues > 1 && c.Buffer == 0
 }
 
 // JudgeFit sets the measured mean wait beside the model's and, when they
@@ -80,6 +90,9 @@ func JudgeFit(e Evidence) Fit {
 	if e.Asked > 0 && e.Sent > 0 && e.Sent < 0.95*e.Asked {
 		add("the producers sent %s of the %s msgs/s asked, so arrivals were not the Poisson stream the model assumes (behind schedule, an open loop turns into a closed one)",
 			units.Rate(e.Sent), units.Rate(e.Asked))
+	}
+	if e.Coupled {
+		add("unbuffered fan-out: the producer hands each message to every queue in turn, so one queue's wait holds up the others' arrivals, and the model takes the queues for independent (a buffer, -b, decouples them)")
 	}
 	if e.MaxLag > max(5*time.Millisecond, 5*e.Work) {
 		add("a producer fell up to %s behind its schedule at times: the messages it then sent late count as waiting, and the model has no such stalls (a loaded machine, or too few cores for producers and consumers)",

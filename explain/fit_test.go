@@ -38,6 +38,8 @@ func TestJudgeFit(t *testing.T) {
 		{"fixed service on two consumers", func(e *explain.Evidence) {
 			e.Wq, e.Model.Deterministic, e.Model.C = 3*time.Millisecond, true, 2
 		}, false, []string{"M/D/2 is approximated"}},
+		{"unbuffered fan-out couples the queues", func(e *explain.Evidence) { e.Wq, e.Coupled = 3*time.Millisecond, true }, false,
+			[]string{"unbuffered fan-out"}},
 		{"near saturation, few samples", func(e *explain.Evidence) {
 			e.Model.Lambda, e.Samples = 950, 500
 			e.Wq = 60 * time.Millisecond

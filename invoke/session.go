@@ -125,6 +125,9 @@ func (s *Session) runOne(ctx context.Context, plan Plan, cfg sim.Config, step St
 	cancel() // a run refused before it started: the driver waits no longer
 	<-done
 	res.Config.Control = nil
+	if errors.Is(derr, steer.ErrRanOut) && res.EndedBy == "scenario" {
+		derr = nil // ended through its Control by someone else: a live view's q
+	}
 	if err == nil && derr != nil {
 		err = fmt.Errorf("the scenario could not be followed: %v", derr)
 	}

@@ -78,6 +78,9 @@ type Live struct {
 	Timed            int64
 	// Crashed counts the messages lost so far with a crashed consumer.
 	Crashed int
+	// Arrived counts the messages that have arrived: those the producers
+	// handed over and, in open loop, their backlog (due, not handed over).
+	Arrived int64
 }
 
 // Live reads the run's state now; ok is false when no run is going on. It
@@ -96,6 +99,10 @@ func (p *Progress) Live() (l Live, ok bool) {
 	if r.depthMeasured() {
 		l.Depth = r.depths()
 	}
+	for i := range r.producers {
+		l.Arrived += r.producers[i].published.Load()
+	}
+	l.Arrived += r.backlogs()
 	if s := r.series; s != nil {
 		idx := int64(l.Elapsed/s.every) - 1 // the last interval that has ended
 		s.mu.Lock()

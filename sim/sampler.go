@@ -90,15 +90,7 @@ func (r *run) sampleDepth() {
 func (r *run) depths() []int64 {
 	n := len(r.queues) + len(r.batches)
 	out := make([]int64, n)
-	var backlog float64
-	if r.openLoop() {
-		now := r.now()
-		spacing, uniform := r.spacing()
-		for i := range r.producers {
-			backlog += r.backlog(&r.producers[i], now, spacing, uniform)
-		}
-	}
-	wait := int64(math.Round(backlog))
+	wait := r.backlogs()
 	share := wait // a fan-out message waits for every queue
 	if r.cfg.Dispatch != Fanout {
 		share /= int64(n)
@@ -118,6 +110,20 @@ func (r *run) depths() []int64 {
 		}
 	}
 	return out
+}
+
+// backlogs is every producer's backlog (see backlog), in all.
+func (r *run) backlogs() int64 {
+	if !r.openLoop() {
+		return 0
+	}
+	var backlog float64
+	now := r.now()
+	spacing, uniform := r.spacing()
+	for i := range r.producers {
+		backlog += r.backlog(&r.producers[i], now, spacing, uniform)
+	}
+	return int64(math.Round(backlog))
 }
 
 // openLoop says whether producers follow an arrival schedule now.

@@ -61,3 +61,24 @@ func (c *Cast) Err() error {
 	defer c.mu.Unlock()
 	return c.err
 }
+
+// Fd, Read and Close let a Cast over a terminal pass for that terminal
+// (bubbletea looks for a file): the view still learns the terminal's size,
+// redraws on resize and clears what it overwrites.
+func (c *Cast) Fd() uintptr {
+	if f, ok := c.term.(interface{ Fd() uintptr }); ok {
+		return f.Fd()
+	}
+	return ^uintptr(0) // no terminal
+}
+
+// Read reads from the terminal, if it can be read.
+func (c *Cast) Read(p []byte) (int, error) {
+	if r, ok := c.term.(io.Reader); ok {
+		return r.Read(p)
+	}
+	return 0, io.EOF
+}
+
+// Close leaves the terminal open: it is not the Cast's.
+func (c *Cast) Close() error { return nil }

@@ -127,7 +127,7 @@ func (m *Model) Observe(s Snapshot) {
 	if dt < 1 {
 		return
 	}
-	p := point{arrival: float64(s.Made-m.last.Made) / dt, p99: float64(s.P99), mean: float64(s.Mean), timed: s.Timed,
+	p := point{arrival: float64(s.Arrived-m.last.Arrived) / dt, p99: float64(s.P99), mean: float64(s.Mean), timed: s.Timed,
 		depth: make([]float64, len(m.sums)), qtput: make([]float64, len(m.sums)), busy: m.busySum / float64(m.frames)}
 	var total int64
 	for q := range p.depth {

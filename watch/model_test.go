@@ -141,7 +141,7 @@ func snapshots(seconds int) []Snapshot {
 	for i := 0; i <= seconds*10; i++ {
 		el := time.Duration(i) * 100 * time.Millisecond
 		made := int64(2000 * el.Seconds())
-		out = append(out, Snapshot{Elapsed: el, Made: made, Sent: 2 * made, Delivered: []int64{made - 3, made - 1}, Depth: []int64{3, 1},
+		out = append(out, Snapshot{Elapsed: el, Arrived: made, Sent: 2 * made, Delivered: []int64{made - 3, made - 1}, Depth: []int64{3, 1},
 			States: [][]string{{sim.Busy, sim.Idle, sim.Removed, sim.Removed}, {sim.Crashed, sim.Busy, sim.Paused, sim.Removed}},
 			Rate:   2000, Work: 500 * time.Microsecond, P99: time.Duration(4+i%3) * time.Millisecond, Mean: 1500 * time.Microsecond,
 			Timed: 4000, Crashed: 1})

@@ -219,7 +219,13 @@ func (m *Model) little(b *strings.Builder) {
 	lambda := mean(ps, func(p point) float64 { return p.qtput[q] })
 	w := time.Duration(mean(ps, func(p point) float64 { return p.mean }))
 	lw := queueing.Little(lambda, w)
-	fmt.Fprintf(b, "%s L = %.2f waiting  vs  λ × W = %s/s × %s = %.2f  (%s)\n", bold.Render(head), l, units.Rate(lambda), units.Duration(w), lw, littleSays(l, lw))
+	says := littleSays(l, lw)
+	if first, last := ps[0].depth[q], ps[len(ps)-1].depth[q]; last > 2*first && last-first > 5 {
+		// W is measured as messages leave, L as they wait: while the
+		// queue grows they describe different messages.
+		says += fmt.Sprintf("; the queue is growing (%.0f → %.0f waiting), and the law holds for a steady state", first, last)
+	}
+	fmt.Fprintf(b, "%s L = %.2f waiting  vs  λ × W = %s/s × %s = %.2f  (%s)\n", bold.Render(head), l, units.Rate(lambda), units.Duration(w), lw, says)
 }
 
 func littleSays(l, lw float64) string {
@@ -238,6 +244,10 @@ func littleSays(l, lw float64) string {
 func (m *Model) model(b *strings.Builder) {
 	q := m.selected
 	s := m.snap
+	if m.ctl.Consumers(q) == 0 {
+		fmt.Fprintf(b, "%s no consumer takes messages from q%d: it only grows (+ adds one)\n", bold.Render("model:"), q)
+		return
+	}
 	cfg := sim.Config{Queues: m.setup.Queues, Consumers: m.ctl.Consumers(q), Dispatch: m.setup.Dispatch, Rate: s.Rate,
 		Arrival: m.setup.Arrival, Work: s.Work, WorkDist: m.setup.WorkDist}
 	mod, why := explain.Model(cfg)
@@ -271,7 +281,7 @@ func (m *Model) model(b *strings.Builder) {
 	}
 	f := explain.JudgeFit(explain.Evidence{Model: mod, Work: s.Work, WorkKind: m.setup.WorkKind, Wq: wq, Samples: timed,
 		Asked: s.Rate, Sent: mean(ps, func(p point) float64 { return p.arrival }), Busy: mean(ps, func(p point) float64 { return p.busy }),
-		Cores: m.setup.Cores})
+		Cores: m.setup.Cores, Coupled: explain.Coupled(sim.Config{Dispatch: m.setup.Dispatch, Queues: m.setup.Queues, Buffer: m.setup.Buffer})})
 	if f.Applies {
 		fmt.Fprintf(b, "  %s\n", f.Sentence())
 	}

@@ -40,6 +40,7 @@ type Setup struct {
 	Queues    int
 	Slots     int // consumer goroutines per queue: the most a queue may have
 	Dispatch  sim.Dispatch
+	Buffer    int
 	Arrival   sim.Arrival
 	WorkDist  sim.WorkDist
 	WorkKind  sim.WorkKind
@@ -51,7 +52,7 @@ type Setup struct {
 type Snapshot struct {
 	Elapsed   time.Duration
 	Sent      int64   // deliveries handed to queues (fan-out: × queues)
-	Made      int64   // messages the producers made (arrivals)
+	Arrived   int64   // messages that arrived: handed to queues, or due and waiting for one
 	Delivered []int64 // per queue
 	Depth     []int64 // per queue: arrived and not taken, wherever waiting; nil when not measured
 	States    [][]string
@@ -80,7 +81,7 @@ func Live(queues, slots int, progress func() *sim.Progress, ctl func() *sim.Cont
 		if !ok {
 			return Snapshot{}, false
 		}
-		s := Snapshot{Elapsed: l.Elapsed, Made: c.Sent(), Delivered: l.Delivered, Depth: l.Depth, Rate: c.Rate(), Work: c.Work(),
+		s := Snapshot{Elapsed: l.Elapsed, Arrived: l.Arrived, Delivered: l.Delivered, Depth: l.Depth, Rate: c.Rate(), Work: c.Work(),
 			Paused: c.ProducersPaused(), Crashed: l.Crashed, P99: l.P99, Mean: l.Mean, Timed: l.Timed}
 		s.Sent = p.Snapshot().Sent
 		s.States = make([][]string, queues)
