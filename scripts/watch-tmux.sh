@@ -12,11 +12,11 @@
 # differ from run to run; what the captures show does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-docs/watch-captures}
+out=${1:-watch-captures}
 shift || true
 [ "${1:-}" = "--" ] && shift
 args=("$@")
-[ ${#args[@]} -eq 0 ] && args=(-q 2 -c 1 --rate 700 --arrival poisson --work 1ms --work-dist exp --work-kind sleep --seed 7)
+[ ${#args[@]} -eq 0 ] && args=(-q 1 -c 2 --rate 1500 --arrival poisson --work 1ms --work-dist exp --work-kind sleep --seed 18)
 command -v tmux >/dev/null || { echo "tmux is missing: apt-get install -y tmux" >&2; exit 2; }
 tmp=$(mktemp -d)
 session=msgsim-watch-$$
@@ -29,7 +29,7 @@ cap() { tmux capture-pane -p -t "$session" | sed -e 's/[[:space:]]*$//' >"$out/$
 key() { tmux send-keys -t "$session" "$@"; sleep 1.5; }
 sleep 8; cap 1-running
 key + ; key Up; key Up; sleep 5; cap 2-more-consumers-higher-rate
-key Right; key c; sleep 2; cap 3-crash-on-q1
+key c; sleep 3; cap 3-crash
 key ' '; sleep 2; cap 4-frozen
 key ' '; key '?'; cap 5-keys
 key q; sleep 4; cap 6-report

@@ -51,6 +51,7 @@ type Model struct {
 
 	snap    Snapshot
 	have    bool
+	peak    int64 // the most waiting seen on a queue
 	last    Snapshot // at the last point
 	lastSet bool
 	sums    []float64 // depth per queue, summed over this second's frames
@@ -109,6 +110,7 @@ func (m *Model) Observe(s Snapshot) {
 	m.snap, m.have = s, true
 	for q := range min(len(s.Depth), len(m.sums)) {
 		m.sums[q] += float64(s.Depth[q])
+		m.peak = max(m.peak, s.Depth[q])
 	}
 	for _, lanes := range s.States {
 		for _, st := range lanes {

@@ -98,11 +98,7 @@ func (m *Model) body() string {
 // queues draws each queue's depth bar and its consumers' lanes.
 func (m *Model) queues(b *strings.Builder) {
 	s := m.snap
-	var most int64 = 1
-	for _, d := range s.Depth {
-		most = max(most, d)
-	}
-	scale := max(most, 10) // a bar of 30 cells; up to 10 waiting one cell each third
+	scale := max(m.peak, 10) // the bar is full at the most seen waiting, and at 10 at least
 	for q := range min(m.setup.Queues, maxQueuesDrawn) {
 		mark := "  "
 		if q == m.selected {
@@ -116,6 +112,9 @@ func (m *Model) queues(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "%sq%-2d %s  %s delivered\n", mark, q, depth, units.Int(at(s.Delivered, q)))
 		fmt.Fprintf(b, "      %s\n", m.lanes(q))
+	}
+	if s.Depth != nil {
+		fmt.Fprintf(b, "%s\n", dim.Render(fmt.Sprintf("      (a full bar is %s waiting, the most seen: arrived and not yet taken, in the channel or held by a producer)", units.Int(scale))))
 	}
 	if m.setup.Queues > maxQueuesDrawn {
 		fmt.Fprintf(b, "  … %d more queues (→ selects them; the frame draws the first %d)\n", m.setup.Queues-maxQueuesDrawn, maxQueuesDrawn)
