@@ -51,7 +51,7 @@ type Model struct {
 
 	snap    Snapshot
 	have    bool
-	peak    int64 // the most waiting seen on a queue
+	peak    int64    // the most waiting seen on a queue
 	last    Snapshot // at the last point
 	lastSet bool
 	sums    []float64 // depth per queue, summed over this second's frames
