@@ -34,6 +34,9 @@ type Evidence struct {
 	Service  time.Duration // measured mean service time (0: unknown)
 	Busy     float64       // consumer-seconds of work per second, all queues
 	Cores    int           // GOMAXPROCS
+	// Unsettled, when set, says why the window measured is no steady
+	// state (a live view: the rate or the consumers changed within it).
+	Unsettled string
 	// Coupled is true for fan-out to several queues with no buffer: the
 	// producer hands each message to every queue in turn.
 	Coupled bool
@@ -87,6 +90,9 @@ func JudgeFit(e Evidence) Fit {
 		return f
 	}
 	add := func(format string, args ...any) { f.Reasons = append(f.Reasons, fmt.Sprintf(format, args...)) }
+	if e.Unsettled != "" {
+		add("%s", e.Unsettled)
+	}
 	if e.Asked > 0 && e.Sent > 0 && e.Sent < 0.95*e.Asked {
 		add("the producers sent %s of the %s msgs/s asked, so arrivals were not the Poisson stream the model assumes (behind schedule, an open loop turns into a closed one)",
 			units.Rate(e.Sent), units.Rate(e.Asked))

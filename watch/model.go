@@ -51,8 +51,9 @@ type Model struct {
 
 	snap    Snapshot
 	have    bool
-	peak    int64    // the most waiting seen on a queue
-	last    Snapshot // at the last point
+	peak    int64         // the most waiting seen on a queue
+	changed time.Duration // when a key last changed rate, work or consumers (run time; -1 never)
+	last    Snapshot      // at the last point
 	lastSet bool
 	sums    []float64 // depth per queue, summed over this second's frames
 	busySum float64
@@ -66,7 +67,7 @@ func New(setup Setup, ctl Controller, src Source, interrupt func()) *Model {
 	h := help.New()
 	h.ShowAll = false
 	return &Model{setup: setup, ctl: ctl, source: src, interrupt: interrupt, help: h, keys: defaultKeys(), width: 100, height: 40,
-		sums: make([]float64, setup.Queues)}
+		sums: make([]float64, setup.Queues), changed: -1}
 }
 
 // Record has the view tell c of the terminal's resizes.
@@ -159,6 +160,11 @@ func (m *Model) resetSums() {
 // quits when the run has ended (Ended).
 func (m *Model) Press(k tea.KeyMsg) tea.Cmd {
 	q := m.selected
+	for _, b := range []key.Binding{m.keys.Add, m.keys.Remove, m.keys.Faster, m.keys.Slower, m.keys.MoreWork, m.keys.LessWork, m.keys.Pause, m.keys.Crash} {
+		if key.Matches(k, b) {
+			m.changed = m.snap.Elapsed // the model's window mixes before and after for a while
+		}
+	}
 	switch {
 	case key.Matches(k, m.keys.Interrupt):
 		m.status = "interrupted: ending the run"

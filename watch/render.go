@@ -114,7 +114,7 @@ func (m *Model) queues(b *strings.Builder) {
 		fmt.Fprintf(b, "      %s\n", m.lanes(q))
 	}
 	if s.Depth != nil {
-		fmt.Fprintf(b, "%s\n", dim.Render(fmt.Sprintf("      (a full bar is %s waiting, the most seen: arrived and not yet taken, in the channel or held by a producer)", units.Int(scale))))
+		fmt.Fprintf(b, "%s\n", dim.Render(fmt.Sprintf("      (full bar: %s waiting, the most seen; waiting = arrived, not yet taken, wherever)", units.Int(scale))))
 	}
 	if m.setup.Queues > maxQueuesDrawn {
 		fmt.Fprintf(b, "  … %d more queues (→ selects them; the frame draws the first %d)\n", m.setup.Queues-maxQueuesDrawn, maxQueuesDrawn)
@@ -278,7 +278,11 @@ func (m *Model) model(b *strings.Builder) {
 	for _, p := range ps {
 		timed += p.timed
 	}
-	f := explain.JudgeFit(explain.Evidence{Model: mod, Work: s.Work, WorkKind: m.setup.WorkKind, Wq: wq, Samples: timed,
+	unsettled := ""
+	if m.changed >= 0 && s.Elapsed-m.changed < littleWindow*time.Second {
+		unsettled = fmt.Sprintf("the run was changed %s ago, so the last %ds mix before and after and the queue has not settled", units.Duration((s.Elapsed - m.changed).Round(100*time.Millisecond)), littleWindow)
+	}
+	f := explain.JudgeFit(explain.Evidence{Unsettled: unsettled, Model: mod, Work: s.Work, WorkKind: m.setup.WorkKind, Wq: wq, Samples: timed,
 		Asked: s.Rate, Sent: mean(ps, func(p point) float64 { return p.arrival }), Busy: mean(ps, func(p point) float64 { return p.busy }),
 		Cores: m.setup.Cores, Coupled: explain.Coupled(sim.Config{Dispatch: m.setup.Dispatch, Queues: m.setup.Queues, Buffer: m.setup.Buffer})})
 	if f.Applies {
