@@ -162,6 +162,7 @@ func TestFrames(t *testing.T) {
 		{"running-narrow", snapshots(8), nil, 72},
 		{"help", snapshots(2), []string{"?"}, 120},
 		{"second-queue", snapshots(3), []string{"right"}, 120},
+		{"after-a-key", snapshots(8), []string{"up"}, 120},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
