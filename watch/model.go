@@ -24,11 +24,12 @@ const Step = 1.25
 
 // point is one second of the run.
 type point struct {
-	arrival, tput float64   // msgs/s: made, delivered (all queues)
-	p99, mean     float64   // ns, the engine's last whole interval
-	timed         int64     // deliveries that interval timed
-	depth, qtput  []float64 // per queue: mean depth over the second's frames, deliveries/s
-	busy          float64   // busy consumers, mean over the second's frames
+	from, to      time.Duration // run time
+	arrival, tput float64       // msgs/s: made, delivered (all queues)
+	p99, mean     float64       // ns, the engine's last whole interval
+	timed         int64         // deliveries that interval timed
+	depth, qtput  []float64     // per queue: mean depth over the second's frames, deliveries/s
+	busy          float64       // busy consumers, mean over the second's frames
 }
 
 // Model is the view's state: a bubbletea model. Update takes key presses
@@ -105,10 +106,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// Observe takes one snapshot: the frame shows it (unless frozen) and every
-// second of them makes a point of the sparklines.
+// Observe takes one snapshot: the frame shows it (unless frozen), and the
+// snapshots of each second of the run (the engine's series intervals) make
+// a point of the sparklines; an interval's latency, which the engine gives
+// once the interval has ended, is filed with its point, so the Little's-law
+// panel sets the waiting and the wait of the same seconds side by side.
 func (m *Model) Observe(s Snapshot) {
 	m.snap, m.have = s, true
+	defer m.fileLatency(s)
 	for q := range min(len(s.Depth), len(m.sums)) {
 		m.sums[q] += float64(s.Depth[q])
 		m.peak = max(m.peak, s.Depth[q])
@@ -126,11 +131,11 @@ func (m *Model) Observe(s Snapshot) {
 		m.resetSums()
 		return
 	}
-	dt := (s.Elapsed - m.last.Elapsed).Seconds()
-	if dt < 1 {
-		return
+	if s.Elapsed/time.Second == m.last.Elapsed/time.Second {
+		return // the same second
 	}
-	p := point{arrival: float64(s.Arrived-m.last.Arrived) / dt, p99: float64(s.P99), mean: float64(s.Mean), timed: s.Timed,
+	dt := (s.Elapsed - m.last.Elapsed).Seconds()
+	p := point{from: m.last.Elapsed, to: s.Elapsed, arrival: float64(s.Arrived-m.last.Arrived) / dt,
 		depth: make([]float64, len(m.sums)), qtput: make([]float64, len(m.sums)), busy: m.busySum / float64(m.frames)}
 	var total int64
 	for q := range p.depth {
@@ -148,6 +153,20 @@ func (m *Model) Observe(s Snapshot) {
 	}
 	m.last = s
 	m.resetSums()
+}
+
+// fileLatency gives the point whose seconds hold the interval s reports
+// its latency (the later look, more complete, wins).
+func (m *Model) fileLatency(s Snapshot) {
+	if s.Timed == 0 {
+		return
+	}
+	for i := len(m.points) - 1; i >= max(len(m.points)-3, 0); i-- {
+		if p := &m.points[i]; s.LatencyAt >= p.from-time.Second/2 && s.LatencyAt < p.to-time.Second/2 {
+			p.p99, p.mean, p.timed = float64(s.P99), float64(s.Mean), s.Timed
+			return
+		}
+	}
 }
 
 func (m *Model) resetSums() {

@@ -144,7 +144,7 @@ func snapshots(seconds int) []Snapshot {
 		out = append(out, Snapshot{Elapsed: el, Arrived: made, Sent: 2 * made, Delivered: []int64{made - 3, made - 1}, Depth: []int64{3, 1},
 			States: [][]string{{sim.Busy, sim.Idle, sim.Removed, sim.Removed}, {sim.Crashed, sim.Busy, sim.Paused, sim.Removed}},
 			Rate:   2000, Work: 500 * time.Microsecond, P99: time.Duration(4+i%3) * time.Millisecond, Mean: 1500 * time.Microsecond,
-			Timed: 4000, Crashed: 1})
+			LatencyAt: el.Truncate(time.Second) - time.Second, Timed: 4000, Crashed: 1})
 	}
 	return out
 }

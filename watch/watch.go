@@ -60,9 +60,10 @@ type Snapshot struct {
 	Work      time.Duration
 	Paused    bool
 	Crashed   int
-	// P99 and Mean are the last whole second's latency, Timed its count.
-	P99, Mean time.Duration
-	Timed     int64
+	// P99 and Mean are the latency of the engine's last ended series
+	// interval, which began at LatencyAt; Timed is its count.
+	P99, Mean, LatencyAt time.Duration
+	Timed                int64
 }
 
 // Source takes a snapshot; ok is false before the run starts.
@@ -82,7 +83,7 @@ func Live(queues, slots int, progress func() *sim.Progress, ctl func() *sim.Cont
 			return Snapshot{}, false
 		}
 		s := Snapshot{Elapsed: l.Elapsed, Arrived: l.Arrived, Delivered: l.Delivered, Depth: l.Depth, Rate: c.Rate(), Work: c.Work(),
-			Paused: c.ProducersPaused(), Crashed: l.Crashed, P99: l.P99, Mean: l.Mean, Timed: l.Timed}
+			Paused: c.ProducersPaused(), Crashed: l.Crashed, P99: l.P99, Mean: l.Mean, LatencyAt: l.P99At, Timed: l.Timed}
 		s.Sent = p.Snapshot().Sent
 		s.States = make([][]string, queues)
 		for q := range s.States {
