@@ -31,7 +31,7 @@ const (
 	maxQueuesDrawn = 8
 	maxLanes       = 8
 	barWidth       = 30
-	littleWindow   = 5 // seconds the Little's-law panel and the model's measured side average over
+	littleWindow   = 10 // seconds the Little's-law panel and the model's measured side average over
 )
 
 // View draws the frame: the frozen one while frozen, with the status and
