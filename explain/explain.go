@@ -252,7 +252,7 @@ func WriteComparison(w io.Writer, res sim.Result) {
 			units.Rate(c.Lambda), units.Duration(c.MeasuredWq), c.LittleLq, c.MeasuredLq, littleVerdict(c.LittleLq, c.MeasuredLq))
 	}
 	if f := worstFit(res); f.Applies {
-		fmt.Fprintf(w, "  model: %s\n", f.Sentence())
+		fmt.Fprintf(w, "  %s\n", f.Sentence())
 	}
 }
 
@@ -359,10 +359,10 @@ func bound(res sim.Result) string {
 			"while consumers were busy %s of the time. More consumers will not help; more producers (or cheaper sends: --batch) will.",
 			units.Rate(res.SendRate), units.Rate(c.Rate), units.Duration(res.MaxLag), pct(maxUtil))
 	case c.Rate > 0:
-		s := fmt.Sprintf("keeping up: the offered %s msgs/s is below what the consumers can take (busy %s of the time, %.2f waiting on average); ",
+		s := fmt.Sprintf("keeping up: the offered %s msgs/s is below what the consumers can take (busy %s of the time, %.2f waiting on average). ",
 			units.Rate(c.Rate), pct(maxUtil), meanDepth)
 		if f := worstFit(res); !f.Applies || f.Fits {
-			s += "latency here is queueing noise, not a bottleneck. "
+			s += "Latency here is queueing noise, not a bottleneck. "
 		}
 		return s + "Throughput is the offered rate: more consumers cannot raise it, only shorten what waiting is left."
 	case c.Work > 0:
