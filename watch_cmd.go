@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/msgsim/msgsim/invoke"
+	"github.com/msgsim/msgsim/outfile"
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/steer"
@@ -63,23 +64,42 @@ func watchCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if o.plan.Repeat > 1 {
-				return usageError{fmt.Sprintf("--repeat %d: msgsim watch shows one run (msgsim run or msgsim --repeat for medians)", o.plan.Repeat)}
+			if err := watchApplies(c, o); err != nil {
+				return err
+			}
+			record := c.String("record")
+			if record != "" {
+				if err := outfile.Check(record); err != nil {
+					return usageError{fmt.Sprintf("--record: %q%s cannot be written: %v", record, fromEnv(c, "record"), unwrapPath(err))}
+				}
+			}
+			if planned != nil {
+				planned("watch", o, record)
+				return nil
 			}
 			if why := watchRefusal(stdout); why != "" {
 				return usageError{why}
 			}
-			if planned != nil {
-				planned("watch", o)
-				return nil
-			}
-			return watchRun(c.Context, o, c.String("record"), stdout, stderr, func(doc *report.Document) {
+			return watchRun(c.Context, o, record, stdout, stderr, func(doc *report.Document) {
 				if path != "" {
 					doc.Scenario, doc.Overrides = path, overrides
 				}
 			})
 		},
 	}
+}
+
+// watchApplies refuses what cannot work, or have an effect, under the view.
+func watchApplies(c *cli.Context, o options) error {
+	switch {
+	case o.plan.Repeat > 1:
+		return usageError{fmt.Sprintf("--repeat %d%s: msgsim watch shows one run (msgsim run or msgsim --repeat for medians)", o.plan.Repeat, fromEnv(c, "repeat"))}
+	case c.IsSet("progress"):
+		return usageError{fmt.Sprintf("--progress%s: msgsim watch draws its own view, and no progress bar", fromEnv(c, "progress"))}
+	case o.plan.Config.TraceN > 0:
+		return usageError{fmt.Sprintf("--trace%s: deliveries printed on stderr would tear the view; msgsim --trace prints them", fromEnv(c, "trace"))}
+	}
+	return nil
 }
 
 // watchRefusal says why this terminal cannot show the view, "" when it can.
@@ -104,7 +124,16 @@ func watchOptions(c *cli.Context) (options, error) {
 	start := 0
 	o, err := parseOptionsWith(c, "msgsim watch", nil, func(cfg *sim.Config) error {
 		if cfg.Transport == "nats" || cfg.Batch > 1 {
-			return usageError{"msgsim watch steers runs over Go channels one message at a time (--transport chan, --batch 1)"}
+			var set []string
+			for _, name := range []string{"transport", "batch", "nats-url", "nats-token", "nats-creds", "drain-timeout", "nats-pending", "role", "run-id"} {
+				if c.IsSet(name) {
+					set = append(set, "--"+name+fromEnv(c, name))
+				}
+			}
+			return usageError{strings.Join(set, ", ") + ": msgsim watch steers runs over Go channels one message at a time (--transport chan, --batch 1)"}
+		}
+		if c.IsSet("messages") && cfg.Duration > 0 {
+			return usageError{fmt.Sprintf("--duration %s%s: msgsim watch runs for -n messages or for -d, not both", cfg.Duration, fromEnv(c, "duration"))}
 		}
 		phase = steer.Phase{Name: "watch", Work: cfg.Work, WorkDist: cfg.WorkDist, WorkKind: cfg.WorkKind, Arrival: cfg.Arrival,
 			Consumers: map[int]int{steer.AllQueues: cfg.Consumers}}

@@ -82,11 +82,11 @@ func (r *run) sampleDepth() {
 }
 
 // depths returns every queue's depth now: the messages that have arrived
-// and that no consumer has taken yet, wherever they wait. With counts
-// published per message that is sent − taken, plus the producers' backlog
-// (see backlog), for buffered and unbuffered queues alike; a buffered
-// closed loop, whose counts lag, reads len of its channel (and has no
-// backlog: there a message arrives when it is sent).
+// and that no consumer has taken yet, wherever they wait. A buffered queue
+// holds them in its channel (len, exact); an unbuffered one holds nothing,
+// so there it is sent − taken from the counters producers and consumers
+// publish. To either is added, in open loop, the producers' backlog (see
+// backlog): in a closed loop a message arrives when it is sent.
 func (r *run) depths() []int64 {
 	n := len(r.queues) + len(r.batches)
 	out := make([]int64, n)
@@ -96,7 +96,7 @@ func (r *run) depths() []int64 {
 		share /= int64(n)
 	}
 	var inflight []int64
-	if r.cfg.Buffer == 0 || (r.pubMask == 0 && r.queues != nil) {
+	if r.cfg.Buffer == 0 {
 		inflight = r.inflight(wait)
 	}
 	for q := range out {
@@ -104,7 +104,7 @@ func (r *run) depths() []int64 {
 		case inflight != nil:
 			out[q] = max(inflight[q], 0)
 		case r.queues != nil:
-			out[q] = int64(len(r.queues[q]))
+			out[q] = int64(len(r.queues[q])) + share
 		default:
 			out[q] = int64(len(r.batches[q])*r.cfg.Batch) + share
 		}
