@@ -2,8 +2,8 @@
 # Drives msgsim watch, the real binary, in a tmux pane of 110×40: starts a
 # run, captures the screen, presses keys (a consumer added, the rate
 # raised, a consumer crashed, the view frozen, the keys shown), captures
-# after each, ends the run with q and captures the report printed after
-# the view closed. Writes the captures to DIR (default docs/watch-captures)
+# after each, narrows the window (the view redraws to fit), ends the run
+# with q and captures the report printed after the view closed. Writes the captures to DIR (default docs/watch-captures)
 # and the session's asciinema cast beside them.
 #
 #   scripts/watch-tmux.sh [DIR] [-- msgsim watch flags]
@@ -32,5 +32,6 @@ key + ; key Up; key Up; sleep 5; cap 2-more-consumers-higher-rate
 key c; sleep 3; cap 3-crash
 key ' '; sleep 2; cap 4-frozen
 key ' '; key '?'; cap 5-keys
-key q; sleep 4; cap 6-report
+tmux resize-window -t "$session" -x 80 -y 32; sleep 1.5; cap 6-resized-80x32
+key q; sleep 4; cap 7-report
 cp "$tmp/class.cast" "$out/class.cast"
