@@ -26,14 +26,14 @@ func runApp(args []string, stdout, stderr io.Writer) error {
 	return app.Run(args)
 }
 
-// fileLast lets msgsim run take its FILE anywhere among its flags (msgsim
+// fileLast lets msgsim run (and watch) take its FILE anywhere among its flags (msgsim
 // run s.yaml --dry-run): the flag library stops at the first argument, so
 // the FILE is moved after the flags. A flag's value is never taken for it.
 func fileLast(args []string, app *cli.App) []string {
-	if len(args) < 3 || args[1] != "run" {
+	if len(args) < 3 || args[1] != "run" && args[1] != "watch" {
 		return args
 	}
-	cmd := app.Command("run")
+	cmd := app.Command(args[1])
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
 		_, isBool := f.(*cli.BoolFlag)
@@ -61,7 +61,7 @@ func fileLast(args []string, app *cli.App) []string {
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	flags := runFlags()
-	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), runScenarioCommand(stdout, stderr), validateCommand(stdout, stderr), compareCommand(stdout), versionCommand(stdout), helpCommand()}
+	commands := []*cli.Command{explainCommand(stdout, stderr), sweepCommand(stdout, stderr), runScenarioCommand(stdout, stderr), watchCommand(stdout, stderr), validateCommand(stdout, stderr), compareCommand(stdout), versionCommand(stdout), helpCommand()}
 	app := &cli.App{
 		Name:        "msgsim",
 		Usage:       "simulate producers → queues → consumers over Go channels and measure it",
@@ -72,7 +72,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// --vary consumers=1,2,4 and --assert 'p99<=2ms,lost==0' parse their
 		// own commas; the library must not split them first.
 		DisableSliceFlagSeparator: true,
-		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim run FILE [flags]\nmsgsim validate FILE...\nmsgsim compare OLD NEW...\nmsgsim help [COMMAND]\nmsgsim version",
+		UsageText:                 "msgsim [flags]\nmsgsim explain [flags] [--dry-run]\nmsgsim sweep --vary consumers=1,2,4,8 [flags]\nmsgsim run FILE [flags]\nmsgsim watch [FILE] [flags]\nmsgsim validate FILE...\nmsgsim compare OLD NEW...\nmsgsim help [COMMAND]\nmsgsim version",
 		// With a help command of msgsim's own, the library adds no --help.
 		Flags:          append(slices.Clip(flags), cli.HelpFlag),
 		Commands:       commands,

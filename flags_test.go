@@ -83,6 +83,7 @@ func flagSamples(t *testing.T) map[string]sample {
 		"hdr-log":             {nil, []string{"--hdr-log", f("run.hlog")}},
 		"hgrm":                {nil, []string{"--hgrm", f("run.hgrm")}},
 		"dry-run":             {nil, []string{"--dry-run"}},
+		"record":              {nil, []string{"--record", f("class.cast")}},
 		// A sweep's baseline is a saved sweep, and its config permission
 		// is tested against one measured with another config.
 		"sweep baseline":            {nil, []string{"--baseline", sweepBase}},
@@ -99,6 +100,7 @@ var baseArgs = map[string][]string{
 	"sweep":   {"sweep", "-n", "2000", "-q", "1", "--vary", "consumers=1,2"},
 	"explain": {"explain", "-n", "2000", "-q", "1", "-c", "1"},
 	"run":     {"run", "examples/ci-smoke.yaml"},
+	"watch":   {"watch", "-n", "2000", "-q", "1", "-c", "1"},
 }
 
 // planFor parses args as the app would and returns what the command would
@@ -134,12 +136,22 @@ func normalize(o options, extra []any) options {
 	} else {
 		c.Buffer, c.NoPrefault = 0, false
 	}
-	if len(extra) > 0 {
-		for _, a := range extra[0].([]sweep.Axis) {
+	if axes, ok := firstAxes(extra); ok {
+		for _, a := range axes {
 			*c = sweep.Apply(*c, []sweep.Axis{a}, sweep.Point{0}) // the axis decides
 		}
 	}
 	return o
+}
+
+// firstAxes is a sweep's axes, planned's first extra (watch's is its
+// --record file).
+func firstAxes(extra []any) ([]sweep.Axis, bool) {
+	if len(extra) == 0 {
+		return nil, false
+	}
+	axes, ok := extra[0].([]sweep.Axis)
+	return axes, ok
 }
 
 func TestEveryFlagHasAnEffect(t *testing.T) {
@@ -167,7 +179,7 @@ func TestEveryFlagHasAnEffect(t *testing.T) {
 					s, ok := samples[flag]
 					if sw, isSweep := samples["sweep "+flag]; isSweep && name == "sweep" {
 						s = sw
-					} else if rs, isRun := samples["run "+flag]; isRun && name == "run" {
+					} else if rs, isRun := samples["run "+flag]; isRun && (name == "run" || name == "watch") {
 						s = rs
 					} else if flag == "baseline" {
 						s.args = s.args[:2] // a run's or explain's baseline is a run's
@@ -251,6 +263,7 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 		"cpuprofile": {nil, []string{missing}}, "memprofile": {nil, []string{missing}}, "exectrace": {nil, []string{missing}},
 		"vary": {nil, []string{"cores=1,2"}}, "plot": {nil, []string{missing + ".png"}}, "dry-run": {nil, []string{"maybe"}},
 		"hdr-log": {nil, []string{missing}}, "hgrm": {nil, []string{missing}},
+		"record": {nil, []string{missing + ".cast"}},
 	}
 	app := newApp(os.Stdout, os.Stderr)
 	commands := map[string][]cli.Flag{"msgsim": app.Flags}
@@ -270,7 +283,8 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 				}
 				env := envName(flag)
 				t.Setenv(env, s.args[0])
-				args := map[string][]string{"msgsim": nil, "sweep": {"sweep"}, "explain": {"explain"}, "run": {"run", "examples/ci-smoke.yaml"}}[name]
+				args := map[string][]string{"msgsim": nil, "sweep": {"sweep"}, "explain": {"explain"}, "run": {"run", "examples/ci-smoke.yaml"},
+					"watch": {"watch", "examples/watch-little.yaml"}}[name]
 				if name == "sweep" && flag != "vary" {
 					args = append(args, "--vary", "consumers=1,2")
 				}

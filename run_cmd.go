@@ -40,40 +40,10 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 				return usageError{"msgsim run needs one scenario FILE (e.g. msgsim run examples/ci-smoke.yaml); flags go after it or before it"}
 			}
 			path := c.Args().First()
-			s, err := scenario.Load(path)
-			if err != nil {
-				fmt.Fprintln(stderr, err)
-				return invalidFilesError{1}
-			}
-			overrides, err := applyScenario(c, s)
+			o, s, overrides, err := scenarioOptions(c, "msgsim run", path, stderr)
 			if err != nil {
 				return err
 			}
-			var phases []steer.Phase
-			start := 0 // consumers per queue at the start: the file's, or -c
-			o, err := parseOptionsWith(c, "msgsim run", nil, func(cfg *sim.Config) error {
-				// The command line's topology over the file's, for the
-				// timeline (a phase of N messages per producer) too.
-				s.Producers, s.Queues, s.Consumers = cfg.Producers, cfg.Queues, cfg.Consumers
-				start = cfg.Consumers
-				phases = steer.FromScenario(s)
-				return steeredConfig(cfg, s, phases, start)
-			})
-			if err != nil {
-				return err
-			}
-			// The file's assertions join the command line's; a phase's own
-			// are judged on that phase.
-			fileAsserts, err := scenarioAssertions(s)
-			if err != nil {
-				return err
-			}
-			o.plan.Assertions = append(o.plan.Assertions, fileAsserts...)
-			if err := checkPhaseAssertions(o.plan.Assertions, s); err != nil {
-				return err
-			}
-			o.plan.Steer = &invoke.Steering{Phases: phases, Active: start}
-			o.plan.Config.Control = nil
 			if c.Bool("dry-run") {
 				con := newConsole(o, stdout, stderr)
 				return finish(c.Context, o, con, nil, invoke.Verdict{}, func(w io.Writer) error {
@@ -93,6 +63,47 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 			})
 		},
 	}
+}
+
+// scenarioOptions reads the scenario file at path and the command line's
+// flags over it into a plan that steers each run along its phases; it
+// returns the scenario and what the flags overrode.
+func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (options, *scenario.Scenario, []string, error) {
+	s, err := scenario.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return options{}, nil, nil, invalidFilesError{1}
+	}
+	overrides, err := applyScenario(c, s)
+	if err != nil {
+		return options{}, nil, nil, err
+	}
+	var phases []steer.Phase
+	start := 0 // consumers per queue at the start: the file's, or -c
+	o, err := parseOptionsWith(c, cmd, nil, func(cfg *sim.Config) error {
+		// The command line's topology over the file's, for the
+		// timeline (a phase of N messages per producer) too.
+		s.Producers, s.Queues, s.Consumers = cfg.Producers, cfg.Queues, cfg.Consumers
+		start = cfg.Consumers
+		phases = steer.FromScenario(s)
+		return steeredConfig(cfg, s, phases, start)
+	})
+	if err != nil {
+		return options{}, nil, nil, err
+	}
+	// The file's assertions join the command line's; a phase's own
+	// are judged on that phase.
+	fileAsserts, err := scenarioAssertions(s)
+	if err != nil {
+		return options{}, nil, nil, err
+	}
+	o.plan.Assertions = append(o.plan.Assertions, fileAsserts...)
+	if err := checkPhaseAssertions(o.plan.Assertions, s); err != nil {
+		return options{}, nil, nil, err
+	}
+	o.plan.Steer = &invoke.Steering{Phases: phases, Active: start}
+	o.plan.Config.Control = nil
+	return o, s, overrides, nil
 }
 
 // applyScenario sets every flag the scenario gives a value for, unless the

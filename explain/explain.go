@@ -63,15 +63,15 @@ func Diagram(c sim.Config) string {
 		if c.Rate > 0 {
 			fmt.Fprintf(&b, " at %s msgs/s: about %s deliveries", units.Rate(c.Rate), units.Int(int64(c.Rate*c.Duration.Seconds()*float64(perMessage(c)))))
 		}
-		fmt.Fprintf(&b, "; %s consumer goroutines in all\n", units.Int(int64(c.Queues*c.Consumers)))
+		fmt.Fprintf(&b, "; %s consumer goroutine%s in all\n", units.Int(int64(c.Queues*c.Consumers)), plural(c.Queues*c.Consumers))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "\n%s producer%s × %s messages", units.Int(int64(c.Producers)), plural(c.Producers), units.Int(c.Messages))
 	if c.Dispatch == sim.Fanout {
 		fmt.Fprintf(&b, " × %s queue%s", units.Int(int64(c.Queues)), plural(c.Queues))
 	}
-	fmt.Fprintf(&b, " = %s expected deliveries; %s consumer goroutines in all\n",
-		units.Int(c.Expected()), units.Int(int64(c.Queues*c.Consumers)))
+	fmt.Fprintf(&b, " = %s expected deliveries; %s consumer goroutine%s in all\n",
+		units.Int(c.Expected()), units.Int(int64(c.Queues*c.Consumers)), plural(c.Queues*c.Consumers))
 	return b.String()
 }
 
@@ -235,6 +235,9 @@ func WriteComparison(w io.Writer, res sim.Result) {
 		fmt.Fprintf(w, "      Little's law: λ × W = %s/s × %s = %.2f waiting, sampled depth %.2f (%s)\n",
 			units.Rate(c.Lambda), units.Duration(c.MeasuredWq), c.LittleLq, c.MeasuredLq, littleVerdict(c.LittleLq, c.MeasuredLq))
 	}
+	if f := worstFit(res); f.Applies {
+		fmt.Fprintf(w, "  %s\n", f.Sentence())
+	}
 }
 
 func rho(p queueing.Prediction) string { return pct(p.Rho) }
@@ -268,7 +271,25 @@ func littleVerdict(little, sampled float64) string {
 	if r := sampled / little; r > 0.8 && r < 1.25 {
 		return "holds within 25%"
 	}
-	return "off by more than 25%: depth is sampled 100×/s and misses short bursts"
+	// Depth counts every message that arrived and was not taken, the
+	// producers' backlog too; what is left unexplained is said so.
+	return "off by more than 25%, which msgsim cannot explain: depth counts every message that arrived and was not taken, wherever it waited"
+}
+
+// worstFit is the fit of the queue whose measured wait is furthest from
+// the model's.
+func worstFit(res sim.Result) Fit {
+	var worst Fit
+	for q := range res.Queues {
+		e, ok := EvidenceOf(res, q)
+		if !ok {
+			break
+		}
+		if f := JudgeFit(e); f.Applies && (!worst.Applies || math.Abs(f.Off) > math.Abs(worst.Off)) {
+			worst = f
+		}
+	}
+	return worst
 }
 
 // Verdict says in plain words what bounded the run, with the evidence.
@@ -277,7 +298,20 @@ func littleVerdict(little, sampled float64) string {
 // teaching_test.go): sleeping consumers scale until the offered rate is the
 // limit; spinning ones, timed by the wall clock, scale even past the cores;
 // with no work the consumer count moves throughput in no steady direction.
+//
+// When the measured mean wait is further from the model's than FitMargin
+// (and FitSlack), the verdict says the model does not fit and why, as far
+// as msgsim has checked; it never calls such latency queueing noise.
 func Verdict(res sim.Result) string {
+	v := bound(res)
+	if f := worstFit(res); f.Applies && !f.Fits {
+		v = strings.TrimSuffix(v, ".") + ". But " + f.Sentence() + "."
+	}
+	return v
+}
+
+// bound says what bounded the run.
+func bound(res sim.Result) string {
 	c := res.Config
 	var maxUtil, meanDepth float64
 	for _, q := range res.Queues {
@@ -309,9 +343,12 @@ func Verdict(res sim.Result) string {
 			"while consumers were busy %s of the time. More consumers will not help; more producers (or cheaper sends: --batch) will.",
 			units.Rate(res.SendRate), units.Rate(c.Rate), units.Duration(res.MaxLag), pct(maxUtil))
 	case c.Rate > 0:
-		return fmt.Sprintf("keeping up: the offered %s msgs/s is below what the consumers can take (busy %s of the time, %.2f waiting on average); "+
-			"latency here is queueing noise, not a bottleneck. Throughput is the offered rate: more consumers cannot raise it, "+
-			"only shorten what waiting is left.", units.Rate(c.Rate), pct(maxUtil), meanDepth)
+		s := fmt.Sprintf("keeping up: the offered %s msgs/s is below what the consumers can take (busy %s of the time, %.2f waiting on average). ",
+			units.Rate(c.Rate), pct(maxUtil), meanDepth)
+		if f := worstFit(res); !f.Applies || f.Fits {
+			s += "Latency here is queueing noise, not a bottleneck. "
+		}
+		return s + "Throughput is the offered rate: more consumers cannot raise it, only shorten what waiting is left."
 	case c.Work > 0:
 		s := fmt.Sprintf("producer-bound: in a closed loop the consumers were busy only %s of the time, so they waited for messages; "+
 			"the producer(s) did not feed them faster", pct(maxUtil))

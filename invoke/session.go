@@ -26,6 +26,9 @@ type Hooks struct {
 	Start func(Step)               // a run is about to start; Step.Progress will count it
 	Done  func(Step)               // that run ended
 	Trace func(Step, sim.Delivery) // the first Config.TraceN deliveries of each point's first run
+	// Steered gives a steered run's Control (Plan.Steer) before the run
+	// starts, for a live view to steer it too (and read its state).
+	Steered func(Step, *sim.Control)
 }
 
 // Step says where an invocation is.
@@ -101,12 +104,15 @@ func (s *Session) Run(ctx context.Context) (report.Document, Verdict, error) {
 
 // runOne runs cfg once, steered along plan.Steer's timeline if it has one:
 // the driver follows the run and ends it with the last phase.
-func (s *Session) runOne(ctx context.Context, plan Plan, cfg sim.Config) (sim.Result, error) {
+func (s *Session) runOne(ctx context.Context, plan Plan, cfg sim.Config, step Step) (sim.Result, error) {
 	if plan.Steer == nil {
 		return sim.Run(ctx, cfg)
 	}
 	ctl := sim.NewControl(plan.Steer.Active)
 	cfg.Control = ctl
+	if s.hooks.Steered != nil {
+		s.hooks.Steered(step, ctl)
+	}
 	dctx, cancel := context.WithCancel(ctx)
 	var derr error
 	done := make(chan struct{})
@@ -119,6 +125,9 @@ func (s *Session) runOne(ctx context.Context, plan Plan, cfg sim.Config) (sim.Re
 	cancel() // a run refused before it started: the driver waits no longer
 	<-done
 	res.Config.Control = nil
+	if errors.Is(derr, steer.ErrRanOut) && res.EndedBy == "scenario" {
+		derr = nil // ended through its Control by someone else: a live view's q
+	}
 	if err == nil && derr != nil {
 		err = fmt.Errorf("the scenario could not be followed: %v", derr)
 	}
@@ -146,7 +155,7 @@ func (s *Session) runPlan(ctx context.Context, plan Plan, at Step) (report.Docum
 		if s.hooks.Start != nil {
 			s.hooks.Start(step)
 		}
-		res, err := s.runOne(ctx, plan, cfg)
+		res, err := s.runOne(ctx, plan, cfg, step)
 		if s.hooks.Done != nil {
 			s.hooks.Done(step)
 		}

@@ -147,3 +147,22 @@ func bareLoop(n int64, q, c, buffer int, fanout bool) int64 {
 	}
 	return total
 }
+
+// BenchmarkOpenLoopBehind runs an open loop whose producer is always behind
+// its schedule (1e9 msgs/s asked), so it never sleeps and every message
+// takes the paced path, the one that publishes its due time for the depth
+// sampler (one atomic store a message): the worst case of that store's
+// cost. Compare with the commit before it:
+//
+//	go test -run '^$' -bench OpenLoopBehind -benchtime 2000000x -count 10 ./sim | tee new.txt
+func BenchmarkOpenLoopBehind(b *testing.B) {
+	cfg := sim.DefaultConfig()
+	cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer, cfg.Rate = int64(b.N), 1, 1, 1024, 1e9
+	settle(b)
+	b.ResetTimer()
+	res, err := sim.Run(context.Background(), cfg)
+	if err != nil || !res.OK() {
+		b.Fatal(err, res.OK())
+	}
+	b.ReportMetric(res.Throughput(), "msgs/s")
+}

@@ -332,6 +332,7 @@ func (r *run) produceControlled(k int) {
 				ctl.made.Add(-1) // reserved, never made
 				break
 			}
+			p.due.Store(dueMark(m.sent, i))
 		}
 		q := r.route(&st, &m, i)
 		if p.first < 0 {

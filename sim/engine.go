@@ -74,19 +74,23 @@ const consumerPad = 3*64 - (8 + unsafe.Sizeof(recorder{}) + 8 + 8*8)
 // producer holds one producer goroutine's counters.
 type producer struct {
 	published atomic.Int64 // messages sent so far, for depth sampling
-	_         [56]byte
-	first     int64   // ns since base of the first (intended) send; -1 if none
-	lastSend  int64   // ns since base after the last send
-	maxLag    int64   // open loop: how far behind schedule a send was, at most
-	produced  int64   // messages created
-	sent      []int64 // messages handed to each queue
-	_         [64]byte
+	// due marks, in open loop, the last message whose time has come: see
+	// dueMark. With published it gives the producer's backlog.
+	due      atomic.Uint64
+	_        [48]byte
+	first    int64   // ns since base of the first (intended) send; -1 if none
+	lastSend int64   // ns since base after the last send
+	maxLag   int64   // open loop: how far behind schedule a send was, at most
+	produced int64   // messages created
+	sent     []int64 // messages handed to each queue
+	_        [64]byte
 }
 
 // run is one execution of a Config.
 type run struct {
 	cfg       Config
 	base      time.Time
+	begun     atomic.Bool    // base is set: a live view may read the clock
 	queues    []chan message // Batch == 1
 	batches   []chan *batch  // Batch > 1
 	pool      sync.Pool      // of *batch
@@ -390,6 +394,7 @@ func (r *run) start() (stop func()) {
 		timer = time.AfterFunc(r.cfg.Duration, func() { r.stop(haltDuration) })
 	}
 	stopSampling := r.startSampler()
+	r.begun.Store(true)
 	return func() {
 		if timer != nil {
 			timer.Stop()

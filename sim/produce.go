@@ -113,12 +113,23 @@ func (r *run) pace(st *producerState, t int64) bool {
 // stamp returns the send time of the next message: the schedule's intended
 // time in open loop (after waiting for it), the clock otherwise. ok is
 // false when the producers were halted during the wait.
-func (r *run) stamp(st *producerState) (t int64, ok bool) {
+func (r *run) stamp(st *producerState, i int64) (t int64, ok bool) {
 	if st.sched == nil {
 		return r.now(), true
 	}
 	t = st.sched.Next()
-	return t, r.pace(st, t)
+	if ok = r.pace(st, t); ok {
+		st.p.due.Store(dueMark(t, i))
+	}
+	return t, ok
+}
+
+// dueMark packs an open-loop message's intended time t (ns since base) and
+// its index i, for the depth sampler: the time in microseconds above, the
+// low 16 bits of i+1 below, so one store per paced message says both when
+// the message in hand arrived and which one it is (see run.backlog).
+func dueMark(t, i int64) uint64 {
+	return uint64(t/1000+1)<<16 | uint64(i+1)&0xffff
 }
 
 // next makes message i: stamped (paced in open loop), routed, and noted as
@@ -127,7 +138,7 @@ func (r *run) stamp(st *producerState) (t int64, ok bool) {
 // not counted as sent to any queue (it would be reported lost).
 func (r *run) next(st *producerState, i int64) (m message, q int, ok bool) {
 	m = message{producer: st.k}
-	if m.sent, ok = r.stamp(st); !ok {
+	if m.sent, ok = r.stamp(st, i); !ok {
 		return m, 0, false
 	}
 	q = r.route(st, &m, i)
@@ -216,7 +227,7 @@ func (r *run) produceBatches(k int) {
 		m := message{producer: st.k}
 		if st.sched != nil {
 			var ok bool
-			if m.sent, ok = r.stamp(&st); !ok {
+			if m.sent, ok = r.stamp(&st, i); !ok {
 				break
 			}
 			if p.first < 0 {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -27,12 +28,8 @@ func (r *run) sampleEvery() time.Duration {
 	return 10 * time.Millisecond * time.Duration(max(1, work/10_000))
 }
 
-// startSampler reads every queue's depth every sampleEvery until the returned
-// function is called. A buffered queue's depth is len(ch), exact. An
-// unbuffered channel holds nothing, so its depth is the messages sent to
-// it and not yet received, from the counters producers and consumers
-// publish (exact in open-loop and timed runs, to within a thousand
-// messages per goroutine in closed loop).
+// startSampler reads every queue's depth (see depths) every sampleEvery
+// until the returned function is called.
 //
 // A run whose depth cannot be measured starts no sampler at all: while a
 // timer is pending on a P, every scheduling decision there reads the clock
@@ -75,21 +72,8 @@ func (r *run) depthMeasured() bool {
 }
 
 func (r *run) sampleDepth() {
-	var inflight []int64
-	if r.cfg.Buffer == 0 {
-		inflight = r.inflight()
-	}
 	var deepest int64
-	for q := range r.depth {
-		var d int64
-		switch {
-		case inflight != nil:
-			d = max(inflight[q], 0)
-		case r.queues != nil:
-			d = int64(len(r.queues[q]))
-		default:
-			d = int64(len(r.batches[q]) * r.cfg.Batch)
-		}
+	for q, d := range r.depths() {
 		st := &r.depth[q]
 		st.max, st.sum, st.n = max(st.max, d), st.sum+d, st.n+1
 		if r.phases != nil {
@@ -100,10 +84,102 @@ func (r *run) sampleDepth() {
 	r.series.sampleDepth(r.now(), deepest)
 }
 
-// inflight estimates sent − received per queue from published counters.
-// Only fan-out sends each message to a known queue; for round-robin and key
-// dispatch the total in flight is spread evenly, which is what they aim for.
-func (r *run) inflight() []int64 {
+// depths returns every queue's depth now: the messages that have arrived
+// and that no consumer has taken yet, wherever they wait. A buffered queue
+// holds them in its channel (len, exact); an unbuffered one holds nothing,
+// so there it is sent − taken from the counters producers and consumers
+// publish. To either is added, in open loop, the producers' backlog (see
+// backlog): in a closed loop a message arrives when it is sent.
+func (r *run) depths() []int64 {
+	n := len(r.queues) + len(r.batches)
+	out := make([]int64, n)
+	wait := r.backlogs()
+	share := wait // a fan-out message waits for every queue
+	if r.cfg.Dispatch != Fanout {
+		share /= int64(n)
+	}
+	var inflight []int64
+	if r.cfg.Buffer == 0 {
+		inflight = r.inflight(wait)
+	}
+	for q := range out {
+		switch {
+		case inflight != nil:
+			out[q] = max(inflight[q], 0)
+		case r.queues != nil:
+			out[q] = int64(len(r.queues[q])) + share
+		default:
+			out[q] = int64(len(r.batches[q])*r.cfg.Batch) + share
+		}
+	}
+	return out
+}
+
+// backlogs is every producer's backlog (see backlog), in all.
+func (r *run) backlogs() int64 {
+	if !r.openLoop() {
+		return 0
+	}
+	var backlog float64
+	now := r.now()
+	spacing, uniform := r.spacing()
+	for i := range r.producers {
+		backlog += r.backlog(&r.producers[i], now, spacing, uniform)
+	}
+	return int64(math.Round(backlog))
+}
+
+// openLoop says whether producers follow an arrival schedule now.
+func (r *run) openLoop() bool {
+	if r.ctl != nil {
+		return r.ctl.Rate() > 0
+	}
+	return r.cfg.Rate > 0
+}
+
+// spacing is one producer's mean time between arrivals (ns) now, and
+// whether they are evenly spaced.
+func (r *run) spacing() (float64, bool) {
+	rate, a := r.cfg.Rate, r.cfg.Arrival
+	if r.ctl != nil {
+		rate = r.ctl.Rate()
+		if p := r.ctl.arrival.Load(); p != nil {
+			a = *p
+		}
+	}
+	return float64(r.cfg.Producers) * 1e9 / rate, a != Poisson
+}
+
+// backlog is how many messages of an open-loop producer have arrived (their
+// intended time has passed) and are in no queue yet: the one it holds while
+// a queue is full or has no consumer ready, those it gathered into a batch
+// not yet handed over, and those whose time came meanwhile. Depth alone
+// misses them, and on an unbuffered queue they are nearly all the waiting.
+// The last is counted from the held message's time: exactly for uniform
+// arrivals; for Poisson ones it is the expected count (the producer has not
+// drawn them yet), so a mean over samples is unbiased. A producer that holds
+// nothing (it is waiting for its next message's time) has no backlog.
+func (r *run) backlog(p *producer, now int64, spacing float64, uniform bool) float64 {
+	d := p.due.Load()
+	pub := p.published.Load()
+	ahead := (d - uint64(pub)) & 0xffff // made but not handed over
+	if d == 0 || ahead == 0 || ahead >= 0x8000 {
+		return 0
+	}
+	t := int64(d>>16-1) * 1000
+	later := max(float64(now-t), 0) / spacing
+	if uniform {
+		later = math.Floor(later)
+	}
+	return float64(ahead) + later
+}
+
+// inflight returns sent − received per queue from published counters, with
+// the producers' backlog waiting added. Only fan-out sends each message to
+// a known queue (and a held message waits for every queue: one that took it
+// already has counted it received, which cancels); for round-robin and key
+// dispatch the total waiting is spread evenly, which is what they aim for.
+func (r *run) inflight(backlog int64) []int64 {
 	var sent int64
 	for i := range r.producers {
 		sent += r.producers[i].published.Load()
@@ -118,11 +194,11 @@ func (r *run) inflight() []int64 {
 	}
 	if r.cfg.Dispatch == Fanout {
 		for q := range out {
-			out[q] += sent
+			out[q] += sent + backlog
 		}
 		return out
 	}
-	share := (sent - recvTotal) / int64(len(out))
+	share := (sent + backlog - recvTotal) / int64(len(out))
 	for q := range out {
 		out[q] = share
 	}
@@ -270,6 +346,8 @@ func (s *seriesRecorder) result(first, last int64) []Interval {
 	if s == nil {
 		return nil
 	}
+	s.mu.Lock() // a live view may be reading the last interval
+	defer s.mu.Unlock()
 	every := int64(s.every)
 	hists := s.hists
 	if n := len(hists); n >= 2 && last-int64(n-1)*every < every/10 {

@@ -113,6 +113,13 @@ func (d *Driver) Drive(ctx context.Context) error {
 		}
 		start := time.Now()
 		events := ph.Events
+		// The rate is set when the phase's shape moves it, not every
+		// tick: between moves (all of a constant phase) a live view's
+		// keys may change it, and the phase does not undo them.
+		set := -1.0
+		if ph.Rate != nil {
+			set = max(ph.Rate(0, ph.Duration), 0)
+		}
 		for {
 			d := time.Since(start)
 			for len(events) > 0 && events[0].At <= d {
@@ -132,7 +139,10 @@ func (d *Driver) Drive(ctx context.Context) error {
 				break
 			}
 			if ph.Rate != nil {
-				_ = ctl.SetRate(max(ph.Rate(d, ph.Duration), 0)) // the rate functions never return a bad one
+				if want := max(ph.Rate(d, ph.Duration), 0); want != set {
+					_ = ctl.SetRate(want) // the rate functions never return a bad one
+					set = want
+				}
 			}
 			// Wake at the next tick, or sooner for the phase's end or its
 			// next event: a 5 ms phase lasts 5 ms, not a tick.

@@ -260,3 +260,35 @@ func TestPhasesOfOneMessage(t *testing.T) {
 		}
 	}
 }
+
+// A constant phase sets its rate once: a rate set from outside meanwhile
+// (a live view's key) holds until the next phase, ticks notwithstanding.
+func TestAConstantPhaseLeavesARateSetMeanwhile(t *testing.T) {
+	cfg := config(1, 1)
+	cfg.Messages = 1_000_000
+	d := steer.New(cfg.Control, 1, []steer.Phase{{Name: "p", Duration: time.Hour, Rate: steer.Constant(5000)}})
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = d.Drive(context.Background()) })
+	var rate float64
+	wg.Go(func() {
+		ctl := cfg.Control
+		<-ctl.Started()
+		if err := ctl.SetRate(2000); err != nil {
+			t.Error(err)
+		}
+		// 100 messages at 2,000/s take 50 ms: five of the driver's ticks.
+		tk := time.NewTicker(time.Millisecond)
+		defer tk.Stop()
+		for from := ctl.Sent(); ctl.Sent() < from+100; <-tk.C {
+		}
+		rate = ctl.Rate()
+		ctl.End()
+	})
+	if _, err := sim.Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if rate != 2000 {
+		t.Fatalf("rate %v after five ticks of a constant 5000 phase, want the 2000 set meanwhile", rate)
+	}
+}

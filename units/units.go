@@ -257,7 +257,7 @@ func Duration(d time.Duration) string {
 	v := float64(d)
 	switch a := math.Abs(round3(v)); {
 	case v == 0:
-		return "0"
+		return "0s"
 	case math.Abs(v) < 1e3:
 		return strconv.FormatInt(int64(d), 10) + "ns"
 	case a < 1e6:

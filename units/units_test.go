@@ -130,7 +130,7 @@ func TestDuration(t *testing.T) {
 		in   time.Duration
 		want string
 	}{
-		{0, "0"},
+		{0, "0s"},
 		{1, "1ns"},
 		{950, "950ns"},
 		{999, "999ns"},

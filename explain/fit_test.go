@@ -1,0 +1,78 @@
+package explain_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgsim/msgsim/explain"
+	"github.com/msgsim/msgsim/queueing"
+	"github.com/msgsim/msgsim/sim"
+)
+
+func TestJudgeFit(t *testing.T) {
+	// M/M/1 at λ = 350/s, 1 ms service: ρ = 0.35, Wq = 538µs.
+	base := explain.Evidence{Model: queueing.Model{Lambda: 350, Mu: 1000, C: 1}, Work: time.Millisecond, WorkKind: sim.Sleep,
+		Wq: 560 * time.Microsecond, Samples: 20_000, Asked: 350, Sent: 350, Service: time.Millisecond, Busy: 0.35, Cores: 2}
+	tests := []struct {
+		name    string
+		edit    func(*explain.Evidence)
+		fits    bool
+		reasons []string // phrases the reasons must hold
+	}{
+		{"as predicted", func(*explain.Evidence) {}, true, nil},
+		{"a tiny wait, far off in percent, within the slack", func(e *explain.Evidence) {
+			e.Model.Lambda, e.Asked, e.Sent, e.Wq = 10, 10, 10, 60*time.Microsecond
+		}, true, nil},
+		{"twelve times the prediction, nothing checked explains it", func(e *explain.Evidence) { e.Wq = 6540 * time.Microsecond }, false,
+			[]string{"nothing msgsim checks explains it"}},
+		{"producers behind: not the modelled arrivals", func(e *explain.Evidence) { e.Wq, e.Sent = 3*time.Millisecond, 200 }, false,
+			[]string{"sent 200 of the 350 msgs/s", "closed one"}},
+		{"a producer stalled", func(e *explain.Evidence) { e.Wq, e.MaxLag = 3*time.Millisecond, 40*time.Millisecond }, false,
+			[]string{"fell up to 40.0ms behind"}},
+		{"service slower than asked", func(e *explain.Evidence) { e.Wq, e.Service = 3*time.Millisecond, 1300*time.Microsecond }, false,
+			[]string{"took 1.30ms per message, not the 1.00ms asked", "the model predicts 1.09ms"}},
+		{"spinning on too few cores", func(e *explain.Evidence) {
+			e.Wq, e.WorkKind, e.Busy, e.Model.C = 3*time.Millisecond, sim.Spin, 1.9, 4
+		}, false, []string{"CPU-bound work on too few cores", "1.9 of 2 cores"}},
+		{"fixed service on two consumers", func(e *explain.Evidence) {
+			e.Wq, e.Model.Deterministic, e.Model.C = 3*time.Millisecond, true, 2
+		}, false, []string{"M/D/2 is approximated"}},
+		{"unbuffered fan-out couples the queues", func(e *explain.Evidence) { e.Wq, e.Coupled = 3*time.Millisecond, true }, false,
+			[]string{"unbuffered fan-out"}},
+		{"near saturation, few samples", func(e *explain.Evidence) {
+			e.Model.Lambda, e.Samples = 950, 500
+			e.Wq = 60 * time.Millisecond
+		}, false, []string{"ρ = 0.95", "only 500 waits"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := base
+			tt.edit(&e)
+			f := explain.JudgeFit(e)
+			if !f.Applies || f.Fits != tt.fits {
+				t.Fatalf("applies %v, fits %v, want fits %v: %s", f.Applies, f.Fits, tt.fits, f.Sentence())
+			}
+			s := f.Sentence()
+			for _, r := range tt.reasons {
+				if !strings.Contains(s, r) {
+					t.Errorf("lacks %q: %s", r, s)
+				}
+			}
+		})
+	}
+}
+
+// The case that once read "keeping up … latency here is queueing noise":
+// 6.54ms measured against a prediction a tenth of that.
+func TestVerdictSaysWhenTheModelDoesNotFit(t *testing.T) {
+	res := result(mm(1, 350, time.Millisecond), 0.36, 2.3, 6540*time.Microsecond, 350)
+	got := explain.Verdict(res)
+	if strings.Contains(got, "queueing noise") || !strings.Contains(got, "the model does not fit: mean wait 6.54ms measured against 538µs predicted (+1115%") {
+		t.Fatalf("verdict: %s", got)
+	}
+	fits := explain.Verdict(result(mm(1, 350, time.Millisecond), 0.36, 0.2, 540*time.Microsecond, 350))
+	if !strings.Contains(fits, "queueing noise") || strings.Contains(fits, "does not fit") {
+		t.Fatalf("verdict of a fitting run: %s", fits)
+	}
+}
