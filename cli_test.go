@@ -58,6 +58,11 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"max regression without a baseline", nil, []string{"--max-regression", "5%"}, "--max-regression: only applies with --baseline"},
 		{"two outputs to one file", nil, []string{"-o", "same.json", "--save-baseline", "./same.json"}, `--save-baseline: "./same.json" is also --output's file`},
 		{"quiet and a trace", nil, []string{"--quiet", "--trace", "5"}, "--quiet: --trace prints deliveries on stderr"},
+		// A producer-role process holds no latency histogram: the file would be empty.
+		{"a histogram log from a producer", nil, []string{"--transport", "nats", "--nats-url", "nats://127.0.0.1:1", "--role", "producer", "--run-id", "demo", "--seed", "5", "--hdr-log", "x.hlog"},
+			"--hdr-log: only applies where consumers run (--role consumer or all)"},
+		{"a distribution from a producer", []string{"MSGSIM_HGRM=x.hgrm"}, []string{"--transport", "nats", "--nats-url", "nats://127.0.0.1:1", "--role", "producer", "--run-id", "demo", "--seed", "5"},
+			"--hgrm (from $MSGSIM_HGRM): only applies where consumers run"},
 		{"a token for the embedded server", nil, []string{"--transport", "nats", "--nats-token", "s3cret"}, "--nats-token: only applies with --nats-url"},
 		{"a wildcard run-id", nil, []string{"--transport", "nats", "--run-id", "*"}, `--run-id: "*" is not allowed here (want a plain subject token`},
 		{"a hexadecimal percentage", nil, []string{"--baseline", "x.json", "--max-regression", "0x1p-2"}, `--max-regression: "0x1p-2" is not a percentage`},

@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/report"
 )
 
@@ -29,6 +32,7 @@ func compareCommand(stdout io.Writer) *cli.Command {
 		Flags: []cli.Flag{
 			stringFlag("max-regression", "", "10%", "how much worse a metric may get, as a `PERCENT` (e.g. --max-regression 5%)"),
 			stringFlag("format", "", "table", "`FORMAT`: table, markdown or json"),
+			boolFlag("any-config", "compare json reports even when their configs differ (the seed is never compared)"),
 		},
 		Action: func(c *cli.Context) error {
 			p := &parser{c: c, cmd: "msgsim compare"}
@@ -50,21 +54,33 @@ func compareCommand(stdout io.Writer) *cli.Command {
 			}
 			var saved []report.Saved
 			for _, path := range c.Args().Slice() {
-				data, err := os.ReadFile(path)
+				s, err := readSaved(path)
 				if err != nil {
-					return usageError{fmt.Sprintf("%q cannot be read: %v", path, unwrapPath(err))}
-				}
-				s, err := report.ReadSaved(path, data)
-				if err != nil {
-					return usageError{fmt.Sprintf("%q: %s", path, strings.TrimPrefix(err.Error(), path+":"))}
+					return err
 				}
 				saved = append(saved, s)
+			}
+			for _, cur := range saved[1:] {
+				if old := saved[0]; old.Config != nil && cur.Config != nil && old.Kind != cur.Kind {
+					return usageError{fmt.Sprintf("%q is %s and %q %s: msgsim compare sets like beside like", old.File, old.Kind, cur.File, cur.Kind)}
+				}
+			}
+			if !c.Bool("any-config") {
+				for _, cur := range saved[1:] {
+					if diff := configDiff(saved[0], cur); len(diff) > 0 {
+						return usageError{fmt.Sprintf("%q and %q were measured with other configs (%s); pass --any-config to compare anyway",
+							saved[0].File, cur.File, strings.Join(diff, "; "))}
+					}
+				}
 			}
 			var all []report.Compared
 			var missing []string
 			for _, cur := range saved[1:] {
 				cs, m := report.CompareSaved(saved[0], cur, maxReg)
 				all, missing = append(all, cs...), append(missing, m...)
+			}
+			if len(all) == 0 { // nothing was judged, so nothing may pass
+				return usageError{"nothing compared: no configuration is in both OLD and NEW (" + strings.Join(missing, "; ") + ")"}
 			}
 			var buf bytes.Buffer
 			if err := report.WriteCompared(&buf, all, missing, format); err != nil {
@@ -84,10 +100,35 @@ func compareCommand(stdout io.Writer) *cli.Command {
 			if len(regressed) > 0 {
 				return checkFailedError{"regressed: " + strings.Join(regressed, ", ")}
 			}
-			if len(all) == 0 {
-				return checkFailedError{"nothing compared: no configuration is in both OLD and NEW"}
-			}
 			return nil
 		},
 	}
+}
+
+// readSaved reads one file of msgsim compare, or says in one line why not.
+func readSaved(path string) (report.Saved, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return report.Saved{}, usageError{fmt.Sprintf("%q cannot be read: %v", path, unwrapPath(err))}
+	}
+	defer f.Close()
+	s, err := report.ReadSaved(path, f)
+	var pe *fs.PathError
+	if errors.As(err, &pe) { // a directory, an I/O error
+		return s, usageError{fmt.Sprintf("%q cannot be read: %v", path, pe.Err)}
+	}
+	if err != nil {
+		return s, usageError{fmt.Sprintf("%q: %s", path, strings.TrimPrefix(err.Error(), path+":"))}
+	}
+	return s, nil
+}
+
+// configDiff is how two json reports' configs differ, as --baseline
+// refuses them (a sweep's varied parameters aside); nothing when either is
+// a gobench file, whose benchmark names already say the config.
+func configDiff(old, cur report.Saved) []string {
+	if old.Config == nil || cur.Config == nil {
+		return nil
+	}
+	return check.ConfigDiff(*old.Config, *cur.Config)
 }

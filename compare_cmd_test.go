@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,7 +32,9 @@ func TestCompareNoiseAndASlowdown(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stdout, "REGRESSED") || !strings.Contains(r.stdout, "n=5") {
 		t.Fatalf("identical configs: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = msgsim(t, nil, "compare", "--max-regression", "20%", old, slow)
+	// The slowdown is the config's, so --any-config; a slower build would
+	// not need it.
+	r = msgsim(t, nil, "compare", "--any-config", "--max-regression", "20%", old, slow)
 	if r.code != 1 || !strings.Contains(r.stdout, "REGRESSED") || !strings.Contains(r.stdout, "p=0.008 n=5") ||
 		!strings.Contains(r.stderr, "regressed: run throughput") {
 		t.Fatalf("twice the work: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -50,6 +54,14 @@ func TestCompareRefusesBadInput(t *testing.T) {
 	if err := os.WriteFile(notReport, []byte("hello\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	run1, run3 := writeJSON(t, filepath.Join(dir, "q1.json"), runBaseline(1, 1)), writeJSON(t, filepath.Join(dir, "q3.json"), runBaseline(3, 2))
+	swp := writeJSON(t, filepath.Join(dir, "sweep.json"), sweepBaseline(1))
+	other := sweepBaseline(1)
+	other["vary"] = []map[string]any{{"param": "consumers", "values": []float64{3, 4}}}
+	for i, p := range other["points"].([]map[string]any) {
+		p["values"] = []float64{float64(3 + i)}
+	}
+	otherPoints := writeJSON(t, filepath.Join(dir, "other.json"), other)
 	tests := []struct {
 		name string
 		args []string
@@ -61,6 +73,12 @@ func TestCompareRefusesBadInput(t *testing.T) {
 		{"flag after the files", []string{"compare", notReport, notReport, "--max-regression", "5%"}, "takes its flags before the files"},
 		{"bad limit", []string{"compare", "--max-regression", "lots", notReport, notReport}, "--max-regression"},
 		{"bad format", []string{"compare", "--format", "csv", notReport, notReport}, "is not a format of msgsim compare"},
+		// Nothing compared is not a pass, and runs of other configs are not
+		// a regression: both are the wrong files.
+		{"other configs", []string{"compare", run1, run3}, "were measured with other configs (queues: baseline 1, now 3; consumers: baseline 1, now 2); pass --any-config"},
+		{"a run and a sweep", []string{"compare", run1, swp}, `is a run and "` + swp + `" a sweep of consumers`},
+		{"no point in common", []string{"compare", swp, otherPoints}, "nothing compared"},
+		{"a directory", []string{"compare", run1, dir}, "cannot be read: is a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,5 +87,35 @@ func TestCompareRefusesBadInput(t *testing.T) {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want 2 and one line with %q", r.code, r.stdout, r.stderr, tt.want)
 			}
 		})
+	}
+}
+
+// --any-config compares runs of other configs all the same.
+func TestCompareAnyConfig(t *testing.T) {
+	dir := t.TempDir()
+	run1, run3 := writeJSON(t, filepath.Join(dir, "q1.json"), runBaseline(1, 1)), writeJSON(t, filepath.Join(dir, "q3.json"), runBaseline(3, 2))
+	r := msgsim(t, nil, "compare", "--any-config", run1, run3)
+	if r.code != 0 || !strings.Contains(r.stdout, "throughput") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A file with no end (a device, a log still growing) is refused after its
+// first line rather than read into memory whole. The binary runs with its
+// address space limited, so a regression fails here instead of taking the
+// machine's memory.
+func TestCompareEndlessInput(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	run1 := writeJSON(t, filepath.Join(t.TempDir(), "q1.json"), runBaseline(1, 1))
+	cmd := exec.Command("sh", "-c", `ulimit -v 4000000 && exec "$@"`, "sh", binary, "compare", run1, "/dev/zero")
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || out.Len() > 0 || strings.Count(strings.TrimSpace(errb.String()), "\n") > 0 ||
+		!strings.Contains(errb.String(), "a line longer than 64 KiB") {
+		t.Fatalf("%v, stdout %q, stderr %.500q; want exit 2 and one line", err, out.String(), errb.String())
 	}
 }

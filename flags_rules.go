@@ -77,7 +77,7 @@ func (p *parser) applies(o *options) {
 	}
 	// A producer-role process receives nothing: what consumers do there
 	// would be ignored.
-	for _, name := range []string{"work", "work-dist", "work-kind", "warmup", "interval", "trace", "nats-pending"} {
+	for _, name := range []string{"work", "work-dist", "work-kind", "warmup", "interval", "trace", "nats-pending", "hdr-log", "hgrm"} {
 		only(name, cfg.Role != sim.RoleProducer, "where consumers run (--role consumer or all), not in a producer-role process")
 	}
 	only("max-regression", c.String("baseline") != "", "with --baseline")

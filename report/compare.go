@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/sweep"
 )
 
@@ -20,6 +21,11 @@ import (
 type Saved struct {
 	File   string
 	Groups []SavedGroup
+	// Config is what a json report measured (a sweep's base config); nil
+	// for a gobench file, whose names say it.
+	Config *sim.Config
+	// What the file is: "a run", "a sweep of consumers", "a gobench file".
+	Kind string
 }
 
 // SavedGroup is one configuration's runs.
@@ -30,18 +36,34 @@ type SavedGroup struct {
 
 // ReadSaved reads a json report of a run or a sweep (refused as
 // --baseline refuses it: a failed or interrupted run is no sample), or a
-// gobench file (its msgs/s, p50-ns and p99-ns per line).
-func ReadSaved(file string, data []byte) (Saved, error) {
+// gobench file (its msgs/s, p50-ns and p99-ns per line). It reads as it
+// goes, so a file that is neither (a device, a log with no end) is refused
+// after its first line, not read into memory whole.
+func ReadSaved(file string, r io.Reader) (Saved, error) {
 	s := Saved{File: file}
-	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
-		b, err := ReadBaseline(bytes.NewReader(data))
+	br := bufio.NewReader(r)
+	for { // a json report starts with '{' after any blank space
+		c, err := br.ReadByte()
+		if err != nil {
+			break // empty, or unreadable: the gobench reader says which
+		}
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			continue
+		}
+		br.UnreadByte()
+		break
+	}
+	if first, err := br.Peek(1); err == nil && first[0] == '{' {
+		b, err := ReadBaseline(br)
 		if err != nil {
 			return s, err
 		}
+		s.Config, s.Kind = &b.Config, "a run"
 		if b.Kind == "run" {
 			s.Groups = []SavedGroup{{Name: "run", Samples: b.Samples}}
 			return s, nil
 		}
+		s.Kind = "a sweep of " + strings.Join(b.Axes, " × ")
 		for _, p := range b.Points {
 			parts := make([]string, len(b.Axes))
 			for i, a := range b.Axes {
@@ -51,7 +73,8 @@ func ReadSaved(file string, data []byte) (Saved, error) {
 		}
 		return s, nil
 	}
-	rd := benchfmt.NewReader(bytes.NewReader(data), file)
+	s.Kind = "a gobench file"
+	rd := benchfmt.NewReader(br, file)
 	index := map[string]int{}
 	for rd.Scan() {
 		switch r := rd.Result().(type) {
@@ -73,7 +96,9 @@ func ReadSaved(file string, data []byte) (Saved, error) {
 			s.Groups[i].Samples = append(s.Groups[i].Samples, check.Sample{Throughput: tp, P50: p50, P99: p99})
 		}
 	}
-	if err := rd.Err(); err != nil {
+	if err := rd.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return s, errors.New("is neither a msgsim json report nor a gobench file: it has a line longer than 64 KiB")
+	} else if err != nil {
 		return s, err
 	}
 	if len(s.Groups) == 0 {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/msgsim/msgsim/report"
+	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/sweep"
 )
 
@@ -201,4 +202,21 @@ func sortedKeys(m map[string][]float64) []string {
 		}
 	}
 	return ks
+}
+
+// A producer-role process shows the latencies its consumer process timed
+// but holds no histogram: its page says where the spectrum is, not that
+// nothing was timed.
+func TestHTMLProducerRoleSaysWhereTheSpectrumIs(t *testing.T) {
+	res := workload()
+	res.Config.Transport, res.Config.NATSURL, res.Role = "nats", "nats://127.0.0.1:4222", sim.RoleProducer
+	res.Spectrum, res.Queues[0].Spectrum = nil, nil
+	var buf bytes.Buffer
+	if err := report.WriteDocument(&buf, report.Document{Result: res}, report.HTML); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, "no delivery was timed") || !strings.Contains(page, "timed in the consumer process") {
+		t.Fatalf("the page does not say where the spectrum is:\n%s", page)
+	}
 }

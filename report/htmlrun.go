@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/msgsim/msgsim/sim"
 )
 
 // maxDrawnQueues is how many queues get a spectrum line of their own;
@@ -83,6 +85,9 @@ func spectrumChart(j JSONResult) svgChart {
 		}
 	}
 	switch {
+	case len(c.lines) == 0 && j.Role == sim.RoleProducer && j.Latency.Count > 0:
+		// The consumers sent their figures, not their histograms.
+		c.note = "no spectrum here: the latencies were timed in the consumer process, whose report draws it"
 	case len(c.lines) == 0:
 		c.note = "no spectrum: " + whyLatency
 	case len(j.Queues) > maxDrawnQueues:
