@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/units"
 )
 
@@ -25,7 +26,8 @@ const Step = 1.25
 // point is one second of the run.
 type point struct {
 	from, to      time.Duration // run time
-	arrival, tput float64       // msgs/s: made, delivered (all queues)
+	arrival, tput float64       // msgs/s: arrived (handed over, or due and waiting), delivered (all queues)
+	sent          float64       // msgs/s handed to the queues: below arrival while the producers fall behind
 	p99, mean     float64       // ns, the engine's last whole interval
 	timed         int64         // deliveries that interval timed
 	depth, qtput  []float64     // per queue: mean depth over the second's frames, deliveries/s
@@ -147,6 +149,10 @@ func (m *Model) Observe(s Snapshot) {
 		}
 	}
 	p.tput = float64(total) / dt
+	p.sent = float64(s.Sent-m.last.Sent) / dt
+	if m.setup.Dispatch == sim.Fanout && m.setup.Queues > 0 {
+		p.sent /= float64(m.setup.Queues) // Sent counts a delivery to every queue
+	}
 	m.points = append(m.points, p)
 	if len(m.points) > history {
 		m.points = m.points[len(m.points)-history:]

@@ -218,3 +218,23 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("frame %s differs from %s:\n%s", name, path, got)
 	}
 }
+
+// The model's reasons in the view are checked ones: producers that fall
+// behind hand over fewer messages than arrive (the backlog counts as
+// arrived), and the view says so rather than that they kept their rate.
+func TestModelSaysTheProducersFellBehind(t *testing.T) {
+	s := setup()
+	s.Queues = 1
+	m := New(s, &fake{rate: 2000, work: 300 * time.Microsecond, consumers: []int{1}}, nil, nil)
+	for i := 0; i <= 80; i++ {
+		el := time.Duration(i) * 100 * time.Millisecond
+		arrived, sent := int64(2000*el.Seconds()), int64(1000*el.Seconds()) // half handed over
+		m.Observe(Snapshot{Elapsed: el, Arrived: arrived, Sent: sent, Delivered: []int64{sent}, Depth: []int64{arrived - sent},
+			States: [][]string{{sim.Busy}}, Rate: 2000, Work: 300 * time.Microsecond, Mean: 40 * time.Millisecond,
+			LatencyAt: el.Truncate(time.Second) - time.Second, Timed: 1000})
+	}
+	v := m.View()
+	if !strings.Contains(v, "the producers sent 1.00k of the 2.00k msgs/s asked") || strings.Contains(v, "sent the rate asked") {
+		t.Fatalf("the view does not say the producers fell behind:\n%s", v)
+	}
+}

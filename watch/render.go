@@ -283,7 +283,7 @@ func (m *Model) model(b *strings.Builder) {
 		unsettled = fmt.Sprintf("the run was changed %s ago, so the last %ds mix before and after and the queue has not settled", units.Duration((s.Elapsed - m.changed).Round(100*time.Millisecond)), littleWindow)
 	}
 	f := explain.JudgeFit(explain.Evidence{Unsettled: unsettled, Model: mod, Work: s.Work, WorkKind: m.setup.WorkKind, Wq: wq, Samples: timed,
-		Asked: s.Rate, Sent: mean(ps, func(p point) float64 { return p.arrival }), Busy: mean(ps, func(p point) float64 { return p.busy }),
+		Asked: s.Rate, Sent: mean(ps, func(p point) float64 { return p.sent }), Busy: mean(ps, func(p point) float64 { return p.busy }),
 		Cores: m.setup.Cores, Coupled: explain.Coupled(sim.Config{Dispatch: m.setup.Dispatch, Queues: m.setup.Queues, Buffer: m.setup.Buffer})})
 	if f.Applies {
 		fmt.Fprintf(b, "  %s\n", f.Sentence())
