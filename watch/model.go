@@ -265,7 +265,7 @@ func (m *Model) Press(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Crash):
 		i, err := m.ctl.InForce(q, 0)
 		if err == nil {
-			err = m.ctl.Crash(q, i)
+			err = m.ctl.CrashBy(q, i, CrashedByKey)
 		}
 		if err != nil {
 			m.status = "refused: " + err.Error()

@@ -50,11 +50,14 @@ func (f *fake) SetConsumers(q, n int) error {
 	f.consumers[q] = n
 	return nil
 }
-func (f *fake) Consumers(q int) int           { return f.consumers[q] }
-func (f *fake) PauseProducers()               { f.log("PauseProducers()"); f.paused = true }
-func (f *fake) ResumeProducers()              { f.log("ResumeProducers()"); f.paused = false }
-func (f *fake) ProducersPaused() bool         { return f.paused }
-func (f *fake) Crash(q, i int) error          { f.log("Crash(%d, %d)", q, i); return nil }
+func (f *fake) Consumers(q int) int   { return f.consumers[q] }
+func (f *fake) PauseProducers()       { f.log("PauseProducers()"); f.paused = true }
+func (f *fake) ResumeProducers()      { f.log("ResumeProducers()"); f.paused = false }
+func (f *fake) ProducersPaused() bool { return f.paused }
+func (f *fake) CrashBy(q, i int, by string) error {
+	f.log("CrashBy(%d, %d, %s)", q, i, by)
+	return nil
+}
 func (f *fake) InForce(q, i int) (int, error) { return i + 1, nil } // slot 0 crashed before
 func (f *fake) ConsumerState(q, i int) string { return sim.Idle }
 func (f *fake) End()                          { f.log("End()") }
@@ -102,7 +105,7 @@ func TestKeysSteerTheRun(t *testing.T) {
 		{"the rate stops at the run's ceiling", []string{"up", "up", "up", "up"}, []string{"SetRate(2500)", "SetRate(3125)", "SetRate(3906.25)", "SetRate(4000)"}, "the most this run allows"},
 		{"> more work, < less", []string{">", "<"}, []string{"SetWork(1.25ms)", "SetWork(1ms)"}, "work 1.00ms"},
 		{"p pauses, p again resumes", []string{"p", "p"}, []string{"PauseProducers()", "ResumeProducers()"}, "resumed"},
-		{"c crashes the selected queue's first consumer in force", []string{"c"}, []string{"Crash(0, 1)"}, "q0.1 crashes"},
+		{"c crashes the selected queue's first consumer in force", []string{"c"}, []string{"CrashBy(0, 1, the c key in msgsim watch)"}, "q0.1 crashes"},
 		{"space freezes the view only", []string{"space"}, nil, "view frozen"},
 		{"? shows the keys only", []string{"?"}, nil, ""},
 		{"q ends the run", []string{"q"}, []string{"End()"}, "ending the run"},

@@ -25,13 +25,17 @@ type Controller interface {
 	PauseProducers()
 	ResumeProducers()
 	ProducersPaused() bool
-	Crash(q, i int) error
+	CrashBy(q, i int, by string) error
 	InForce(q, i int) (int, error)
 	ConsumerState(q, i int) string
 	End()
 }
 
 var _ Controller = (*sim.Control)(nil)
+
+// CrashedByKey is who the report says crashed a consumer the c key
+// crashed (a scenario's own crashes are put down to the scenario).
+const CrashedByKey = "the c key in msgsim watch"
 
 // Setup is what stays fixed while a run is watched.
 type Setup struct {
