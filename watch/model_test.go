@@ -241,3 +241,20 @@ func TestModelSaysTheProducersFellBehind(t *testing.T) {
 		t.Fatalf("the view does not say the producers fell behind:\n%s", v)
 	}
 }
+
+// A run with no per-second latency (too many consumer slots for a
+// series) says W and p99 are not measured, rather than that Little's law
+// is off against a W of 0.
+func TestUntimedRunSaysLatencyIsNotMeasured(t *testing.T) {
+	s := setup()
+	s.Untimed = true
+	m := New(s, &fake{rate: 2000, work: 500 * time.Microsecond, consumers: []int{2, 1}}, nil, nil)
+	for _, sn := range snapshots(4) {
+		sn.P99, sn.Mean, sn.Timed = 0, 0, 0
+		m.Observe(sn)
+	}
+	v := m.View()
+	if !strings.Contains(v, "W is not measured on this run") || strings.Contains(v, "off by more") || strings.Contains(v, "model does not fit") {
+		t.Fatalf("an untimed run's view:\n%s", v)
+	}
+}

@@ -175,7 +175,11 @@ func (m *Model) sparklines(b *strings.Builder) {
 	rate := func(v float64) string { return units.Rate(v) + "/s" }
 	line("arrivals", func(p point) float64 { return p.arrival }, rate)
 	line("throughput", func(p point) float64 { return p.tput }, rate)
-	line("p99 latency", func(p point) float64 { return p.p99 }, func(v float64) string { return units.Duration(time.Duration(v)) })
+	if m.setup.Untimed {
+		fmt.Fprintf(b, "%-13s %s\n", "p99 latency", dim.Render("not measured on this run (no per-second latency)"))
+	} else {
+		line("p99 latency", func(p point) float64 { return p.p99 }, func(v float64) string { return units.Duration(time.Duration(v)) })
+	}
 	fmt.Fprintf(b, "%-13s %s\n", "", dim.Render(fmt.Sprintf("%-*s%s", width-3, fmt.Sprintf("−%ds", width), "now")))
 }
 
@@ -212,6 +216,10 @@ func (m *Model) little(b *strings.Builder) {
 			why = "depth cannot be measured on this run"
 		}
 		fmt.Fprintf(b, "%s %s\n", bold.Render("Little's law:"), why)
+		return
+	}
+	if m.setup.Untimed {
+		fmt.Fprintf(b, "%s W is not measured on this run: a per-second latency is kept for up to %d consumer slots in all\n", bold.Render(head), sim.OwnHistogramsUpTo)
 		return
 	}
 	l := mean(ps, func(p point) float64 { return p.depth[q] })
@@ -267,6 +275,10 @@ func (m *Model) model(b *strings.Builder) {
 	ps := m.window(littleWindow)
 	wq := time.Duration(mean(ps, func(p point) float64 { return p.mean }))
 	measured := "–"
+	if m.setup.Untimed {
+		measured = "not measured (no per-second latency on this run)"
+		ps = nil
+	}
 	if len(ps) > 0 {
 		measured = units.Duration(wq)
 	}

@@ -50,6 +50,9 @@ type Setup struct {
 	WorkKind  sim.WorkKind
 	Cores     int     // GOMAXPROCS
 	MaxRate   float64 // the rate keys stop here: the run's exactly-once bits are sized for it
+	// Untimed says the run keeps no per-second latency (more consumer
+	// slots than a series is kept for): p99 and W are not measured.
+	Untimed bool
 }
 
 // Snapshot is one look at the run, taken at frame rate.
