@@ -258,3 +258,37 @@ func TestUntimedRunSaysLatencyIsNotMeasured(t *testing.T) {
 		t.Fatalf("an untimed run's view:\n%s", v)
 	}
 }
+
+// The frame fits the terminal, however small: no more lines than it has
+// (the title stays on top, the keys at the bottom), none wider, and no
+// panic down to a single cell.
+func TestFrameFitsTheTerminal(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {40, 10}, {20, 5}, {1, 1}, {0, 0}, {200, 3}}
+	for _, help := range []bool{false, true} {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("%dx%d help %v", sz[0], sz[1], help), func(t *testing.T) {
+				m := New(setup(), &fake{rate: 2000, work: 500 * time.Microsecond, consumers: []int{2, 1}}, nil, nil)
+				for _, s := range snapshots(8) {
+					m.Observe(s)
+				}
+				m.Update(keyOf("c"))
+				if help {
+					m.Update(keyOf("?"))
+				}
+				m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+				lines := strings.Split(m.View(), "\n")
+				if sz[1] > 0 && len(lines) > sz[1] {
+					t.Fatalf("%d lines on a terminal of %d:\n%s", len(lines), sz[1], m.View())
+				}
+				for _, l := range lines {
+					if w := lipgloss.Width(l); sz[0] > 0 && w > sz[0] {
+						t.Fatalf("a line of %d cells on a terminal of %d: %q", w, sz[0], l)
+					}
+				}
+				if sz[1] >= 10 && !strings.HasPrefix(lines[0], "msgsim watch") {
+					t.Fatalf("the title is gone:\n%s", m.View())
+				}
+			})
+		}
+	}
+}

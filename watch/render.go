@@ -3,6 +3,7 @@ package watch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,6 @@ func (m *Model) View() string {
 		body = m.body()
 	}
 	var b strings.Builder
-	b.WriteString(body)
 	if m.frozen {
 		b.WriteString(bold.Render("FROZEN") + dim.Render(" — the run goes on; space to follow it") + "\n")
 	}
@@ -51,16 +51,31 @@ func (m *Model) View() string {
 	}
 	m.help.Width = m.width
 	b.WriteString(m.help.View(m.keys))
-	// Prose wraps at the terminal's width; a line that cannot (a bar, a
-	// sparkline on a narrow terminal) is cut.
-	lines := strings.Split(b.String(), "\n")
+	top, foot := m.fit(body), m.fit(b.String())
+	// A frame taller than the terminal would lose its top (the title, the
+	// queues) off the screen: blank lines go first, then the lower panels,
+	// and the status and the keys stay.
+	if m.height > 0 && len(top)+len(foot) > m.height {
+		top = slices.DeleteFunc(top, func(l string) bool { return strings.TrimSpace(ansi.Strip(l)) == "" })
+	}
+	if m.height > 0 && len(top)+len(foot) > m.height {
+		foot = foot[max(len(foot)-m.height+1, 0):]
+		keep := max(m.height-len(foot)-1, 0)
+		top = append(top[:min(keep, len(top))], dim.Render(ansi.Truncate("… a taller terminal shows the rest", m.width, "…")))
+	}
+	return strings.Join(append(top, foot...), "\n")
+}
+
+// fit wraps prose at the terminal's width; a line that cannot wrap (a
+// bar, a sparkline on a narrow terminal) is cut.
+func (m *Model) fit(s string) []string {
 	var out []string
-	for _, l := range lines {
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
 		for _, w := range strings.Split(ansi.Wordwrap(l, m.width, ""), "\n") {
 			out = append(out, ansi.Truncate(w, m.width, "…"))
 		}
 	}
-	return strings.Join(out, "\n")
+	return out
 }
 
 // body is the frame above the status line.
