@@ -51,6 +51,7 @@ type Model struct {
 	keys          keyMap
 	status        string
 	ended         bool
+	ending        bool // q was pressed: End again each frame, for a q before the run had a control plane
 
 	snap    Snapshot
 	have    bool
@@ -95,6 +96,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.cast.Resize(msg.Width, msg.Height)
 		}
 	case tick:
+		if m.ending {
+			m.ctl.End() // idempotent; a q pressed before the run started takes effect once it has
+		}
 		if s, ok := m.source(); ok {
 			m.Observe(s)
 		}
@@ -198,6 +202,7 @@ func (m *Model) Press(k tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.keys.Quit):
 		m.status = "ending the run: the consumers drain what was sent, then the report"
+		m.ending = true
 		m.ctl.End()
 	case key.Matches(k, m.keys.Next):
 		m.selected = (m.selected + 1) % m.setup.Queues

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,33 @@ func TestFrameFitsTheTerminal(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// q before the run has started (its control plane not there yet, as
+// Pending is then) still ends it once it starts, rather than being lost
+// while the status says the run is ending.
+func TestQuitBeforeTheRunStarts(t *testing.T) {
+	started := false
+	f := &lateEnd{fake: fake{rate: 2000, consumers: []int{2, 2}}, started: &started}
+	m := New(setup(), f, func() (Snapshot, bool) { return snapshots(0)[0], started }, nil)
+	m.Update(keyOf("q"))
+	m.Update(tick(time.Now()))
+	started = true
+	m.Update(tick(time.Now()))
+	if !slices.Contains(f.calls, "End()") {
+		t.Fatalf("the run was never ended: calls %q, status %q", f.calls, m.status)
+	}
+}
+
+// lateEnd is a fake whose End does nothing before the run has started.
+type lateEnd struct {
+	fake
+	started *bool
+}
+
+func (f *lateEnd) End() {
+	if *f.started {
+		f.fake.End()
 	}
 }
