@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/steer"
+	"github.com/msgsim/msgsim/units"
 	"github.com/msgsim/msgsim/watch"
 )
 
@@ -71,6 +73,15 @@ func watchCommand(stdout, stderr io.Writer) *cli.Command {
 			if record != "" {
 				if err := outfile.Check(record); err != nil {
 					return usageError{fmt.Sprintf("--record: %q%s cannot be written: %v", record, fromEnv(c, "record"), unwrapPath(err))}
+				}
+				// The cast and the report in one file would overwrite each
+				// other; the cast on stdout would draw over the view.
+				what, report := "-o's file, where the report goes", o.output
+				if report == "" || report == "-" {
+					what, report = "stdout, where the view draws and the report goes", "/dev/stdout"
+				}
+				if outfile.Same(record, report) {
+					return usageError{fmt.Sprintf("--record: %q%s is also %s; give the cast its own file", record, fromEnv(c, "record"), what)}
 				}
 			}
 			if planned != nil {
@@ -154,10 +165,27 @@ func watchOptions(c *cli.Context) (options, error) {
 		start = cfg.Consumers
 		cfg.Consumers += max(watchRoom, cfg.Consumers)
 		cfg.Messages = steer.Messages([]steer.Phase{bound}, cfg.Producers)
-		if !c.IsSet("interval") {
-			cfg.Interval = time.Second // the sparklines' p99, a second at a time
-		}
+		watchInterval(cfg)
 		cfg.Control = sim.NewControl(start) // for Validate; the run gets its own
+		if cfg.Rate > 0 && !c.IsSet("messages") {
+			// The bound is the view's, not the user's: say so, naming what
+			// they gave, rather than a --messages they never set.
+			trial := *cfg
+			var fe *sim.FieldError
+			var me *sim.MemoryError
+			err := trial.Validate()
+			why := ""
+			switch {
+			case errors.As(err, &fe) && fe.Field == "messages":
+				why = fmt.Sprintf("more deliveries than the %s one run checks", units.Int(sim.MaxExpected))
+			case errors.As(err, &me):
+				why = fmt.Sprintf("about %s of memory, over its %s budget (--max-memory)", units.Bytes(float64(me.Estimate.Total)), units.Bytes(float64(me.Budget.Bytes)))
+			}
+			if why != "" {
+				return usageError{fmt.Sprintf("--rate %s%s: msgsim watch checks every message a run of %s at up to %d× this rate could bring (the rate keys' room): %s; give -n, a shorter -d or a lower --rate",
+					units.Rate(cfg.Rate), fromEnv(c, "rate"), units.Duration(bound.Duration), watchRateRoom, why)}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -179,9 +207,7 @@ func watchOptions(c *cli.Context) (options, error) {
 // rate keys.
 func watchScenario(c *cli.Context, o *options) error {
 	cfg := &o.plan.Config
-	if !c.IsSet("interval") {
-		cfg.Interval = time.Second
-	}
+	watchInterval(cfg)
 	roomy := make([]steer.Phase, len(o.plan.Steer.Phases))
 	for i, p := range o.plan.Steer.Phases {
 		roomy[i] = p
@@ -194,6 +220,17 @@ func watchScenario(c *cli.Context, o *options) error {
 		return usageError{strings.TrimPrefix(err.Error(), invoke.ErrPlan.Error()+": ")}
 	}
 	return nil
+}
+
+// watchInterval gives the sparklines' p99 and the live latency a series,
+// a second at a time, unless --interval (or the scenario) gave one or the
+// run has more consumer slots than a series is kept for (the view then
+// says its latency is not measured, rather than refuse an --interval
+// never given).
+func watchInterval(cfg *sim.Config) {
+	if cfg.Interval == 0 && int64(cfg.Queues)*int64(cfg.Consumers) <= sim.OwnHistogramsUpTo {
+		cfg.Interval = time.Second
+	}
 }
 
 // watchRun runs the plan through the invocation layer, as msgsim run does,
@@ -215,7 +252,7 @@ func watchRun(ctx context.Context, o options, record string, stdout, stderr io.W
 
 	cfg := o.plan.Config
 	setup := watch.Setup{Title: watchTitle(o), Producers: cfg.Producers, Queues: cfg.Queues, Slots: cfg.Consumers,
-		Dispatch: cfg.Dispatch, Buffer: cfg.Buffer, Arrival: cfg.Arrival, WorkDist: cfg.WorkDist, WorkKind: cfg.WorkKind, Cores: runtime.GOMAXPROCS(0)}
+		Dispatch: cfg.Dispatch, Buffer: cfg.Buffer, Arrival: cfg.Arrival, WorkDist: cfg.WorkDist, WorkKind: cfg.WorkKind, Cores: runtime.GOMAXPROCS(0), Untimed: cfg.Interval == 0}
 	if len(o.plan.Steer.Phases) == 1 && o.plan.Steer.Phases[0].Rate != nil {
 		setup.MaxRate = watchRateRoom * o.plan.Steer.Phases[0].Rate(0, 0)
 	}

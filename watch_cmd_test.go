@@ -152,3 +152,43 @@ func inTerminal(t *testing.T, env []string, keys []key, args ...string) result {
 	}
 	return result{out.String(), errb.String(), code}
 }
+
+// What msgsim watch plans for itself (the rate keys' message bound, the
+// per-second series) is never refused as if the user had given it: an
+// error names the flags given, and a run with more consumer slots than a
+// series is kept for runs without one.
+func TestWatchPlanOwnsItsChoices(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		err      string // "" for a plan
+		interval time.Duration
+	}{
+		{"many queues: no series, no --interval refused", []string{"watch", "--rate", "1k", "-q", "64"}, "", 0},
+		{"a few: a series a second", []string{"watch", "--rate", "1k", "-q", "2"}, "", time.Second},
+		{"--interval kept", []string{"watch", "--rate", "1k", "--interval", "2s"}, "", 2 * time.Second},
+		{"a rate beyond the check's bound names --rate", []string{"watch", "--rate", "4e8"}, "--rate 400M: msgsim watch checks every message a run of 10m0s", 0},
+		{"a rate beyond the memory budget names --rate", []string{"watch", "--rate", "1e7", "--max-memory", "64MiB"}, "--rate 10.0M: msgsim watch checks every message", 0},
+		{"the cast on the report's file", []string{"watch", "--rate", "1k", "--record", "same.json", "-o", "same.json"}, "--record: \"same.json\" is also -o's file", 0},
+		{"the cast on stdout", []string{"watch", "--rate", "1k", "--record", "/dev/stdout"}, "is also stdout, where the view draws", 0},
+	}
+	t.Chdir(t.TempDir())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := planFor(t, tt.args)
+			if tt.err != "" {
+				var u usageError
+				if !errors.As(err, &u) || !strings.Contains(u.msg, tt.err) || strings.Contains(u.msg, "--messages") || strings.Contains(u.msg, "--interval") {
+					t.Fatalf("got %v, want a usage error with %q naming only flags given", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if iv := got.([]any)[1].(options).plan.Config.Interval; iv != tt.interval {
+				t.Fatalf("interval %s, want %s", iv, tt.interval)
+			}
+		})
+	}
+}

@@ -137,15 +137,21 @@ func JudgeFit(e Evidence) Fit {
 		add("only %s waits were measured, and a mean of exponential waits settles slowly", units.Int(e.Samples))
 	}
 	if len(f.Reasons) == 0 {
+		// Only what was checked above is named: the lag only when it was
+		// measured, the cores only for spinning work, where a busy
+		// consumer is a busy core (a sleeping one uses none).
 		var checked []string
-		if e.Sent > 0 {
-			checked = append(checked, "the producers kept their schedule")
+		switch {
+		case e.Sent > 0 && e.MaxLag > 0:
+			checked = append(checked, fmt.Sprintf("the producers kept their schedule (at most %s behind)", units.Duration(e.MaxLag)))
+		case e.Sent > 0:
+			checked = append(checked, "the producers sent the rate asked")
 		}
 		if e.Service > 0 {
 			checked = append(checked, "service took what was asked")
 		}
-		if e.Cores > 0 && e.Busy > 0 {
-			checked = append(checked, "the cores were not saturated")
+		if e.WorkKind == sim.Spin && e.Cores > 0 && e.Busy > 0 {
+			checked = append(checked, fmt.Sprintf("spinning consumers kept %.1f of %d cores busy", e.Busy, e.Cores))
 		}
 		s := "nothing msgsim checks explains it"
 		if len(checked) > 0 {

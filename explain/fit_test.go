@@ -19,31 +19,36 @@ func TestJudgeFit(t *testing.T) {
 		edit    func(*explain.Evidence)
 		fits    bool
 		reasons []string // phrases the reasons must hold
+		absent  []string // phrases they must not: claims of what was not checked
 	}{
-		{"as predicted", func(*explain.Evidence) {}, true, nil},
+		{"as predicted", func(*explain.Evidence) {}, true, nil, nil},
 		{"a tiny wait, far off in percent, within the slack", func(e *explain.Evidence) {
 			e.Model.Lambda, e.Asked, e.Sent, e.Wq = 10, 10, 10, 60*time.Microsecond
-		}, true, nil},
+		}, true, nil, nil},
 		{"twelve times the prediction, nothing checked explains it", func(e *explain.Evidence) { e.Wq = 6540 * time.Microsecond }, false,
-			[]string{"nothing msgsim checks explains it"}},
+			[]string{"nothing msgsim checks explains it", "the producers sent the rate asked", "service took what was asked"},
+			[]string{"schedule", "cores"}}, // no lag measured (a live view); sleeping consumers use no core
+		{"nothing explains it, the lag measured, spinning work", func(e *explain.Evidence) {
+			e.Wq, e.MaxLag, e.WorkKind, e.Busy = 6540*time.Microsecond, 2*time.Millisecond, sim.Spin, 0.4
+		}, false, []string{"kept their schedule (at most 2.00ms behind)", "spinning consumers kept 0.4 of 2 cores busy"}, nil},
 		{"producers behind: not the modelled arrivals", func(e *explain.Evidence) { e.Wq, e.Sent = 3*time.Millisecond, 200 }, false,
-			[]string{"sent 200 of the 350 msgs/s", "closed one"}},
+			[]string{"sent 200 of the 350 msgs/s", "closed one"}, nil},
 		{"a producer stalled", func(e *explain.Evidence) { e.Wq, e.MaxLag = 3*time.Millisecond, 40*time.Millisecond }, false,
-			[]string{"fell up to 40.0ms behind"}},
+			[]string{"fell up to 40.0ms behind"}, nil},
 		{"service slower than asked", func(e *explain.Evidence) { e.Wq, e.Service = 3*time.Millisecond, 1300*time.Microsecond }, false,
-			[]string{"took 1.30ms per message, not the 1.00ms asked", "the model predicts 1.09ms"}},
+			[]string{"took 1.30ms per message, not the 1.00ms asked", "the model predicts 1.09ms"}, nil},
 		{"spinning on too few cores", func(e *explain.Evidence) {
 			e.Wq, e.WorkKind, e.Busy, e.Model.C = 3*time.Millisecond, sim.Spin, 1.9, 4
-		}, false, []string{"CPU-bound work on too few cores", "1.9 of 2 cores"}},
+		}, false, []string{"CPU-bound work on too few cores", "1.9 of 2 cores"}, nil},
 		{"fixed service on two consumers", func(e *explain.Evidence) {
 			e.Wq, e.Model.Deterministic, e.Model.C = 3*time.Millisecond, true, 2
-		}, false, []string{"M/D/2 is approximated"}},
+		}, false, []string{"M/D/2 is approximated"}, nil},
 		{"unbuffered fan-out couples the queues", func(e *explain.Evidence) { e.Wq, e.Coupled = 3*time.Millisecond, true }, false,
-			[]string{"unbuffered fan-out"}},
+			[]string{"unbuffered fan-out"}, nil},
 		{"near saturation, few samples", func(e *explain.Evidence) {
 			e.Model.Lambda, e.Samples = 950, 500
 			e.Wq = 60 * time.Millisecond
-		}, false, []string{"ρ = 0.95", "only 500 waits"}},
+		}, false, []string{"ρ = 0.95", "only 500 waits"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +62,11 @@ func TestJudgeFit(t *testing.T) {
 			for _, r := range tt.reasons {
 				if !strings.Contains(s, r) {
 					t.Errorf("lacks %q: %s", r, s)
+				}
+			}
+			for _, r := range tt.absent {
+				if strings.Contains(s, r) {
+					t.Errorf("claims %q, which was not checked: %s", r, s)
 				}
 			}
 		})

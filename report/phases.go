@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,13 +34,15 @@ type JSONPhase struct {
 	MaxDepth           int64       `json:"max_depth"`
 }
 
-// JSONCrash is a consumer a scenario crashed and the message it held.
+// JSONCrash is a consumer crashed (by a scenario, or a key in msgsim
+// watch) and the message it held.
 type JSONCrash struct {
-	Queue    int   `json:"queue"`
-	Consumer int   `json:"consumer"`
-	AtNs     int64 `json:"at_ns"`
-	Producer int   `json:"producer"`
-	Seq      int64 `json:"seq"`
+	Queue    int    `json:"queue"`
+	Consumer int    `json:"consumer"`
+	AtNs     int64  `json:"at_ns"`
+	Producer int    `json:"producer"`
+	Seq      int64  `json:"seq"`
+	By       string `json:"by"` // who ordered it: "the scenario", or a key in msgsim watch
 }
 
 func jsonPhases(res sim.Result) ([]JSONPhase, []JSONCrash) {
@@ -51,7 +54,7 @@ func jsonPhases(res sim.Result) ([]JSONPhase, []JSONCrash) {
 	}
 	var cs []JSONCrash
 	for _, c := range res.Crashes {
-		cs = append(cs, JSONCrash{Queue: c.Queue, Consumer: c.Consumer, AtNs: int64(c.At), Producer: c.Producer, Seq: c.Seq})
+		cs = append(cs, JSONCrash{Queue: c.Queue, Consumer: c.Consumer, AtNs: int64(c.At), Producer: c.Producer, Seq: c.Seq, By: crashedBy(c)})
 	}
 	return ps, cs
 }
@@ -86,13 +89,46 @@ func crashLine(res sim.Result) string {
 	if len(res.Crashes) == 0 {
 		return ""
 	}
+	who := crashers(res)
 	var held []string
 	for _, c := range res.Crashes {
-		held = append(held, fmt.Sprintf("q%d.%d at %s held message %d of producer %d", c.Queue, c.Consumer,
-			units.Duration(c.At.Round(time.Millisecond)), c.Seq, c.Producer))
+		h := fmt.Sprintf("q%d.%d at %s held message %d of producer %d", c.Queue, c.Consumer,
+			units.Duration(c.At.Round(time.Millisecond)), c.Seq, c.Producer)
+		if len(who) > 1 {
+			h += " (crashed by " + crashedBy(c) + ")"
+		}
+		held = append(held, h)
 	}
-	return fmt.Sprintf("%s crashed by the scenario, each losing the message it held (%s of the %s lost): %s",
-		plural(int64(len(res.Crashes)), "consumer"), countStr(res.CrashLost), countStr(res.Lost), strings.Join(held, "; "))
+	return fmt.Sprintf("%s crashed by %s, each losing the message it held (%s of the %s lost): %s",
+		plural(int64(len(res.Crashes)), "consumer"), strings.Join(who, " and "), countStr(res.CrashLost), countStr(res.Lost), strings.Join(held, "; "))
+}
+
+// crashers are who ordered the run's crashes (the scenario, a key in
+// msgsim watch), each once, in the order of their first crash.
+func crashers(res sim.Result) []string {
+	var who []string
+	for _, c := range res.Crashes {
+		if by := crashedBy(c); !slices.Contains(who, by) {
+			who = append(who, by)
+		}
+	}
+	return who
+}
+
+func crashedBy(c sim.Crash) string {
+	if c.By == "" {
+		return sim.CrashedByScenario
+	}
+	return c.By
+}
+
+// crashLostBy says whose crashes held the lost messages, for the verdict.
+func crashLostBy(res sim.Result) string {
+	who := crashers(res)
+	if len(who) == 1 && who[0] == sim.CrashedByScenario {
+		return "consumers the scenario crashed"
+	}
+	return "consumers crashed by " + strings.Join(who, " and ")
 }
 
 // csvPhases is the csv's phases and crashes sections, each after an

@@ -281,7 +281,7 @@ func Verdict(res sim.Result) string {
 	} else {
 		fmt.Fprintf(&b, "check FAILED: %s lost", countStr(res.Lost))
 		if res.CrashLost > 0 {
-			fmt.Fprintf(&b, " (%s of them held by consumers the scenario crashed)", countStr(res.CrashLost))
+			fmt.Fprintf(&b, " (%s of them held by %s)", countStr(res.CrashLost), crashLostBy(res))
 		}
 		fmt.Fprintf(&b, ", %s duplicated", countStr(res.Duplicated))
 		if res.OrderChecked {

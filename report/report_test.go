@@ -162,3 +162,38 @@ func TestWorkloadLineOfAConsumerProcess(t *testing.T) {
 		t.Fatalf("role all: %s", line)
 	}
 }
+
+// A crash is put down to whoever ordered it: the scenario, a key in
+// msgsim watch, or both when both did.
+func TestCrashesNameWhoCrashedThem(t *testing.T) {
+	key := "the c key in msgsim watch"
+	tests := []struct {
+		name    string
+		by      []string
+		verdict string
+		line    string
+		absent  string
+	}{
+		{"the scenario", []string{""}, "held by consumers the scenario crashed", "1 consumer crashed by the scenario,", "watch"},
+		{"the view's key", []string{key}, "held by consumers crashed by the c key in msgsim watch", "1 consumer crashed by the c key in msgsim watch,", "scenario"},
+		{"both", []string{sim.CrashedByScenario, key}, "crashed by the scenario and the c key in msgsim watch",
+			"q0.2 at 1.60s held message 9 of producer 0 (crashed by the c key in msgsim watch)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := scenario()
+			res.Crashes = nil
+			for i, by := range tt.by {
+				res.Crashes = append(res.Crashes, sim.Crash{Consumer: 1 + i, At: time.Duration(1500+100*i) * time.Millisecond, Seq: int64(74_321 - 74_312*i), By: by})
+			}
+			res.Lost, res.CrashLost = int64(len(tt.by)), int64(len(tt.by))
+			v, line := report.Verdict(res), report.WorkloadLine(res)
+			if !strings.Contains(v, tt.verdict) || !strings.Contains(line, tt.line) {
+				t.Fatalf("verdict %q\nline %q\nwant %q and %q", v, line, tt.verdict, tt.line)
+			}
+			if tt.absent != "" && (strings.Contains(v, tt.absent) || strings.Contains(line, tt.absent)) {
+				t.Fatalf("names %q, which crashed nothing:\n%s\n%s", tt.absent, v, line)
+			}
+		})
+	}
+}

@@ -83,8 +83,9 @@ const (
 type consumerCtl struct {
 	state atomic.Int32
 	busy  atomic.Bool
-	slow  atomic.Uint64 // float64 bits; 0 means 1
-	wake  chan struct{} // 1-buffered: a state change to look at
+	slow  atomic.Uint64          // float64 bits; 0 means 1
+	by    atomic.Pointer[string] // who ordered the crash under way (CrashBy)
+	wake  chan struct{}          // 1-buffered: a state change to look at
 }
 
 // NewControl returns a Control whose run starts with active consumers per

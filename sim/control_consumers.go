@@ -44,8 +44,27 @@ func (c *Control) Pause(q, i int) error { return c.set(q, i, stPaused, stActive)
 func (c *Control) Resume(q, i int) error { return c.set(q, i, stActive, stPaused) }
 
 // Crash makes consumer i of queue q die holding the next message it takes:
-// that message is lost, and Result.Crashes names it.
-func (c *Control) Crash(q, i int) error { return c.set(q, i, stCrashing, stActive, stPaused) }
+// that message is lost, and Result.Crashes names it, crashed by the
+// scenario.
+func (c *Control) Crash(q, i int) error { return c.CrashBy(q, i, CrashedByScenario) }
+
+// CrashBy is Crash ordered by someone else than the scenario (a key in a
+// live view): the report names by, so a crash is never put down to a
+// scenario that did not order it.
+func (c *Control) CrashBy(q, i int, by string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.slot(q, i)
+	if err != nil {
+		return err
+	}
+	prev := s.by.Swap(&by)
+	if !s.change(stCrashing, stActive, stPaused) {
+		s.by.Store(prev)
+		return fmt.Errorf("consumer q%d.%d is %s", q, i, stateName(s))
+	}
+	return nil
+}
 
 // Slow multiplies consumer i of queue q's work by factor (1 restores it).
 func (c *Control) Slow(q, i int, factor float64) error {

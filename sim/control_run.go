@@ -144,8 +144,12 @@ type Crash struct {
 	Queue, Consumer int
 	At              time.Duration // since the first send
 	Producer        int
-	Seq             int64 // the producer's sequence number of the message lost
+	Seq             int64  // the producer's sequence number of the message lost
+	By              string // who ordered it: CrashedByScenario, or what CrashBy was given
 }
+
+// CrashedByScenario is Crash.By for a crash a scenario ordered.
+const CrashedByScenario = "the scenario"
 
 // consumeControlled is the consume loop of a steered run: between two
 // messages it looks at its slot's state, parks while removed or paused,
@@ -193,7 +197,7 @@ func (r *run) consumeControlled(c *consumer, rec *recorder, s *consumerCtl, inde
 		}
 		now = r.now()
 		if s.state.CompareAndSwap(stCrashing, stCrashed) {
-			r.crashed(c, &m, now) // never accounted: lost, and named
+			r.crashed(c, &m, now, s.by.Load()) // never accounted: lost, and named
 			r.afterCrash(c, q)
 			return
 		}
@@ -258,10 +262,14 @@ func (r *run) afterCrash(c *consumer, q chan message) {
 	}
 }
 
-func (r *run) crashed(c *consumer, m *message, now int64) {
+func (r *run) crashed(c *consumer, m *message, now int64, by *string) {
+	who := CrashedByScenario
+	if by != nil {
+		who = *by
+	}
 	r.crashMu.Lock()
 	r.crashes = append(r.crashes, Crash{Queue: int(c.queue), Consumer: int(c.id), At: time.Duration(now),
-		Producer: int(m.producer), Seq: r.seq(int(c.queue), m)})
+		Producer: int(m.producer), Seq: r.seq(int(c.queue), m), By: who})
 	r.crashSlots = append(r.crashSlots, [2]int64{int64(c.queue), m.slot})
 	r.crashMu.Unlock()
 }

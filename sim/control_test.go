@@ -90,14 +90,15 @@ func TestControlCrashLosesWhatItHeld(t *testing.T) {
 			t.Error("the run ended before the crash")
 			return
 		}
-		if err := ctl.Crash(1, 0); err != nil {
+		if err := ctl.CrashBy(1, 0, "the c key"); err != nil {
 			t.Error(err)
 		}
 		if err := ctl.Crash(1, 0); err == nil {
 			t.Error("a consumer crashed twice")
 		}
 	})
-	if len(res.Crashes) != 1 || res.Crashes[0].Queue != 1 || res.Crashes[0].Consumer != 0 {
+	// The refused second crash leaves the first one's author alone.
+	if len(res.Crashes) != 1 || res.Crashes[0].Queue != 1 || res.Crashes[0].Consumer != 0 || res.Crashes[0].By != "the c key" {
 		t.Fatalf("crashes %+v", res.Crashes)
 	}
 	if res.Lost != 1 || res.CrashLost != 1 || res.Duplicated != 0 {

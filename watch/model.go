@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/units"
 )
 
@@ -25,7 +26,8 @@ const Step = 1.25
 // point is one second of the run.
 type point struct {
 	from, to      time.Duration // run time
-	arrival, tput float64       // msgs/s: made, delivered (all queues)
+	arrival, tput float64       // msgs/s: arrived (handed over, or due and waiting), delivered (all queues)
+	sent          float64       // msgs/s handed to the queues: below arrival while the producers fall behind
 	p99, mean     float64       // ns, the engine's last whole interval
 	timed         int64         // deliveries that interval timed
 	depth, qtput  []float64     // per queue: mean depth over the second's frames, deliveries/s
@@ -49,6 +51,7 @@ type Model struct {
 	keys          keyMap
 	status        string
 	ended         bool
+	ending        bool // q was pressed: End again each frame, for a q before the run had a control plane
 
 	snap    Snapshot
 	have    bool
@@ -93,6 +96,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.cast.Resize(msg.Width, msg.Height)
 		}
 	case tick:
+		if m.ending {
+			m.ctl.End() // idempotent; a q pressed before the run started takes effect once it has
+		}
 		if s, ok := m.source(); ok {
 			m.Observe(s)
 		}
@@ -147,6 +153,10 @@ func (m *Model) Observe(s Snapshot) {
 		}
 	}
 	p.tput = float64(total) / dt
+	p.sent = float64(s.Sent-m.last.Sent) / dt
+	if m.setup.Dispatch == sim.Fanout && m.setup.Queues > 0 {
+		p.sent /= float64(m.setup.Queues) // Sent counts a delivery to every queue
+	}
 	m.points = append(m.points, p)
 	if len(m.points) > history {
 		m.points = m.points[len(m.points)-history:]
@@ -192,6 +202,7 @@ func (m *Model) Press(k tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(k, m.keys.Quit):
 		m.status = "ending the run: the consumers drain what was sent, then the report"
+		m.ending = true
 		m.ctl.End()
 	case key.Matches(k, m.keys.Next):
 		m.selected = (m.selected + 1) % m.setup.Queues
@@ -259,7 +270,7 @@ func (m *Model) Press(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Crash):
 		i, err := m.ctl.InForce(q, 0)
 		if err == nil {
-			err = m.ctl.Crash(q, i)
+			err = m.ctl.CrashBy(q, i, CrashedByKey)
 		}
 		if err != nil {
 			m.status = "refused: " + err.Error()

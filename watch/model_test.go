@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,11 +51,14 @@ func (f *fake) SetConsumers(q, n int) error {
 	f.consumers[q] = n
 	return nil
 }
-func (f *fake) Consumers(q int) int           { return f.consumers[q] }
-func (f *fake) PauseProducers()               { f.log("PauseProducers()"); f.paused = true }
-func (f *fake) ResumeProducers()              { f.log("ResumeProducers()"); f.paused = false }
-func (f *fake) ProducersPaused() bool         { return f.paused }
-func (f *fake) Crash(q, i int) error          { f.log("Crash(%d, %d)", q, i); return nil }
+func (f *fake) Consumers(q int) int   { return f.consumers[q] }
+func (f *fake) PauseProducers()       { f.log("PauseProducers()"); f.paused = true }
+func (f *fake) ResumeProducers()      { f.log("ResumeProducers()"); f.paused = false }
+func (f *fake) ProducersPaused() bool { return f.paused }
+func (f *fake) CrashBy(q, i int, by string) error {
+	f.log("CrashBy(%d, %d, %s)", q, i, by)
+	return nil
+}
 func (f *fake) InForce(q, i int) (int, error) { return i + 1, nil } // slot 0 crashed before
 func (f *fake) ConsumerState(q, i int) string { return sim.Idle }
 func (f *fake) End()                          { f.log("End()") }
@@ -102,7 +106,7 @@ func TestKeysSteerTheRun(t *testing.T) {
 		{"the rate stops at the run's ceiling", []string{"up", "up", "up", "up"}, []string{"SetRate(2500)", "SetRate(3125)", "SetRate(3906.25)", "SetRate(4000)"}, "the most this run allows"},
 		{"> more work, < less", []string{">", "<"}, []string{"SetWork(1.25ms)", "SetWork(1ms)"}, "work 1.00ms"},
 		{"p pauses, p again resumes", []string{"p", "p"}, []string{"PauseProducers()", "ResumeProducers()"}, "resumed"},
-		{"c crashes the selected queue's first consumer in force", []string{"c"}, []string{"Crash(0, 1)"}, "q0.1 crashes"},
+		{"c crashes the selected queue's first consumer in force", []string{"c"}, []string{"CrashBy(0, 1, the c key in msgsim watch)"}, "q0.1 crashes"},
 		{"space freezes the view only", []string{"space"}, nil, "view frozen"},
 		{"? shows the keys only", []string{"?"}, nil, ""},
 		{"q ends the run", []string{"q"}, []string{"End()"}, "ending the run"},
@@ -216,5 +220,104 @@ func golden(t *testing.T, name, got string) {
 	}
 	if !bytes.Equal(want, []byte(got)) {
 		t.Fatalf("frame %s differs from %s:\n%s", name, path, got)
+	}
+}
+
+// The model's reasons in the view are checked ones: producers that fall
+// behind hand over fewer messages than arrive (the backlog counts as
+// arrived), and the view says so rather than that they kept their rate.
+func TestModelSaysTheProducersFellBehind(t *testing.T) {
+	s := setup()
+	s.Queues = 1
+	m := New(s, &fake{rate: 2000, work: 300 * time.Microsecond, consumers: []int{1}}, nil, nil)
+	for i := 0; i <= 80; i++ {
+		el := time.Duration(i) * 100 * time.Millisecond
+		arrived, sent := int64(2000*el.Seconds()), int64(1000*el.Seconds()) // half handed over
+		m.Observe(Snapshot{Elapsed: el, Arrived: arrived, Sent: sent, Delivered: []int64{sent}, Depth: []int64{arrived - sent},
+			States: [][]string{{sim.Busy}}, Rate: 2000, Work: 300 * time.Microsecond, Mean: 40 * time.Millisecond,
+			LatencyAt: el.Truncate(time.Second) - time.Second, Timed: 1000})
+	}
+	v := m.View()
+	if !strings.Contains(v, "the producers sent 1.00k of the 2.00k msgs/s asked") || strings.Contains(v, "sent the rate asked") {
+		t.Fatalf("the view does not say the producers fell behind:\n%s", v)
+	}
+}
+
+// A run with no per-second latency (too many consumer slots for a
+// series) says W and p99 are not measured, rather than that Little's law
+// is off against a W of 0.
+func TestUntimedRunSaysLatencyIsNotMeasured(t *testing.T) {
+	s := setup()
+	s.Untimed = true
+	m := New(s, &fake{rate: 2000, work: 500 * time.Microsecond, consumers: []int{2, 1}}, nil, nil)
+	for _, sn := range snapshots(4) {
+		sn.P99, sn.Mean, sn.Timed = 0, 0, 0
+		m.Observe(sn)
+	}
+	v := m.View()
+	if !strings.Contains(v, "W is not measured on this run") || strings.Contains(v, "off by more") || strings.Contains(v, "model does not fit") {
+		t.Fatalf("an untimed run's view:\n%s", v)
+	}
+}
+
+// The frame fits the terminal, however small: no more lines than it has
+// (the title stays on top, the keys at the bottom), none wider, and no
+// panic down to a single cell.
+func TestFrameFitsTheTerminal(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {40, 10}, {20, 5}, {1, 1}, {0, 0}, {200, 3}}
+	for _, help := range []bool{false, true} {
+		for _, sz := range sizes {
+			t.Run(fmt.Sprintf("%dx%d help %v", sz[0], sz[1], help), func(t *testing.T) {
+				m := New(setup(), &fake{rate: 2000, work: 500 * time.Microsecond, consumers: []int{2, 1}}, nil, nil)
+				for _, s := range snapshots(8) {
+					m.Observe(s)
+				}
+				m.Update(keyOf("c"))
+				if help {
+					m.Update(keyOf("?"))
+				}
+				m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+				lines := strings.Split(m.View(), "\n")
+				if sz[1] > 0 && len(lines) > sz[1] {
+					t.Fatalf("%d lines on a terminal of %d:\n%s", len(lines), sz[1], m.View())
+				}
+				for _, l := range lines {
+					if w := lipgloss.Width(l); sz[0] > 0 && w > sz[0] {
+						t.Fatalf("a line of %d cells on a terminal of %d: %q", w, sz[0], l)
+					}
+				}
+				if sz[1] >= 10 && !strings.HasPrefix(lines[0], "msgsim watch") {
+					t.Fatalf("the title is gone:\n%s", m.View())
+				}
+			})
+		}
+	}
+}
+
+// q before the run has started (its control plane not there yet, as
+// Pending is then) still ends it once it starts, rather than being lost
+// while the status says the run is ending.
+func TestQuitBeforeTheRunStarts(t *testing.T) {
+	started := false
+	f := &lateEnd{fake: fake{rate: 2000, consumers: []int{2, 2}}, started: &started}
+	m := New(setup(), f, func() (Snapshot, bool) { return snapshots(0)[0], started }, nil)
+	m.Update(keyOf("q"))
+	m.Update(tick(time.Now()))
+	started = true
+	m.Update(tick(time.Now()))
+	if !slices.Contains(f.calls, "End()") {
+		t.Fatalf("the run was never ended: calls %q, status %q", f.calls, m.status)
+	}
+}
+
+// lateEnd is a fake whose End does nothing before the run has started.
+type lateEnd struct {
+	fake
+	started *bool
+}
+
+func (f *lateEnd) End() {
+	if *f.started {
+		f.fake.End()
 	}
 }

@@ -76,9 +76,9 @@ func (p Pending) ProducersPaused() bool {
 	return false
 }
 
-func (p Pending) Crash(q, i int) error {
+func (p Pending) CrashBy(q, i int, by string) error {
 	if c := p.c(); c != nil {
-		return c.Crash(q, i)
+		return c.CrashBy(q, i, by)
 	}
 	return sim.ErrNotRunning
 }

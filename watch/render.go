@@ -3,6 +3,7 @@ package watch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,6 @@ func (m *Model) View() string {
 		body = m.body()
 	}
 	var b strings.Builder
-	b.WriteString(body)
 	if m.frozen {
 		b.WriteString(bold.Render("FROZEN") + dim.Render(" — the run goes on; space to follow it") + "\n")
 	}
@@ -51,16 +51,31 @@ func (m *Model) View() string {
 	}
 	m.help.Width = m.width
 	b.WriteString(m.help.View(m.keys))
-	// Prose wraps at the terminal's width; a line that cannot (a bar, a
-	// sparkline on a narrow terminal) is cut.
-	lines := strings.Split(b.String(), "\n")
+	top, foot := m.fit(body), m.fit(b.String())
+	// A frame taller than the terminal would lose its top (the title, the
+	// queues) off the screen: blank lines go first, then the lower panels,
+	// and the status and the keys stay.
+	if m.height > 0 && len(top)+len(foot) > m.height {
+		top = slices.DeleteFunc(top, func(l string) bool { return strings.TrimSpace(ansi.Strip(l)) == "" })
+	}
+	if m.height > 0 && len(top)+len(foot) > m.height {
+		foot = foot[max(len(foot)-m.height+1, 0):]
+		keep := max(m.height-len(foot)-1, 0)
+		top = append(top[:min(keep, len(top))], dim.Render(ansi.Truncate("… a taller terminal shows the rest", m.width, "…")))
+	}
+	return strings.Join(append(top, foot...), "\n")
+}
+
+// fit wraps prose at the terminal's width; a line that cannot wrap (a
+// bar, a sparkline on a narrow terminal) is cut.
+func (m *Model) fit(s string) []string {
 	var out []string
-	for _, l := range lines {
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
 		for _, w := range strings.Split(ansi.Wordwrap(l, m.width, ""), "\n") {
 			out = append(out, ansi.Truncate(w, m.width, "…"))
 		}
 	}
-	return strings.Join(out, "\n")
+	return out
 }
 
 // body is the frame above the status line.
@@ -175,7 +190,11 @@ func (m *Model) sparklines(b *strings.Builder) {
 	rate := func(v float64) string { return units.Rate(v) + "/s" }
 	line("arrivals", func(p point) float64 { return p.arrival }, rate)
 	line("throughput", func(p point) float64 { return p.tput }, rate)
-	line("p99 latency", func(p point) float64 { return p.p99 }, func(v float64) string { return units.Duration(time.Duration(v)) })
+	if m.setup.Untimed {
+		fmt.Fprintf(b, "%-13s %s\n", "p99 latency", dim.Render("not measured on this run (no per-second latency)"))
+	} else {
+		line("p99 latency", func(p point) float64 { return p.p99 }, func(v float64) string { return units.Duration(time.Duration(v)) })
+	}
 	fmt.Fprintf(b, "%-13s %s\n", "", dim.Render(fmt.Sprintf("%-*s%s", width-3, fmt.Sprintf("−%ds", width), "now")))
 }
 
@@ -212,6 +231,10 @@ func (m *Model) little(b *strings.Builder) {
 			why = "depth cannot be measured on this run"
 		}
 		fmt.Fprintf(b, "%s %s\n", bold.Render("Little's law:"), why)
+		return
+	}
+	if m.setup.Untimed {
+		fmt.Fprintf(b, "%s W is not measured on this run: a per-second latency is kept for up to %d consumer slots in all\n", bold.Render(head), sim.OwnHistogramsUpTo)
 		return
 	}
 	l := mean(ps, func(p point) float64 { return p.depth[q] })
@@ -267,6 +290,10 @@ func (m *Model) model(b *strings.Builder) {
 	ps := m.window(littleWindow)
 	wq := time.Duration(mean(ps, func(p point) float64 { return p.mean }))
 	measured := "–"
+	if m.setup.Untimed {
+		measured = "not measured (no per-second latency on this run)"
+		ps = nil
+	}
 	if len(ps) > 0 {
 		measured = units.Duration(wq)
 	}
@@ -283,7 +310,7 @@ func (m *Model) model(b *strings.Builder) {
 		unsettled = fmt.Sprintf("the run was changed %s ago, so the last %ds mix before and after and the queue has not settled", units.Duration((s.Elapsed - m.changed).Round(100*time.Millisecond)), littleWindow)
 	}
 	f := explain.JudgeFit(explain.Evidence{Unsettled: unsettled, Model: mod, Work: s.Work, WorkKind: m.setup.WorkKind, Wq: wq, Samples: timed,
-		Asked: s.Rate, Sent: mean(ps, func(p point) float64 { return p.arrival }), Busy: mean(ps, func(p point) float64 { return p.busy }),
+		Asked: s.Rate, Sent: mean(ps, func(p point) float64 { return p.sent }), Busy: mean(ps, func(p point) float64 { return p.busy }),
 		Cores: m.setup.Cores, Coupled: explain.Coupled(sim.Config{Dispatch: m.setup.Dispatch, Queues: m.setup.Queues, Buffer: m.setup.Buffer})})
 	if f.Applies {
 		fmt.Fprintf(b, "  %s\n", f.Sentence())

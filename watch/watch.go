@@ -25,13 +25,17 @@ type Controller interface {
 	PauseProducers()
 	ResumeProducers()
 	ProducersPaused() bool
-	Crash(q, i int) error
+	CrashBy(q, i int, by string) error
 	InForce(q, i int) (int, error)
 	ConsumerState(q, i int) string
 	End()
 }
 
 var _ Controller = (*sim.Control)(nil)
+
+// CrashedByKey is who the report says crashed a consumer the c key
+// crashed (a scenario's own crashes are put down to the scenario).
+const CrashedByKey = "the c key in msgsim watch"
 
 // Setup is what stays fixed while a run is watched.
 type Setup struct {
@@ -46,6 +50,9 @@ type Setup struct {
 	WorkKind  sim.WorkKind
 	Cores     int     // GOMAXPROCS
 	MaxRate   float64 // the rate keys stop here: the run's exactly-once bits are sized for it
+	// Untimed says the run keeps no per-second latency (more consumer
+	// slots than a series is kept for): p99 and W are not measured.
+	Untimed bool
 }
 
 // Snapshot is one look at the run, taken at frame rate.
