@@ -114,6 +114,12 @@ type run struct {
 	slowConsumers int64
 	clientDropped int64 // messages the client dropped for slow consumers
 	failovers     []Failover
+	// JetStream only: publishes the server did not confirm, and of them
+	// those published again; the broker faults and what they did.
+	jsUnconfirmed, jsRepublished atomic.Int64
+	jsRedelivered                []int64 // per queue
+	faultReports                 []FaultReport
+	faults                       *faultRunner // nil without broker faults
 	transportErr  string
 	terrOnce      sync.Once              // transportErr is set once: the first reason stands
 	firstRecv     int64                  // consumer role: ns since base of the first message
@@ -164,10 +170,11 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	if cfg.Transport == "" {
 		cfg.Transport = "chan"
 	}
-	if cfg.Transport == "nats" && cfg.DrainTimeout == 0 {
+	if cfg.Remote() && cfg.DrainTimeout == 0 {
 		cfg.DrainTimeout = DefaultDrainTimeout
 	}
-	if cfg.Transport == "nats" && cfg.RunID == "" {
+	cfg.brokerDefaults()
+	if cfg.Remote() && cfg.RunID == "" {
 		// Unique per process, so two runs sharing a server (CI jobs that
 		// pin one seed) never share subjects; split roles must name theirs.
 		cfg.RunID = strconv.FormatUint(1<<30+rand.Uint64N(1<<35), 36) // 7 characters, short on the wire
@@ -200,8 +207,12 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 		Histograms: r.layout,
 	}
 	stopWatching := context.AfterFunc(ctx, r.interrupt)
-	if cfg.Transport == "nats" {
-		if err := runNATS(r, mon); err != nil && !r.intr.Load() {
+	if cfg.Remote() {
+		run := runNATS
+		if cfg.Transport == "jetstream" {
+			run = runJetStream
+		}
+		if err := run(r, mon); err != nil && !r.intr.Load() {
 			stopWatching()
 			mon.stop()
 			return Result{}, err
@@ -274,6 +285,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	res.Interrupted = r.intr.Load()
 	r.applySplit(&res)
 	r.summarizeFailovers(&res, first)
+	r.finishFaults(&res, first)
 	r.phaseResults(&res, first, last)
 	return res, nil
 }

@@ -143,7 +143,7 @@ func (c Config) Memory() MemoryEstimate {
 		alive := c.batchesAlive()
 		e.add("batches", alive*(batchBytes+batch*messageBytes), many(alive, "batch")+" in flight × "+size(batchBytes+batch*messageBytes))
 	}
-	if c.Transport == "nats" {
+	if c.Remote() {
 		conns := n + p
 		e.add("NATS connections", natsServerBytes+conns*natsConnBytes, many(conns, "connection")+" × "+size(natsConnBytes)+" + server "+size(natsServerBytes))
 		pending := float64(c.NATSPending)
