@@ -120,12 +120,12 @@ type run struct {
 	jsRedelivered                []int64 // per queue
 	faultReports                 []FaultReport
 	faults                       *faultRunner // nil without broker faults
-	transportErr  string
-	terrOnce      sync.Once              // transportErr is set once: the first reason stands
-	firstRecv     int64                  // consumer role: ns since base of the first message
-	waiting       atomic.Pointer[string] // what a split role waits for, for Progress
-	split         *splitOutcome          // what the processes of a split run agreed (nats_split.go)
-	fault         faultHook              // test hook: what the transport does to a message (fault.go)
+	transportErr                 string
+	terrOnce                     sync.Once              // transportErr is set once: the first reason stands
+	firstRecv                    int64                  // consumer role: ns since base of the first message
+	waiting                      atomic.Pointer[string] // what a split role waits for, for Progress
+	split                        *splitOutcome          // what the processes of a split run agreed (nats_split.go)
+	fault                        faultHook              // test hook: what the transport does to a message (fault.go)
 	// A steered run only (control.go, control_run.go).
 	ctl        *Control
 	phases     *phaseBook
