@@ -63,9 +63,15 @@ func (p *parser) applies(o *options) {
 	only("prefault", cfg.Transport == "chan", "with --transport chan")
 	only("prefault", int64(cfg.Queues)*int64(cfg.Consumers) >= sim.PrefaultFrom,
 		fmt.Sprintf("from %s consumers in all (this run has %s)", units.Int(sim.PrefaultFrom), units.Int(int64(cfg.Queues)*int64(cfg.Consumers))))
-	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "role", "run-id", "nats-pending"} {
-		only(name, cfg.Transport == "nats", "with --transport nats")
+	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "run-id", "nats-pending"} {
+		only(name, cfg.Transport == "nats" || cfg.Transport == "jetstream", "with --transport nats or jetstream")
 	}
+	only("role", cfg.Transport == "nats", "with --transport nats")
+	// --delivery and --fault say themselves why other transports refuse them.
+	for _, name := range []string{"storage", "ack-policy", "ack-wait", "max-deliver", "msg-id", "dedup-window"} {
+		only(name, cfg.Transport == "jetstream", "with --transport jetstream")
+	}
+	only("dedup-window", cfg.MsgID || cfg.Delivery == sim.ExactlyOnce, "with message ids (--msg-id, or --delivery exactly-once)")
 	only("nats-token", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
 	only("nats-creds", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
 	if cfg.NATSCreds != "" && p.err == nil {

@@ -30,6 +30,7 @@ func flagSamples(t *testing.T) map[string]sample {
 	dir := t.TempDir()
 	f := func(name string) string { return filepath.Join(dir, name) }
 	nats := []string{"--transport", "nats"}
+	js := []string{"--transport", "jetstream"}
 	runBase := writeJSON(t, f("run-base.json"), runBaseline(1, 1))
 	runOther := writeJSON(t, f("run-other.json"), runBaseline(2, 1))
 	sweepBase := writeJSON(t, f("sweep-base.json"), sweepBaseline(1))
@@ -60,6 +61,14 @@ func flagSamples(t *testing.T) map[string]sample {
 		"nats-pending":        {nats, []string{"--nats-pending", "1GiB"}},
 		"role":                {[]string{"--transport", "nats", "--run-id", "demo", "--seed", "5"}, []string{"--role", "consumer"}},
 		"run-id":              {nats, []string{"--run-id", "demo"}},
+		"delivery":            {js, []string{"--delivery", "exactly-once"}},
+		"storage":             {js, []string{"--storage", "file"}},
+		"ack-policy":          {js, []string{"--ack-policy", "all"}},
+		"ack-wait":            {js, []string{"--ack-wait", "500ms"}},
+		"max-deliver":         {js, []string{"--max-deliver", "3"}},
+		"msg-id":              {js, []string{"--msg-id"}},
+		"dedup-window":        {append(js, "--msg-id"), []string{"--dedup-window", "1m"}},
+		"fault":               {js, []string{"--fault", "crash@1s"}},
 		"seed":                {nil, []string{"--seed", "42"}},
 		"procs":               {nil, []string{"--procs", "1"}},
 		"max-memory":          {nil, []string{"--max-memory", "8GiB"}},
@@ -238,6 +247,10 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 		"transport": {nil, []string{"pigeon"}}, "nats-url": {nil, []string{"nats://127.0.0.1:4222"}},
 		"nats-token": {nil, []string{"s3cret"}}, "nats-creds": {nil, []string{"user.creds"}},
 		"drain-timeout": {[]string{"--transport", "nats"}, []string{"0"}}, "nats-pending": {[]string{"--transport", "nats"}, []string{"lots"}}, "role": {[]string{"--transport", "nats"}, []string{"boss"}},
+		"delivery": {nil, []string{"twice"}}, "storage": {[]string{"--transport", "jetstream"}, []string{"tape"}},
+		"ack-policy": {[]string{"--transport", "jetstream"}, []string{"some"}}, "ack-wait": {[]string{"--transport", "jetstream"}, []string{"0"}},
+		"max-deliver": {[]string{"--transport", "jetstream"}, []string{"-1"}}, "msg-id": {[]string{"--transport", "jetstream"}, []string{"maybe"}},
+		"dedup-window": {[]string{"--transport", "jetstream", "--msg-id"}, []string{"soon"}}, "fault": {[]string{"--transport", "jetstream"}, []string{"boom@1s"}},
 		"run-id": {nil, []string{"demo"}}, "seed": {nil, []string{"-1"}}, "procs": {nil, []string{"1M"}}, "max-memory": {nil, []string{"lots"}},
 		"prefault": {nil, []string{"maybe"}}, "trace": {nil, []string{"some"}}, "format": {nil, []string{"xml"}},
 		"output": {nil, []string{missing}}, "progress": {nil, []string{"sometimes"}}, "assert": {nil, []string{"p99"}},

@@ -46,6 +46,9 @@ func writeTables(w io.Writer, d Document, markdown bool) error {
 	if len(res.Phases) > 0 {
 		tables = append(tables, phaseTable(res))
 	}
+	if len(res.Faults) > 0 {
+		tables = append(tables, faultTable(res))
+	}
 	if len(res.Series) > 0 {
 		tables = append(tables, seriesTable(res))
 	}

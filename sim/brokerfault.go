@@ -145,11 +145,15 @@ type FaultReport struct {
 	Held         int64
 	HeldMessages []MessageRef
 	Abandoned    int64
-	// Resend: how many messages were published again.
-	Resent int64
-	// Redelivered counts deliveries the broker marked as redelivered
-	// from the fault until the next one (or the end); Lost is what the
-	// fault lost for sure (at most once: the messages a crash held).
+	// Resend: how many messages were published again, and how many of
+	// those the stream dropped as duplicates of a message id it had.
+	Resent, Deduplicated int64
+	// Redelivered counts deliveries the broker marked as redelivered:
+	// for a crash, of the messages it held or dropped; for a restart, all
+	// of them from the restart until the next fault (or the end). Lost is
+	// what the fault lost for sure: at most once, the messages a crash
+	// held; for a restart, what was sent from the fault before it (or the
+	// start) to the fault after it (or the end) and arrived nowhere.
 	Redelivered int64
 	Lost        int64
 	// Recovery is how long after the fault the consumers were caught up:

@@ -120,6 +120,7 @@ type run struct {
 	jsRedelivered                []int64 // per queue
 	faultReports                 []FaultReport
 	faults                       *faultRunner // nil without broker faults
+	faultSeqs                    [][]int64    // per fault: each producer's messages sent before it
 	transportErr                 string
 	terrOnce                     sync.Once              // transportErr is set once: the first reason stands
 	firstRecv                    int64                  // consumer role: ns since base of the first message

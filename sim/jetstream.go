@@ -43,7 +43,7 @@ type jsTransport struct {
 const jsPullMessages = 256
 
 // jsMaxPending bounds a producer's publishes awaiting the server's
-// acknowledgement.
+// acknowledgement; --nats-pending bounds their bytes too.
 const jsMaxPending = 4096
 
 func newJSTransport(cfg Config, stop <-chan struct{}) (*jsTransport, error) {
@@ -184,8 +184,8 @@ type jsPublisher struct {
 	failed []*nats.Msg // the server did not confirm these
 	ring   []*nats.Msg // the latest messages, for a resend fault
 	next   int
-	resend atomic.Int32 // messages to publish again, set by a resend fault
-	resent chan int     // how many were, answered to the fault
+	resend atomic.Int32                  // messages to publish again, set by a resend fault
+	resent chan []jetstream.PubAckFuture // what was, answered to the fault
 }
 
 // publishJS runs every producer on its own connection.
@@ -197,8 +197,11 @@ func (r *run) publishJS(t *jsTransport, f *faultRunner) {
 			r.failTransport(err.Error())
 			continue
 		}
-		pub := &jsPublisher{resent: make(chan int, 1)}
-		pub.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(jsMaxPending),
+		pub := &jsPublisher{resent: make(chan []jetstream.PubAckFuture, 1)}
+		// Unconfirmed publishes stay in the client: bounded by --nats-pending
+		// over all producers, as consumers' fetches are.
+		pending := int(min(max(r.natsPending()/int64(header+r.cfg.Size)/int64(len(r.producers)), 16), jsMaxPending))
+		pub.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(pending),
 			jetstream.WithPublishAsyncTimeout(max(r.cfg.DrainTimeout, 2*time.Second)),
 			jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, m *nats.Msg, _ error) {
 				pub.mu.Lock()
@@ -292,16 +295,16 @@ func (pub *jsPublisher) remember(msg *nats.Msg) {
 }
 
 // again publishes the latest c messages again, as a client does that saw
-// no acknowledgement for them, and returns how many it published.
-func (pub *jsPublisher) again(c int) int {
+// no acknowledgement for them, and returns the publishes.
+func (pub *jsPublisher) again(c int) []jetstream.PubAckFuture {
 	c = min(c, pub.next, len(pub.ring))
-	sent := 0
+	var futs []jetstream.PubAckFuture
 	for j := pub.next - c; j < pub.next; j++ {
-		if _, err := pub.js.PublishMsgAsync(pub.ring[j%len(pub.ring)]); err == nil {
-			sent++
+		if fut, err := pub.js.PublishMsgAsync(pub.ring[j%len(pub.ring)]); err == nil {
+			futs = append(futs, fut)
 		}
 	}
-	return sent
+	return futs
 }
 
 // confirmJS waits for the server's acknowledgements, then, unless at most

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // faultRunner acts out a JetStream run's broker faults at their times and
@@ -19,17 +21,25 @@ type faultRunner struct {
 
 	mu       sync.Mutex // guards what follows
 	reps     []FaultReport
-	awaiting map[[2]int64]int // a held message (queue, slot) → its fault, until delivered again
-	waitFor  []int            // per fault: held messages not yet delivered again
-	target   []int64          // per fault: distinct deliveries that mean caught up
-	snap     []int64          // per fault: redeliveries before it
+	awaiting map[[2]int64]awaited // a crashed consumer's message (queue, slot), until delivered again
+	waitFor  []int                // per fault: held messages not yet delivered again
+	target   []int64              // per fault: distinct deliveries that mean caught up
+	snap     []int64              // per fault: redeliveries before it
 	fired    []bool
-	down     int // crashed consumers not yet restarted
+	seqAt    [][]int64 // per fault: each producer's messages sent before it
+	down     int       // crashed consumers not yet restarted
 
 	redeliveries atomic.Int64
 	crashes      chan *jsSub
 	quit         chan struct{}
 	wg           sync.WaitGroup
+}
+
+// awaited is a message a crash left unacknowledged: fault i's, held
+// (received) or only fetched by its client.
+type awaited struct {
+	fault int
+	held  bool
 }
 
 // maxHeldListed bounds the held messages a fault report names.
@@ -41,10 +51,11 @@ func (r *run) newFaultRunner(t *jsTransport, subs []*jsSub) *faultRunner {
 		return nil
 	}
 	f := &faultRunner{r: r, t: t, subs: subs, faults: append([]BrokerFault(nil), r.cfg.Faults...),
-		awaiting: map[[2]int64]int{}, crashes: make(chan *jsSub, len(r.cfg.Faults)+1), quit: make(chan struct{})}
+		awaiting: map[[2]int64]awaited{}, crashes: make(chan *jsSub, len(r.cfg.Faults)+1), quit: make(chan struct{})}
 	sort.SliceStable(f.faults, func(i, j int) bool { return f.faults[i].At < f.faults[j].At })
 	n := len(f.faults)
 	f.reps, f.waitFor, f.target, f.snap, f.fired = make([]FaultReport, n), make([]int, n), make([]int64, n), make([]int64, n), make([]bool, n)
+	f.seqAt = make([][]int64, n)
 	for i, bf := range f.faults {
 		f.reps[i] = FaultReport{BrokerFault: bf, Recovery: -1}
 	}
@@ -103,6 +114,10 @@ func (f *faultRunner) fire(i int) {
 	f.mu.Lock()
 	f.target[i] = f.sentNow()
 	f.snap[i] = f.redeliveries.Load()
+	f.seqAt[i] = make([]int64, len(f.r.producers))
+	for k := range f.r.producers {
+		f.seqAt[i][k] = f.r.producers[k].published.Load()
+	}
 	f.mu.Unlock()
 	switch bf.Kind {
 	case FaultCrash:
@@ -119,6 +134,11 @@ func (f *faultRunner) fire(i int) {
 		if err := f.t.restart(); err != nil {
 			f.r.failTransport(err.Error())
 		}
+		// Caught up means what was sent until the broker was back, and
+		// then something sent to it, arrived.
+		f.mu.Lock()
+		f.target[i] = f.sentNow()
+		f.mu.Unlock()
 	case FaultResend:
 		pub := f.pub
 		if pub == nil {
@@ -126,11 +146,12 @@ func (f *faultRunner) fire(i int) {
 		}
 		pub.resend.Store(int32(bf.Count))
 		select {
-		case n, ok := <-pub.resent:
+		case futs, ok := <-pub.resent:
 			if ok {
 				f.happened(i)
+				dropped := f.deduplicated(futs)
 				f.mu.Lock()
-				f.reps[i].Resent = int64(n)
+				f.reps[i].Resent, f.reps[i].Deduplicated = int64(len(futs)), dropped
 				f.mu.Unlock()
 			}
 		case <-f.quit:
@@ -161,7 +182,7 @@ func (f *faultRunner) crashed(sb *jsSub, m message, ok, recorded bool) {
 			rep.HeldMessages = append(rep.HeldMessages, MessageRef{Queue: sb.q, Producer: int(m.producer), Seq: f.r.seq(sb.q, &m)})
 		}
 		if recorded {
-			f.awaiting[[2]int64{int64(sb.q), m.slot}] = i
+			f.awaiting[[2]int64{int64(sb.q), m.slot}] = awaited{fault: i, held: true}
 			f.waitFor[i]++
 		}
 	}
@@ -189,16 +210,23 @@ func (f *faultRunner) restart(sb *jsSub) {
 }
 
 // abandoned counts a message a crashed consumer's client had fetched.
-func (f *faultRunner) abandoned(i int) {
+func (f *faultRunner) abandoned(i int, q int, data []byte) {
 	if f == nil || i < 0 {
 		return
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.reps[i].Abandoned++
 	if f.r.cfg.AckPolicy == "none" {
 		f.reps[i].Lost++ // nobody acknowledges: the broker has forgotten it
+		return
 	}
-	f.mu.Unlock()
+	if m, ok := decode(data); ok {
+		k := [2]int64{int64(q), m.slot}
+		if _, already := f.awaiting[k]; !already {
+			f.awaiting[k] = awaited{fault: i}
+		}
+	}
 }
 
 // redelivered notes a delivery the broker marked as redelivered.
@@ -209,9 +237,12 @@ func (f *faultRunner) redelivered(q int, slot int64) {
 	f.redeliveries.Add(1)
 	f.mu.Lock()
 	k := [2]int64{int64(q), slot}
-	if i, ok := f.awaiting[k]; ok {
+	if a, ok := f.awaiting[k]; ok {
 		delete(f.awaiting, k)
-		f.waitFor[i]--
+		f.reps[a.fault].Redelivered++
+		if a.held {
+			f.waitFor[a.fault]--
+		}
 	}
 	f.mu.Unlock()
 }
@@ -243,7 +274,11 @@ func (f *faultRunner) checkRecovery() {
 		if !rep.Happened || rep.Recovery >= 0 {
 			continue
 		}
-		if got >= f.target[i]-rep.Lost && f.waitFor[i] == 0 {
+		need := f.target[i] - rep.Lost
+		if rep.Kind == FaultRestart && f.sentNow() > f.target[i] {
+			need++ // and something sent after it: a broker that lost its stream takes nothing new
+		}
+		if got >= need && f.waitFor[i] == 0 {
 			rep.Recovery = now - rep.Time
 		}
 	}
@@ -259,8 +294,8 @@ func (f *faultRunner) stop() {
 	f.checkRecovery()
 	total := f.redeliveries.Load()
 	for i := range f.reps {
-		if !f.fired[i] {
-			continue
+		if !f.fired[i] || f.reps[i].Kind != FaultRestart {
+			continue // a crash counts its own messages back; a resend makes new ones
 		}
 		until := total
 		if i+1 < len(f.reps) && f.fired[i+1] {
@@ -269,12 +304,31 @@ func (f *faultRunner) stop() {
 		f.reps[i].Redelivered = until - f.snap[i]
 	}
 	f.r.faultReports = f.reps
+	f.r.faultSeqs = f.seqAt
 }
 
 // finishFaults moves the fault reports' times to count from the first
 // send, as the series' and failovers' do, and puts them in res.
 func (r *run) finishFaults(res *Result, first int64) {
 	shift := time.Duration(max(first, 0))
+	for i := range r.faultReports {
+		if r.faultReports[i].Kind != FaultRestart || r.faultSeqs[i] == nil {
+			continue
+		}
+		// A restart's losses: what was sent from the fault before it (or
+		// the start) to the fault after it (or the end) and arrived nowhere.
+		from, to := make([]int64, len(r.producers)), make([]int64, len(r.producers))
+		for k := range r.producers {
+			to[k] = r.producers[k].produced
+		}
+		if i > 0 && r.faultSeqs[i-1] != nil {
+			from = r.faultSeqs[i-1]
+		}
+		if i+1 < len(r.faultSeqs) && r.faultSeqs[i+1] != nil {
+			to = r.faultSeqs[i+1]
+		}
+		r.faultReports[i].Lost = r.lostBetween(from, to)
+	}
 	for _, rep := range r.faultReports {
 		if rep.Happened {
 			rep.Time = max(rep.Time-shift, 0)
@@ -288,4 +342,52 @@ func (r *run) finishFaults(res *Result, first int64) {
 		}
 	}
 	res.Unconfirmed, res.Republished = r.jsUnconfirmed.Load(), r.jsRepublished.Load()
+}
+
+// deduplicated waits for the acknowledgements of a resend's publishes and
+// counts those the stream dropped as duplicates of a message id it had.
+func (f *faultRunner) deduplicated(futs []jetstream.PubAckFuture) int64 {
+	var n int64
+	for _, fut := range futs {
+		select {
+		case ack := <-fut.Ok():
+			if ack != nil && ack.Duplicate {
+				n++
+			}
+		case <-fut.Err():
+		case <-f.quit:
+			return n
+		}
+	}
+	return n
+}
+
+// lostBetween counts the deliveries of producer k's messages from[k] up to
+// to[k] that arrived nowhere, replaying the producers' routing. It reads
+// the seen sets plainly: every goroutine of the run has ended.
+func (r *run) lostBetween(from, to []int64) int64 {
+	var lost int64
+	for k := range r.producers {
+		st := r.newProducerState(k)
+		st.p = &producer{sent: make([]int64, r.cfg.Queues)} // route counts; the run's are final
+		for i := int64(0); i < min(to[k], r.producers[k].produced); i++ {
+			var m message
+			q := r.route(&st, &m, i)
+			if i < from[k] {
+				continue
+			}
+			if q >= 0 {
+				if !r.seen[q].has(m.slot) {
+					lost++
+				}
+				continue
+			}
+			for _, s := range r.seen {
+				if !s.has(m.slot) {
+					lost++
+				}
+			}
+		}
+	}
+	return lost
 }

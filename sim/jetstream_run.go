@@ -114,7 +114,7 @@ func (r *run) subscribeJS(t *jsTransport) ([]*jsSub, error) {
 				return
 			}
 			if sb.crashed {
-				r.faults.abandoned(sb.crashFault) // its client had it: delivered again, never seen here
+				r.faults.abandoned(sb.crashFault, q, msg.Data()) // its client had it: delivered again, never seen here
 				return
 			}
 			again := false

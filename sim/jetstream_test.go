@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"github.com/msgsim/msgsim/sim"
 )
 
@@ -137,5 +139,84 @@ func TestJetStreamDedup(t *testing.T) {
 				t.Fatalf("duplicated %d (want %d), lost %d, ok %v", res.Duplicated, tc.dups, res.Lost, res.OK())
 			}
 		})
+	}
+}
+
+// A broker restart: file storage keeps the stream, so nothing is lost;
+// memory storage loses it, and the fault's report says so.
+func TestJetStreamRestart(t *testing.T) {
+	for _, storage := range []string{"file", "memory"} {
+		t.Run(storage, func(t *testing.T) {
+			cfg := jsConfig(sim.Fanout, 1, 1, 2)
+			cfg.Messages, cfg.Rate, cfg.Storage, cfg.DrainTimeout, cfg.AckWait = 1200, 4000, storage, 500*time.Millisecond, 300*time.Millisecond
+			cfg.Faults = []sim.BrokerFault{{Kind: sim.FaultRestart, At: 100 * time.Millisecond}}
+			res, err := sim.Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := res.Faults[0]
+			if !f.Happened || res.TransportError != "" || len(res.Failovers) == 0 {
+				t.Fatalf("happened %v, transport error %q, failovers %v", f.Happened, res.TransportError, res.Failovers)
+			}
+			switch storage {
+			case "file":
+				if res.Lost != 0 || f.Lost != 0 || f.Recovery < 0 || !res.OK() {
+					t.Fatalf("lost %d (fault %d), recovery %v, ok %v", res.Lost, f.Lost, f.Recovery, res.OK())
+				}
+			case "memory":
+				if res.Lost == 0 || f.Lost != res.Lost || f.Recovery >= 0 || res.OK() {
+					t.Fatalf("lost %d (fault %d), recovery %v, ok %v", res.Lost, f.Lost, f.Recovery, res.OK())
+				}
+			}
+		})
+	}
+}
+
+// startJetStreamServer runs a nats-server with JetStream on a random
+// loopback port, as an external server would be.
+func startJetStreamServer(t *testing.T) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true, JetStream: true, StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(5 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	return ns
+}
+
+// With --nats-url the run uses the server's JetStream and deletes its
+// stream at the end; a server that dies mid-run ends the run with a
+// transport error rather than a hang.
+func TestJetStreamExternal(t *testing.T) {
+	ns := startJetStreamServer(t)
+	cfg := jsConfig(sim.RoundRobin, 1, 2, 2)
+	cfg.NATSURL = ns.ClientURL()
+	res, err := sim.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, cfg, res)
+	if n := ns.GlobalAccount().JetStreamUsage().Streams; n != 0 {
+		t.Fatalf("%d streams left on the server", n)
+	}
+
+	cfg.Messages, cfg.Rate, cfg.DrainTimeout = 1_000_000, 5000, 300*time.Millisecond
+	atDelivery(&cfg, 300, ns.Shutdown)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err = sim.Run(context.Background(), cfg)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second): // a hang guard
+		t.Fatal("run did not end after the server died")
+	}
+	ns.WaitForShutdown()
+	if err != nil || res.TransportError == "" || res.EndedBy != "transport" {
+		t.Fatalf("err %v, transport error %q, ended by %q", err, res.TransportError, res.EndedBy)
 	}
 }
