@@ -154,7 +154,7 @@ func (c Config) validateBroker() error {
 		return &FieldError{"dedup-window", c.DedupWindow, "0.." + MaxDuration.String()}
 	}
 	if c.Role != "" && c.Role != RoleAll {
-		return &FieldError{"role", c.Role, "all over " + c.Transport}
+		return &FieldError{"role", c.Role, "all over " + c.Transport + " (split roles are for --transport nats)"}
 	}
 	return c.validateFaults()
 }
