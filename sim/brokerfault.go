@@ -23,10 +23,13 @@ const (
 	// FaultResend: producer 0 publishes its latest Count messages again,
 	// as a client does that saw no acknowledgement for them.
 	FaultResend = "resend"
+	// FaultRebalance: a consumer leaves its group and joins again, so
+	// the group's partitions are assigned anew, twice (Kafka).
+	FaultRebalance = "rebalance"
 )
 
 // FaultKinds lists the broker fault kinds.
-var FaultKinds = []string{FaultCrash, FaultRestart, FaultResend}
+var FaultKinds = []string{FaultCrash, FaultRestart, FaultResend, FaultRebalance}
 
 // BrokerFault is one fault planned for a broker run.
 type BrokerFault struct {
@@ -46,7 +49,7 @@ const MaxBrokerFaults = 100
 func (f BrokerFault) String() string {
 	s := f.Kind + "@" + f.At.String()
 	switch f.Kind {
-	case FaultCrash:
+	case FaultCrash, FaultRebalance:
 		s += fmt.Sprintf(":q%d.c%d", f.Queue, f.Consumer)
 	case FaultResend:
 		s += ":" + strconv.Itoa(f.Count)
@@ -73,7 +76,7 @@ func ParseFault(s string) (BrokerFault, error) {
 	}
 	f.At = d
 	switch f.Kind {
-	case FaultCrash:
+	case FaultCrash, FaultRebalance:
 		if target != "" {
 			q, c, ok := strings.Cut(strings.TrimPrefix(target, "q"), ".c")
 			qi, err1 := strconv.Atoi(q)
@@ -120,10 +123,23 @@ func (c Config) validateFaults() error {
 				return &FieldError{"fault", f.String(), fmt.Sprintf("a consumer of this run: queues q0..q%d, consumers c0..c%d", c.Queues-1, c.Consumers-1)}
 			}
 		case FaultRestart:
+			if c.Transport != "jetstream" {
+				return &FieldError{"fault", f.String(), "restart only over --transport jetstream (its embedded server)"}
+			}
 			if c.NATSURL != "" {
 				return &FieldError{"fault", f.String(), "restart only with the embedded server (msgsim cannot restart a server at --nats-url)"}
 			}
 		case FaultResend:
+			if c.Transport != "jetstream" {
+				return &FieldError{"fault", f.String(), "resend only over --transport jetstream"}
+			}
+		case FaultRebalance:
+			if c.Transport != "kafka" {
+				return &FieldError{"fault", f.String(), "rebalance only over --transport kafka (JetStream has no consumer groups to rebalance)"}
+			}
+			if f.Queue >= c.Queues || f.Consumer >= c.Consumers {
+				return &FieldError{"fault", f.String(), fmt.Sprintf("a consumer of this run: queues q0..q%d, consumers c0..c%d", c.Queues-1, c.Consumers-1)}
+			}
 		default:
 			return &FieldError{"fault", f.String(), strings.Join(FaultKinds, ", ")}
 		}

@@ -9,15 +9,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// faultRunner acts out a JetStream run's broker faults at their times and
-// watches the consumers catch up after each. Its methods are safe on nil
-// (a run without faults), so the handlers call them unconditionally.
+// faultRunner acts out a broker run's faults at their times and watches
+// the consumers catch up after each. Its methods are safe on nil (a run
+// without faults), so the handlers call them unconditionally.
 type faultRunner struct {
-	r      *run
-	t      *jsTransport
-	subs   []*jsSub
-	faults []BrokerFault // in time order
-	pub    *jsPublisher  // producer 0's, for resends
+	r       *run
+	subs    []faultSub
+	restart func() error  // the broker's, for a restart fault
+	faults  []BrokerFault // in time order
+	pub     *jsPublisher  // producer 0's, for resends (JetStream)
 
 	mu       sync.Mutex // guards what follows
 	reps     []FaultReport
@@ -27,10 +27,11 @@ type faultRunner struct {
 	snap     []int64              // per fault: redeliveries before it
 	fired    []bool
 	seqAt    [][]int64 // per fault: each producer's messages sent before it
-	down     int       // crashed consumers not yet restarted
+	nDown    int       // crashed consumers not yet back
 
 	redeliveries atomic.Int64
-	crashes      chan *jsSub
+	crashes      chan faultSub
+	pending      atomic.Int32 // len(awaiting), read without the lock
 	quit         chan struct{}
 	wg           sync.WaitGroup
 }
@@ -45,13 +46,21 @@ type awaited struct {
 // maxHeldListed bounds the held messages a fault report names.
 const maxHeldListed = 100
 
+// faultSub is one consumer as the fault runner acts on it.
+type faultSub interface {
+	askCrash(i int)    // crash for fault i when it next holds a message
+	askRejoin(i int)   // leave and rejoin its group, for fault i (Kafka)
+	comeBack() error   // after a crash: consume again
+	arrivedNow() int64 // sent messages that arrived here, copies aside
+}
+
 // newFaultRunner starts acting out the run's faults; nil without any.
-func (r *run) newFaultRunner(t *jsTransport, subs []*jsSub) *faultRunner {
+func (r *run) newFaultRunner(subs []faultSub, restart func() error) *faultRunner {
 	if len(r.cfg.Faults) == 0 {
 		return nil
 	}
-	f := &faultRunner{r: r, t: t, subs: subs, faults: append([]BrokerFault(nil), r.cfg.Faults...),
-		awaiting: map[[2]int64]awaited{}, crashes: make(chan *jsSub, len(r.cfg.Faults)+1), quit: make(chan struct{})}
+	f := &faultRunner{r: r, subs: subs, restart: restart, faults: append([]BrokerFault(nil), r.cfg.Faults...),
+		awaiting: map[[2]int64]awaited{}, crashes: make(chan faultSub, len(r.cfg.Faults)+1), quit: make(chan struct{})}
 	sort.SliceStable(f.faults, func(i, j int) bool { return f.faults[i].At < f.faults[j].At })
 	n := len(f.faults)
 	f.reps, f.waitFor, f.target, f.snap, f.fired = make([]FaultReport, n), make([]int, n), make([]int64, n), make([]int64, n), make([]bool, n)
@@ -84,7 +93,12 @@ func (f *faultRunner) loop() {
 		case <-f.quit:
 			return
 		case sb := <-f.crashes:
-			f.restart(sb)
+			if err := sb.comeBack(); err != nil {
+				f.r.failTransport("restarting a crashed consumer: " + err.Error())
+			}
+			f.mu.Lock()
+			f.nDown--
+			f.mu.Unlock()
 		case <-tk.C:
 		}
 		now := f.r.now()
@@ -122,16 +136,16 @@ func (f *faultRunner) fire(i int) {
 	switch bf.Kind {
 	case FaultCrash:
 		// The consumer crashes when it next holds a message.
-		sb := f.subs[bf.Queue*f.r.cfg.Consumers+bf.Consumer]
-		sb.mu.Lock()
-		sb.crashNext = i
-		sb.mu.Unlock()
 		f.mu.Lock()
 		f.fired[i] = true
 		f.mu.Unlock()
+		f.subs[bf.Queue*f.r.cfg.Consumers+bf.Consumer].askCrash(i)
+	case FaultRebalance:
+		f.happened(i)
+		f.subs[bf.Queue*f.r.cfg.Consumers+bf.Consumer].askRejoin(i)
 	case FaultRestart:
 		f.happened(i)
-		if err := f.t.restart(); err != nil {
+		if err := f.restart(); err != nil {
 			f.r.failTransport(err.Error())
 		}
 		// Caught up means what was sent until the broker was back, and
@@ -167,46 +181,42 @@ func (f *faultRunner) happened(i int) {
 	f.reps[i].Happened, f.reps[i].Time = true, time.Duration(f.r.now())
 }
 
-// crashed is called by sb's handler, under sb.mu, as it crashes holding m:
-// recorded (received, its acknowledgement never sent) or, at most once,
-// acknowledged and not processed.
-func (f *faultRunner) crashed(sb *jsSub, m message, ok, recorded bool) {
-	i := sb.crashNext
-	sb.crashNext, sb.crashed, sb.crashFault = -1, true, i
-	f.happened(i)
+// crashed is called by sb's handler as it crashes, for fault i, holding m
+// of queue q: recorded (received, its acknowledgement never sent) or, at
+// most once, acknowledged and not processed. The first message a crash
+// holds makes it happen; the runner brings sb back once told with down.
+func (f *faultRunner) crashed(i, q int, m message, ok, recorded bool) {
+	f.mu.Lock()
+	first := !f.reps[i].Happened
+	f.mu.Unlock()
+	if first {
+		f.happened(i)
+	}
 	f.mu.Lock()
 	rep := &f.reps[i]
 	rep.Held++
 	if ok {
 		if len(rep.HeldMessages) < maxHeldListed {
-			rep.HeldMessages = append(rep.HeldMessages, MessageRef{Queue: sb.q, Producer: int(m.producer), Seq: f.r.seq(sb.q, &m)})
+			rep.HeldMessages = append(rep.HeldMessages, MessageRef{Queue: q, Producer: int(m.producer), Seq: f.r.seq(q, &m)})
 		}
 		if recorded {
-			f.awaiting[[2]int64{int64(sb.q), m.slot}] = awaited{fault: i, held: true}
+			f.awaiting[[2]int64{int64(q), m.slot}] = awaited{fault: i, held: true}
+			f.pending.Store(int32(len(f.awaiting)))
 			f.waitFor[i]++
 		}
 	}
 	if !recorded {
 		rep.Lost++ // acknowledged: never delivered again
 	}
-	f.down++
 	f.mu.Unlock()
-	f.crashes <- sb
 }
 
-// restart brings a crashed consumer back: its old subscription gone, and
-// with it what its client had fetched, it pulls again.
-func (f *faultRunner) restart(sb *jsSub) {
-	sb.stopConsume()
-	sb.mu.Lock()
-	sb.crashed = false
-	sb.mu.Unlock()
-	if err := sb.consume(f.r); err != nil {
-		f.r.failTransport("restarting a crashed consumer: " + err.Error())
-	}
+// down tells the runner that sb crashed and must be brought back.
+func (f *faultRunner) down(sb faultSub) {
 	f.mu.Lock()
-	f.down--
+	f.nDown++
 	f.mu.Unlock()
+	f.crashes <- sb
 }
 
 // abandoned counts a message a crashed consumer's client had fetched.
@@ -225,6 +235,7 @@ func (f *faultRunner) abandoned(i int, q int, data []byte) {
 		k := [2]int64{int64(q), m.slot}
 		if _, already := f.awaiting[k]; !already {
 			f.awaiting[k] = awaited{fault: i}
+			f.pending.Store(int32(len(f.awaiting)))
 		}
 	}
 }
@@ -235,10 +246,16 @@ func (f *faultRunner) redelivered(q int, slot int64) {
 		return
 	}
 	f.redeliveries.Add(1)
+	f.settle(q, slot)
+}
+
+// settle counts a crashed consumer's message delivered again.
+func (f *faultRunner) settle(q int, slot int64) {
 	f.mu.Lock()
 	k := [2]int64{int64(q), slot}
 	if a, ok := f.awaiting[k]; ok {
 		delete(f.awaiting, k)
+		f.pending.Store(int32(len(f.awaiting)))
 		f.reps[a.fault].Redelivered++
 		if a.held {
 			f.waitFor[a.fault]--
@@ -254,7 +271,7 @@ func (f *faultRunner) crashPending() bool {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.down > 0
+	return f.nDown > 0
 }
 
 // checkRecovery finds the faults whose consumers caught up: as many
@@ -264,7 +281,7 @@ func (f *faultRunner) crashPending() bool {
 func (f *faultRunner) checkRecovery() {
 	var got int64
 	for _, sb := range f.subs {
-		got += sb.arrived.Load()
+		got += sb.arrivedNow()
 	}
 	now := time.Duration(f.r.now())
 	f.mu.Lock()
@@ -390,4 +407,14 @@ func (r *run) lostBetween(from, to []int64) int64 {
 		}
 	}
 	return lost
+}
+
+// again notes a delivery that may be a crashed consumer's message coming
+// back, for brokers that do not mark redeliveries (Kafka): a lock only
+// while some are awaited.
+func (f *faultRunner) again(q int, slot int64) {
+	if f == nil || f.pending.Load() == 0 {
+		return
+	}
+	f.settle(q, slot)
 }

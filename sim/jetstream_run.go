@@ -57,7 +57,11 @@ func runJetStream(r *run, mon *runtimeMonitor) error {
 		return err
 	}
 	mon.sampleGoroutines()
-	f := r.newFaultRunner(t, subs)
+	fs := make([]faultSub, len(subs))
+	for i, sb := range subs {
+		fs[i] = sb
+	}
+	f := r.newFaultRunner(fs, t.restart)
 	r.publishJS(t, f)
 	r.halt.CompareAndSwap(running, haltDone)
 	r.awaitJS(t, subs, r.expectedNATS())
@@ -73,6 +77,7 @@ func runJetStream(r *run, mon *runtimeMonitor) error {
 type jsSub struct {
 	natsSub
 	q       int
+	r       *run
 	cons    jetstream.Consumer
 	cc      jetstream.ConsumeContext
 	handler jetstream.MessageHandler
@@ -101,7 +106,7 @@ func (r *run) subscribeJS(t *jsTransport) ([]*jsSub, error) {
 	for i := range r.consumers {
 		c := &r.consumers[i]
 		q := int(c.queue)
-		sb := &jsSub{natsSub: natsSub{c: c, nc: nc, first: -1, ivl: r.series.newConsumer()}, q: q, crashNext: -1, crashFault: -1}
+		sb := &jsSub{natsSub: natsSub{c: c, nc: nc, first: -1, ivl: r.series.newConsumer()}, q: q, r: r, crashNext: -1, crashFault: -1}
 		r.initTally(&sb.t, c)
 		if sb.cons, err = js.Consumer(context.Background(), t.stream, t.cons[q].CachedInfo().Name); err != nil {
 			return nil, err
@@ -127,7 +132,7 @@ func (r *run) subscribeJS(t *jsTransport) ([]*jsSub, error) {
 			}
 			m, ok := decode(msg.Data())
 			if crash && atMostOnce {
-				r.faults.crashed(sb, m, ok, false)
+				sb.crash(r, m, ok, false)
 				return
 			}
 			now := r.now()
@@ -163,7 +168,7 @@ func (r *run) subscribeJS(t *jsTransport) ([]*jsSub, error) {
 				r.faults.redelivered(q, m.slot)
 			}
 			if crash {
-				r.faults.crashed(sb, m, true, true) // received, not acknowledged
+				sb.crash(r, m, true, true) // received, not acknowledged
 				return
 			}
 			r.work(c, w, now)
@@ -183,6 +188,34 @@ func (r *run) subscribeJS(t *jsTransport) ([]*jsSub, error) {
 		subs[i] = sb
 	}
 	return subs, nil
+}
+
+// crash is sb's crash, under sb.mu, holding m (see faultRunner.crashed).
+func (sb *jsSub) crash(r *run, m message, ok, recorded bool) {
+	i := sb.crashNext
+	sb.crashNext, sb.crashed, sb.crashFault = -1, true, i
+	r.faults.crashed(i, sb.q, m, ok, recorded)
+	r.faults.down(sb)
+}
+
+func (sb *jsSub) askCrash(i int) {
+	sb.mu.Lock()
+	sb.crashNext = i
+	sb.mu.Unlock()
+}
+
+func (sb *jsSub) askRejoin(int) {} // JetStream has no groups to rebalance: refused before the run
+
+func (sb *jsSub) arrivedNow() int64 { return sb.arrived.Load() }
+
+// comeBack brings a crashed consumer back: its old subscription gone, and
+// with it what its client had fetched, it pulls again.
+func (sb *jsSub) comeBack() error {
+	sb.stopConsume()
+	sb.mu.Lock()
+	sb.crashed = false
+	sb.mu.Unlock()
+	return sb.consume(sb.r)
 }
 
 // consume starts (or, after a crash, restarts) sb's pull subscription.
