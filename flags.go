@@ -76,7 +76,7 @@ func runFlags() []cli.Flag {
 		stringFlag("duration", "d", "0", "stop producing after `DURATION` (capped by -n when given) (e.g. -d 10s)"),
 		stringFlag("warmup", "", "0", "leave the deliveries of the first `DURATION` out of latency and throughput (e.g. --warmup 2s)"),
 		stringFlag("interval", "", "auto", "report throughput, p50 and p99 every `DURATION`; auto is 1s for runs planned longer than 2s, none otherwise (e.g. --interval 500ms)"),
-		stringFlag("transport", "", "chan", "`NAME`: chan (Go channels in this process), nats (a NATS server: embedded unless --nats-url) or jetstream (NATS JetStream, durable: embedded unless --nats-url)"),
+		stringFlag("transport", "", "chan", "`NAME`: chan (Go channels in this process), nats (a NATS server: embedded unless --nats-url) jetstream (NATS JetStream, durable: embedded unless --nats-url) or kafka (an in-process cluster unless --kafka-brokers)"),
 		stringFlag("nats-url", "", "", "with --transport nats or jetstream: external NATS server or cluster `URL`s, comma-separated (e.g. nats://host:4222)"),
 		stringFlag("nats-token", "", "", "with --transport nats or jetstream: auth `TOKEN` (never printed)"),
 		fileFlag("nats-creds", "", "with --transport nats or jetstream: credentials `FILE`"),
@@ -84,7 +84,7 @@ func runFlags() []cli.Flag {
 		stringFlag("drain-timeout", "", "5s", "with --transport nats or jetstream: how long consumers wait for missing messages after the producers flush (over JetStream, plus --ack-wait), a `DURATION` above 0"),
 		stringFlag("role", "", "all", "with --transport nats: what this process runs, `ROLE`: all, producer or consumer (split roles need the same --run-id, --seed and flags everywhere)"),
 		stringFlag("run-id", "", "", "with --transport nats or jetstream: subject prefix `ID` (letters, digits, - and _), so runs sharing a server do not mix (default: unique to this process; split roles must give one)"),
-		stringFlag("delivery", "", "", "with --transport jetstream: the delivery `SEMANTICS` the run promises and is judged against: at-most-once (acknowledge before the work; loss allowed), at-least-once (after it; duplicates allowed) or exactly-once (message ids and confirmed acknowledgements; neither allowed) (default at-least-once)"),
+		stringFlag("delivery", "", "", "with --transport jetstream or kafka: the delivery `SEMANTICS` the run promises and is judged against: at-most-once (acknowledge before the work; loss allowed), at-least-once (after it; duplicates allowed) or exactly-once (jetstream: message ids and confirmed acknowledgements; neither allowed) (default at-least-once)"),
 		stringFlag("storage", "", "memory", "with --transport jetstream: the stream's `STORAGE`, memory or file (what survives a broker restart)"),
 		stringFlag("ack-policy", "", "explicit", "with --transport jetstream: the consumers' acknowledgement `POLICY`: explicit (each message), all (a message and every earlier one) or none (with --delivery at-most-once)"),
 		stringFlag("ack-wait", "", "2s", "with --transport jetstream: how long the broker waits for an acknowledgement before delivering a message again, a `DURATION` (e.g. --ack-wait 500ms)"),
@@ -93,7 +93,14 @@ func runFlags() []cli.Flag {
 			Usage: "with --transport jetstream: put a message id on every publish, so the stream drops a second publish of it within --dedup-window (on with --delivery exactly-once, which needs it)"},
 		stringFlag("dedup-window", "", "0", "with --transport jetstream and message ids: how long the stream remembers them, a `DURATION`; 0 is the server's default (2m)"),
 		&cli.StringSliceFlag{Name: "fault", EnvVars: []string{envName("fault")},
-			Usage: "with --transport jetstream: a broker fault `KIND@TIME[:TARGET]` into the run, repeatable: crash@1s (consumer c0 of q0 crashes before acknowledging; crash@1s:q1.c0 for another), restart@2s (the embedded broker restarts; use --storage file to keep the messages), resend@500ms:20 (producer 0 publishes its latest 20 messages again)"},
+			Usage: "with --transport jetstream or kafka: a broker fault `KIND@TIME[:TARGET]` into the run, repeatable: crash@1s (consumer c0 of q0 crashes before acknowledging or committing; crash@1s:q1.c0 for another), restart@2s (jetstream: the embedded broker restarts; use --storage file to keep the messages), resend@500ms:20 (jetstream: producer 0 publishes its latest 20 messages again), rebalance@1s:q0.c1 (kafka: a consumer leaves its group and joins again)"},
+		stringFlag("kafka-brokers", "", "", "with --transport kafka: a real cluster's `BROKERS`, HOST:PORT comma-separated (default: an in-process cluster, kfake)"),
+		stringFlag("kafka-sasl", "", "", "with --kafka-brokers: SASL `MECHANISM`: plain, scram-sha-256 or scram-sha-512, with --kafka-user and --kafka-password"),
+		stringFlag("kafka-user", "", "", "with --kafka-sasl: SASL `USER`"),
+		stringFlag("kafka-password", "", "", "with --kafka-sasl: SASL `PASSWORD` (never printed; MSGSIM_KAFKA_PASSWORD keeps it off the command line)"),
+		boolFlag("kafka-tls", "with --kafka-brokers: dial the brokers with TLS"),
+		fileFlag("kafka-ca", "", "with --kafka-tls: trust the CA certificates in PEM `FILE` (default: the system's)"),
+		stringFlag("session-timeout", "", "6s", "with --transport kafka: the consumer groups' session timeout, a `DURATION`: how long a crashed member keeps its partitions"),
 		stringFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		stringFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
 		stringFlag("max-memory", "", "auto", "refuse, before allocating, a run whose estimated memory exceeds `BYTES`; auto is half of the machine's memory (or of its cgroup limit) (e.g. --max-memory 8GiB)"),
@@ -372,6 +379,13 @@ func (p *parser) broker(cfg *sim.Config) {
 		cfg.MaxDeliver = int(p.count("max-deliver"))
 		cfg.MsgID = c.Bool("msg-id")
 		cfg.DedupWindow = p.duration("dedup-window")
+	}
+	if cfg.Transport == "kafka" {
+		cfg.KafkaBrokers, cfg.KafkaSASL = c.String("kafka-brokers"), strings.ToLower(c.String("kafka-sasl"))
+		cfg.KafkaUser, cfg.KafkaPassword, cfg.KafkaTLS, cfg.KafkaCA = c.String("kafka-user"), c.String("kafka-password"), c.Bool("kafka-tls"), c.String("kafka-ca")
+		if cfg.SessionTimeout = p.duration("session-timeout"); cfg.SessionTimeout == 0 && p.err == nil {
+			p.bad("session-timeout", "is not a timeout above 0 (want e.g. 6s)")
+		}
 	}
 	for _, raw := range c.StringSlice("fault") {
 		f, err := sim.ParseFault(raw)

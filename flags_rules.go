@@ -72,6 +72,16 @@ func (p *parser) applies(o *options) {
 		only(name, cfg.Transport == "jetstream", "with --transport jetstream")
 	}
 	only("dedup-window", cfg.MsgID || cfg.Delivery == sim.ExactlyOnce, "with message ids (--msg-id, or --delivery exactly-once)")
+	for _, name := range []string{"kafka-brokers", "kafka-sasl", "kafka-user", "kafka-password", "kafka-tls", "kafka-ca", "session-timeout"} {
+		only(name, cfg.Transport == "kafka", "with --transport kafka")
+	}
+	if cfg.KafkaCA != "" && p.err == nil {
+		if f, err := os.Open(cfg.KafkaCA); err != nil {
+			p.fail("--kafka-ca: %q%s cannot be read: %v", cfg.KafkaCA, fromEnv(c, "kafka-ca"), unwrapPath(err))
+		} else {
+			f.Close()
+		}
+	}
 	only("nats-token", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
 	only("nats-creds", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
 	if cfg.NATSCreds != "" && p.err == nil {

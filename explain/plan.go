@@ -92,6 +92,26 @@ func WritePlan(w io.Writer, p invoke.Plan, progress string) error {
 			add("act out the broker fault %s", f)
 		}
 	}
+	if c.Transport == "kafka" {
+		where := "an in-process Kafka cluster"
+		if c.KafkaBrokers != "" {
+			where = "the Kafka cluster of --kafka-brokers"
+			if c.KafkaSASL != "" {
+				where += " with SASL " + c.KafkaSASL
+			}
+			if c.KafkaTLS {
+				where += " over TLS"
+			}
+		}
+		delivery := c.Delivery
+		if delivery == "" {
+			delivery = sim.DefaultDelivery
+		}
+		add("go through %s, judged %s, with a session timeout of %s, waiting up to %s for missing messages", where, delivery, c.SessionTimeout, c.DrainTimeout)
+		for _, f := range c.Faults {
+			add("act out the broker fault %s", f)
+		}
+	}
 	if c.TraceN > 0 {
 		add("print the first %s deliveries on stderr", units.Int(c.TraceN))
 	}

@@ -15,6 +15,9 @@ import (
 // settings, redeliveries, unconfirmed publishes.
 func brokerLine(res sim.Result) string {
 	c := res.Config
+	if c.Transport == "kafka" {
+		return kafkaLine(res)
+	}
 	where := "embedded nats-server with JetStream"
 	if c.NATSURL != "" {
 		where = "JetStream at " + sim.RedactURLs(c.NATSURL)
@@ -32,6 +35,26 @@ func brokerLine(res sim.Result) string {
 	line += fmt.Sprintf("; %s redelivered", countStr(res.Redelivered))
 	if res.Unconfirmed > 0 {
 		line += fmt.Sprintf("; %s publishes unconfirmed, %s published again", countStr(res.Unconfirmed), countStr(res.Republished))
+	}
+	return line
+}
+
+// kafkaLine is brokerLine for Kafka.
+func kafkaLine(res sim.Result) string {
+	c := res.Config
+	where := "in-process Kafka cluster (kfake)"
+	if c.KafkaBrokers != "" {
+		where = "Kafka at " + sim.RedactURLs(c.KafkaBrokers)
+		if c.KafkaSASL != "" {
+			where += ", SASL " + c.KafkaSASL
+		}
+		if c.KafkaTLS {
+			where += ", TLS"
+		}
+	}
+	line := fmt.Sprintf("transport: %s, %s, offsets committed per batch, session timeout %s", where, c.Delivery, units.Duration(c.SessionTimeout))
+	if res.Unconfirmed > 0 {
+		line += fmt.Sprintf("; %s records unacknowledged by the cluster", countStr(res.Unconfirmed))
 	}
 	return line
 }

@@ -184,15 +184,19 @@ type JSONConfig struct {
 	Broker     *JSONBroker `json:"broker,omitempty"`   // a broker run's settings
 }
 
-// JSONBroker is a durable broker's settings (JetStream).
+// JSONBroker is a durable broker's settings: JetStream's or Kafka's.
 type JSONBroker struct {
-	Storage       string   `json:"storage"`
-	AckPolicy     string   `json:"ack_policy"`
-	AckWaitNs     int64    `json:"ack_wait_ns"`
-	MaxDeliver    int      `json:"max_deliver"` // 0: no bound
-	MsgID         bool     `json:"msg_id"`
-	DedupWindowNs int64    `json:"dedup_window_ns"` // 0: the server's default
-	Faults        []string `json:"faults,omitempty"`
+	Storage          string   `json:"storage,omitempty"`
+	AckPolicy        string   `json:"ack_policy,omitempty"`
+	AckWaitNs        int64    `json:"ack_wait_ns,omitempty"`
+	MaxDeliver       int      `json:"max_deliver,omitempty"` // 0: no bound
+	MsgID            bool     `json:"msg_id,omitempty"`
+	DedupWindowNs    int64    `json:"dedup_window_ns,omitempty"` // 0: the server's default
+	KafkaBrokers     string   `json:"kafka_brokers,omitempty"`   // user info REDACTED; empty: in-process
+	SASL             string   `json:"sasl,omitempty"`
+	TLS              bool     `json:"tls,omitempty"`
+	SessionTimeoutNs int64    `json:"session_timeout_ns,omitempty"`
+	Faults           []string `json:"faults,omitempty"`
 }
 
 // JSONFault is what one broker fault did; times since the first send.
@@ -357,7 +361,8 @@ func NewJSON(res sim.Result) JSONResult {
 		c := res.Config
 		out.Config.Delivery = string(c.Delivery)
 		out.Config.Broker = &JSONBroker{Storage: c.Storage, AckPolicy: c.AckPolicy, AckWaitNs: int64(c.AckWait), MaxDeliver: c.MaxDeliver,
-			MsgID: c.MsgID, DedupWindowNs: int64(c.DedupWindow)}
+			MsgID: c.MsgID, DedupWindowNs: int64(c.DedupWindow), KafkaBrokers: sim.RedactURLs(c.KafkaBrokers), SASL: c.KafkaSASL, TLS: c.KafkaTLS,
+			SessionTimeoutNs: int64(c.SessionTimeout)}
 		for _, f := range c.Faults {
 			out.Config.Broker.Faults = append(out.Config.Broker.Faults, f.String())
 		}

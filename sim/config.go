@@ -151,6 +151,18 @@ type Config struct {
 	DedupWindow time.Duration
 	// Faults are broker faults at times of the run (brokerfault.go).
 	Faults []BrokerFault
+	// Kafka (kafka.go): KafkaBrokers lists a real cluster's brokers ("":
+	// an in-process cluster); KafkaSASL is "", "plain", "scram-sha-256" or
+	// "scram-sha-512" with KafkaUser and KafkaPassword (never printed);
+	// KafkaTLS dials with TLS, trusting KafkaCA's certificates when given.
+	// SessionTimeout is the consumer groups' (0: DefaultSessionTimeout).
+	KafkaBrokers   string
+	KafkaSASL      string
+	KafkaUser      string
+	KafkaPassword  string
+	KafkaTLS       bool
+	KafkaCA        string
+	SessionTimeout time.Duration
 
 	// TraceN deliveries are passed to Trace as they happen, then tracing
 	// stops. Trace is called from consumer goroutines and must be safe for
@@ -298,7 +310,7 @@ func (c Config) Validate() error {
 	}
 	switch c.Transport {
 	case "", "chan":
-	case "nats", "jetstream":
+	case "nats", "jetstream", "kafka":
 		if c.Queues*c.Consumers > MaxNATSConsumers {
 			return &FieldError{"consumers", c.Consumers, fmt.Sprintf("queues × consumers ≤ %s subscriptions over NATS", units.Int(MaxNATSConsumers))}
 		}

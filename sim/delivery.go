@@ -105,6 +105,12 @@ func (c *Config) brokerDefaults() {
 	if c.Delivery == "" {
 		c.Delivery = DefaultDelivery
 	}
+	if c.Transport == "kafka" {
+		if c.SessionTimeout == 0 {
+			c.SessionTimeout = DefaultSessionTimeout
+		}
+		return
+	}
 	if c.Storage == "" {
 		c.Storage = "memory"
 	}
@@ -130,6 +136,9 @@ func (c Config) validateBroker() error {
 	if _, err := ParseDelivery(string(c.Delivery)); err != nil && c.Delivery != "" {
 		return &FieldError{"delivery", fmt.Sprintf("%q", c.Delivery), joinDeliveries()}
 	}
+	if c.Transport == "kafka" {
+		return c.validateKafka()
+	}
 	switch c.Storage {
 	case "", "memory", "file":
 	default:
@@ -152,6 +161,51 @@ func (c Config) validateBroker() error {
 	}
 	if c.DedupWindow < 0 || c.DedupWindow > MaxDuration {
 		return &FieldError{"dedup-window", c.DedupWindow, "0.." + MaxDuration.String()}
+	}
+	if c.Role != "" && c.Role != RoleAll {
+		return &FieldError{"role", c.Role, "all over " + c.Transport + " (split roles are for --transport nats)"}
+	}
+	return c.validateFaults()
+}
+
+// DefaultSessionTimeout is a Kafka run's group session timeout: the least
+// a stock broker allows (group.min.session.timeout.ms). A member that
+// crashes keeps its partitions until it passes.
+const DefaultSessionTimeout = 6 * time.Second
+
+// validateKafka checks a Kafka run's settings.
+func (c Config) validateKafka() error {
+	if c.Delivery == ExactlyOnce {
+		return &FieldError{"delivery", string(c.Delivery), "at-most-once or at-least-once over kafka: Kafka's exactly once (transactions) covers reading, processing and writing back within Kafka, not a consumer's own work"}
+	}
+	switch c.KafkaSASL {
+	case "":
+		if c.KafkaUser != "" {
+			return &FieldError{"kafka-user", c.KafkaUser, "with --kafka-sasl (" + strings.Join(KafkaSASLs, ", ") + ")"}
+		}
+		if c.KafkaPassword != "" {
+			return &FieldError{"kafka-password", "REDACTED", "with --kafka-sasl (" + strings.Join(KafkaSASLs, ", ") + ")"} // never the password itself
+		}
+	case "plain", "scram-sha-256", "scram-sha-512":
+		if c.KafkaUser == "" || c.KafkaPassword == "" {
+			return &FieldError{"kafka-sasl", c.KafkaSASL, "--kafka-user and --kafka-password too"}
+		}
+	default:
+		return &FieldError{"kafka-sasl", fmt.Sprintf("%q", c.KafkaSASL), strings.Join(KafkaSASLs, ", ")}
+	}
+	if (c.KafkaSASL != "" || c.KafkaTLS || c.KafkaCA != "") && c.KafkaBrokers == "" {
+		return &FieldError{"kafka-brokers", `""`, "brokers to reach with SASL or TLS: the in-process cluster takes no credentials"}
+	}
+	if c.KafkaCA != "" && !c.KafkaTLS {
+		return &FieldError{"kafka-ca", c.KafkaCA, "with --kafka-tls"}
+	}
+	if c.SessionTimeout < 0 || c.SessionTimeout > time.Hour || c.SessionTimeout > 0 && c.SessionTimeout < 100*time.Millisecond {
+		return &FieldError{"session-timeout", c.SessionTimeout, "100ms..1h"}
+	}
+	for _, b := range strings.Split(c.KafkaBrokers, ",") {
+		if c.KafkaBrokers != "" && !strings.Contains(strings.TrimSpace(b), ":") {
+			return &FieldError{"kafka-brokers", "broker " + fmt.Sprintf("%q", RedactURLs(strings.TrimSpace(b))), "HOST:PORT, comma-separated"}
+		}
 	}
 	if c.Role != "" && c.Role != RoleAll {
 		return &FieldError{"role", c.Role, "all over " + c.Transport + " (split roles are for --transport nats)"}

@@ -209,10 +209,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	}
 	stopWatching := context.AfterFunc(ctx, r.interrupt)
 	if cfg.Remote() {
-		run := runNATS
-		if cfg.Transport == "jetstream" {
-			run = runJetStream
-		}
+		run := map[string]func(*run, *runtimeMonitor) error{"nats": runNATS, "jetstream": runJetStream, "kafka": runKafka}[cfg.Transport]
 		if err := run(r, mon); err != nil && !r.intr.Load() {
 			stopWatching()
 			mon.stop()

@@ -418,3 +418,7 @@ func (f *faultRunner) again(q int, slot int64) {
 	}
 	f.settle(q, slot)
 }
+
+// settled reports whether no crashed consumer's held message is still
+// awaited.
+func (f *faultRunner) settled() bool { return f == nil || f.pending.Load() == 0 }

@@ -130,39 +130,16 @@ func (r *run) subscribeJS(t *jsTransport) ([]*jsSub, error) {
 			if atMostOnce && !ackNone {
 				_ = msg.Ack() // before the work: a crash from here on loses it
 			}
-			m, ok := decode(msg.Data())
 			if crash && atMostOnce {
+				m, ok := decode(msg.Data())
 				sb.crash(r, m, ok, false)
 				return
 			}
-			now := r.now()
-			if sb.first < 0 {
-				sb.first = now
-				sb.got.Store(true)
-			}
+			m, ok, now := r.receive(&sb.natsSub, msg.Data(), baseWall)
 			if !ok {
-				sb.t.n++
-				sb.t.dups++
-				sb.garbled++
-				sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
-				c.progress.Store(sb.t.n)
 				_ = msg.Ack()
 				return
 			}
-			m.sent -= baseWall
-			lat := sb.t.latency(now-m.sent, 1)
-			if now < int64(r.cfg.Warmup) {
-				c.warm++
-			} else {
-				c.rec.record(lat)
-				sb.ivl.record(now, lat)
-			}
-			sb.t.add(&m)
-			sb.t.flushBits()
-			r.trace(c, &m, lat)
-			sb.now = now
-			sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
-			c.progress.Store(sb.t.n)
 			if again {
 				sb.redelivered++
 				r.faults.redelivered(q, m.slot)
@@ -299,4 +276,41 @@ func (r *run) closeJSSubs(subs []*jsSub) {
 	for _, sb := range subs {
 		r.finish(sb.c, &sb.t, sb.now)
 	}
+}
+
+// receive accounts for one delivery of data to sb's consumer: latency,
+// the exactly-once bit, order, trace and progress. Undecodable data is a
+// delivery of nothing that was sent (a duplicate), reported with ok false.
+// The caller holds sb.mu, or is sb's only goroutine.
+func (r *run) receive(sb *natsSub, data []byte, baseWall int64) (m message, ok bool, now int64) {
+	c := sb.c
+	m, ok = decode(data)
+	now = r.now()
+	if sb.first < 0 {
+		sb.first = now
+		sb.got.Store(true)
+	}
+	if !ok {
+		sb.t.n++
+		sb.t.dups++
+		sb.garbled++
+		sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
+		c.progress.Store(sb.t.n)
+		return m, false, now
+	}
+	m.sent -= baseWall
+	lat := sb.t.latency(now-m.sent, 1)
+	if now < int64(r.cfg.Warmup) {
+		c.warm++
+	} else {
+		c.rec.record(lat)
+		sb.ivl.record(now, lat)
+	}
+	sb.t.add(&m)
+	sb.t.flushBits()
+	r.trace(c, &m, lat)
+	sb.now = now
+	sb.arrived.Store(sb.t.n - sb.t.dups + sb.garbled)
+	c.progress.Store(sb.t.n)
+	return m, true, now
 }

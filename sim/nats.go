@@ -25,7 +25,7 @@ import (
 // then the same bitsets count lost and duplicated.
 
 // Transports lists the accepted transports, default first.
-var Transports = []string{"chan", "nats", "jetstream"}
+var Transports = []string{"chan", "nats", "jetstream", "kafka"}
 
 // MaxNATSConsumers bounds consumers over NATS: each is a subscription with
 // its own goroutine in the client.
