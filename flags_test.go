@@ -263,7 +263,7 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 		"kafka-user": {[]string{"--transport", "kafka"}, []string{"u"}}, "kafka-password": {[]string{"--transport", "kafka"}, []string{"s3cret"}},
 		"kafka-tls": {[]string{"--transport", "kafka"}, []string{"maybe"}}, "kafka-ca": {[]string{"--transport", "kafka", "--kafka-brokers", "h:1", "--kafka-tls"}, []string{missing}},
 		"session-timeout": {[]string{"--transport", "kafka"}, []string{"soon"}},
-		"run-id": {nil, []string{"demo"}}, "seed": {nil, []string{"-1"}}, "procs": {nil, []string{"1M"}}, "max-memory": {nil, []string{"lots"}},
+		"run-id":          {nil, []string{"demo"}}, "seed": {nil, []string{"-1"}}, "procs": {nil, []string{"1M"}}, "max-memory": {nil, []string{"lots"}},
 		"prefault": {nil, []string{"maybe"}}, "trace": {nil, []string{"some"}}, "format": {nil, []string{"xml"}},
 		"output": {nil, []string{missing}}, "progress": {nil, []string{"sometimes"}}, "assert": {nil, []string{"p99"}},
 		"repeat": {nil, []string{"0"}}, "save-baseline": {nil, []string{missing}}, "baseline": {nil, []string{missing}},
