@@ -63,8 +63,11 @@ func (p *parser) applies(o *options) {
 	only("prefault", cfg.Transport == "chan", "with --transport chan")
 	only("prefault", int64(cfg.Queues)*int64(cfg.Consumers) >= sim.PrefaultFrom,
 		fmt.Sprintf("from %s consumers in all (this run has %s)", units.Int(sim.PrefaultFrom), units.Int(int64(cfg.Queues)*int64(cfg.Consumers))))
-	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "run-id", "nats-pending"} {
+	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "nats-pending"} {
 		only(name, cfg.Transport == "nats" || cfg.Transport == "jetstream", "with --transport nats or jetstream")
+	}
+	for _, name := range []string{"drain-timeout", "run-id"} {
+		only(name, cfg.Remote(), "with --transport nats, jetstream or kafka")
 	}
 	only("role", cfg.Transport == "nats", "with --transport nats")
 	// --delivery and --fault say themselves why other transports refuse them.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // A JetStream run is judged against its delivery semantics: the same crash
@@ -99,6 +100,46 @@ func TestCLIJetStreamSecretsNeverPrint(t *testing.T) {
 		}
 		if len(extra) == 2 && extra[0] == "--format" && r.code != 0 {
 			t.Errorf("%v: exit %d, stderr %q", extra, r.code, r.stderr)
+		}
+	}
+}
+
+// Kafka: what it does not offer is refused, and a SASL password prints
+// nowhere, whether the cluster takes it or not.
+func TestCLIKafka(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--transport", "kafka", "--delivery", "exactly-once"}, "--delivery: exactly-once is not allowed here (want at-most-once or at-least-once over kafka"},
+		{[]string{"--transport", "kafka", "--fault", "restart@1s"}, "restart only over --transport jetstream"},
+		{[]string{"--transport", "jetstream", "--fault", "rebalance@1s"}, "rebalance only over --transport kafka"},
+		{[]string{"--transport", "kafka", "--kafka-password", "Pa55word"}, "--kafka-password: REDACTED is not allowed here"},
+		{[]string{"--transport", "kafka", "--kafka-sasl", "plain", "--kafka-user", "u", "--kafka-password", "p"}, "--kafka-brokers"},
+		{[]string{"--kafka-brokers", "h:1"}, "--kafka-brokers: only applies with --transport kafka"},
+	} {
+		r := msgsim(t, nil, append(tc.args, "-n", "10")...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "Pa55word") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q (want %q)", tc.args, r.code, r.stdout, r.stderr, tc.want)
+		}
+	}
+	const user, password = "alice", "Pa55word"
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("PLAIN", user, password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	brokers := strings.Join(c.ListenAddrs(), ",")
+	for _, tc := range []struct {
+		pass string
+		code int
+	}{{password, 0}, {"wrong" + password, 3}} {
+		for _, format := range []string{"table", "json"} {
+			r := msgsim(t, []string{"MSGSIM_KAFKA_PASSWORD=" + tc.pass}, "--transport", "kafka", "--kafka-brokers", brokers, "--kafka-sasl", "plain",
+				"--kafka-user", user, "-n", "200", "-q", "1", "-c", "1", "--format", format, "--drain-timeout", "2s")
+			if r.code != tc.code || strings.Contains(r.stdout+r.stderr, password) {
+				t.Errorf("password %q, %s: exit %d (want %d), or the secret printed:\n%s%s", tc.pass, format, r.code, tc.code, r.stdout, r.stderr)
+			}
 		}
 	}
 }
