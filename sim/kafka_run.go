@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -144,6 +145,14 @@ func (sb *kafkaSub) loop(cl *kgo.Client) {
 		if sb.ctx.Err() != nil || fetches.IsClientClosed() {
 			cl.CloseAllowingRebalance()
 			return
+		}
+		for _, fe := range fetches.Errors() {
+			// The client retries what can be retried; what it hands over
+			// (a group it cannot join, a topic it cannot read) would
+			// otherwise leave this consumer idle and the run waiting.
+			if !errors.Is(fe.Err, context.Canceled) && !errors.Is(fe.Err, kgo.ErrClientClosed) {
+				r.failTransport(fmt.Sprintf("kafka consumer of %s: %v", sb.kt.group(sb.q), fe.Err))
+			}
 		}
 		recs := fetches.Records()
 		crash := int(sb.crashNext.Load())
@@ -291,7 +300,8 @@ func (r *run) produceKafka(parent context.Context, k int, t *kafkaTransport) {
 }
 
 // watchAcks cancels a producer whose cluster acknowledged nothing for the
-// drain timeout while records waited: the broker is gone or frozen.
+// drain timeout while records waited or failed: the broker is gone or
+// frozen.
 func (r *run) watchAcks(ctx context.Context, cancel func(), started, acked, failed *atomic.Int64, quit chan struct{}) {
 	tk := time.NewTicker(50 * time.Millisecond)
 	defer tk.Stop()
@@ -304,7 +314,9 @@ func (r *run) watchAcks(ctx context.Context, cancel func(), started, acked, fail
 			return
 		case <-tk.C:
 		}
-		done := acked.Load() + failed.Load()
+		// Failures are no progress: a dead cluster fails every record
+		// after the delivery timeout while the producer goes on.
+		done := acked.Load()
 		if done != last || done == started.Load() {
 			last, since = done, time.Now()
 			continue

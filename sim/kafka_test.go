@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/msgsim/msgsim/sim"
 )
@@ -90,5 +94,39 @@ func TestKafkaRebalance(t *testing.T) {
 	f := res.Faults[0]
 	if !f.Happened || res.Duplicated != 0 || res.Lost != 0 || f.Recovery < 0 {
 		t.Fatalf("happened %v, recovery %v, duplicated %d, lost %d", f.Happened, f.Recovery, res.Duplicated, res.Lost)
+	}
+}
+
+// A cluster that goes away mid-run ends the run with a transport error
+// rather than a hang.
+func TestKafkaClusterDies(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() { once.Do(c.Close) }
+	defer stop()
+	cfg := kafkaConfig(sim.Fanout, 1, 1, 1)
+	cfg.KafkaBrokers = strings.Join(c.ListenAddrs(), ",")
+	cfg.Messages, cfg.Rate, cfg.DrainTimeout, cfg.SessionTimeout = 1_000_000, 5000, 500*time.Millisecond, 500*time.Millisecond
+	atDelivery(&cfg, 300, stop)
+	done := make(chan struct{})
+	var res sim.Result
+	go func() {
+		defer close(done)
+		res, err = sim.Run(context.Background(), cfg)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second): // a hang guard
+		t.Fatal("run did not end after the cluster died")
+	}
+	if err != nil || res.TransportError == "" || res.EndedBy != "transport" || res.Produced >= cfg.Messages {
+		t.Fatalf("err %v, transport error %q, ended by %q, produced %d", err, res.TransportError, res.EndedBy, res.Produced)
+	}
+	t.Logf("transport error: %s", res.TransportError)
+	if res.Delivered < 300 {
+		t.Fatalf("delivered %d: the cluster died before it was meant to (%s)", res.Delivered, res.TransportError)
 	}
 }
