@@ -62,7 +62,7 @@ func (f BrokerFault) String() string {
 // resend@500ms:20.
 func ParseFault(s string) (BrokerFault, error) {
 	bad := func(why string) (BrokerFault, error) {
-		return BrokerFault{}, fmt.Errorf("%s (want KIND@TIME[:TARGET]: crash@1s, crash@1s:q1.c0, restart@2s, resend@500ms:20)", why)
+		return BrokerFault{}, fmt.Errorf("%s (want KIND@TIME[:TARGET]: crash@1s, crash@1s:q1.c0, restart@2s, resend@500ms:20, rebalance@1s:q0.c1)", why)
 	}
 	kind, rest, ok := strings.Cut(strings.TrimSpace(s), "@")
 	if !ok {
@@ -100,7 +100,7 @@ func ParseFault(s string) (BrokerFault, error) {
 			return bad("restart takes no target")
 		}
 	default:
-		return bad(fmt.Sprintf("%q is not a fault kind (want %s)", kind, strings.Join(FaultKinds, ", ")))
+		return bad(fmt.Sprintf("%q is not a fault kind: %s", kind, strings.Join(FaultKinds, ", ")))
 	}
 	return f, nil
 }

@@ -43,10 +43,6 @@ type kafkaTransport struct {
 	admin   *kgo.Client
 }
 
-// kafkaSession is the group session timeout: the lowest a stock Kafka
-// allows (group.min.session.timeout.ms), so a lost member is noticed soon.
-const kafkaSession = 6 * time.Second
-
 func newKafkaTransport(cfg Config) (*kafkaTransport, error) {
 	t := &kafkaTransport{runID: cfg.RunID, queues: cfg.Queues, fanout: cfg.Dispatch == Fanout}
 	if cfg.KafkaBrokers == "" {
