@@ -17,12 +17,16 @@ import (
 //   - at-least-once: the consumer acknowledges after its work, and the
 //     publisher retries what the broker did not confirm. A crash between
 //     the two redelivers the message. Duplicates (redeliveries) are shown
-//     and counted but keep the promise; a loss breaks it. Redeliveries
-//     reorder, so order is shown, not judged.
+//     and counted but keep the promise; a loss breaks it.
 //   - exactly-once: at-least-once plus what the broker offers against the
 //     duplicates (JetStream: publisher message ids within the stream's
-//     duplicate window, and acknowledgements the server confirms). Loss,
-//     duplicates and, with one consumer per queue, reordering all break it.
+//     duplicate window, and acknowledgements the server confirms). Loss
+//     and duplicates both break it.
+//
+// None of them promises order: a message delivered again (even one a
+// crashed consumer's client fetched and never handed over, at most once)
+// comes after later ones. Reordering is shown, and judged only by the
+// plain check.
 //
 // The channel and core NATS transports take no mode: their check is the
 // exactly-once one, which an empty Delivery means.
@@ -72,7 +76,7 @@ const DefaultDelivery Semantics = AtLeastOnce
 // of d ("" is the plain exactly-once check of the other transports).
 func (d Semantics) judgesLoss() bool       { return d != AtMostOnce }
 func (d Semantics) judgesDuplicates() bool { return d != AtLeastOnce }
-func (d Semantics) judgesOrder() bool      { return d != AtLeastOnce }
+func (d Semantics) judgesOrder() bool      { return d == "" }
 
 // Promise says in a few words what d promises, for the verdict.
 func (d Semantics) Promise() string {

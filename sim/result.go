@@ -221,8 +221,8 @@ func (r Result) QueueBytesPerSecond(i int) float64 {
 // duplicated, nothing out of order where order is promised.
 //
 // A durable broker's run is judged against its delivery semantics
-// (Config.Delivery, see delivery.go): at least once allows duplicates and
-// does not judge order, at most once allows loss.
+// (Config.Delivery, see delivery.go): at least once allows duplicates, at
+// most once allows loss, and none of them judges order.
 func (r Result) OK() bool {
 	d := r.Config.Delivery
 	return r.Unjudged == "" && (r.Lost == 0 || !d.judgesLoss()) &&
