@@ -88,14 +88,31 @@ func runFlags() []cli.Flag {
 		stringFlag("duration", "d", "0", "stop producing after `DURATION` (capped by -n when given) (e.g. -d 10s)"),
 		stringFlag("warmup", "", "0", "leave the deliveries of the first `DURATION` out of latency and throughput (e.g. --warmup 2s)"),
 		stringFlag("interval", "", "auto", "report throughput, p50 and p99 every `DURATION`; auto is 1s for runs planned longer than 2s, none otherwise (e.g. --interval 500ms)"),
-		stringFlag("transport", "", "chan", "`NAME`: chan (Go channels in this process) or nats (a NATS server: embedded unless --nats-url)"),
-		stringFlag("nats-url", "", "", "with --transport nats: external NATS server or cluster `URL`s, comma-separated (e.g. nats://host:4222)"),
-		stringFlag("nats-token", "", "", "with --transport nats: auth `TOKEN` (never printed)"),
-		fileFlag("nats-creds", "", "with --transport nats: credentials `FILE`"),
-		stringFlag("nats-pending", "", "256MiB", "with --transport nats: what the client may buffer for slow consumers, over all subscriptions, `BYTES`; what it drops when full counts as lost (e.g. --nats-pending 1GiB)"),
-		stringFlag("drain-timeout", "", "5s", "with --transport nats: how long consumers wait for missing messages after the producers flush, a `DURATION` above 0"),
+		stringFlag("transport", "", "chan", "`NAME`: chan (Go channels in this process), nats (a NATS server: embedded unless --nats-url) jetstream (NATS JetStream, durable: embedded unless --nats-url) or kafka (an in-process cluster unless --kafka-brokers)"),
+		stringFlag("nats-url", "", "", "with --transport nats or jetstream: external NATS server or cluster `URL`s, comma-separated (e.g. nats://host:4222)"),
+		stringFlag("nats-token", "", "", "with --transport nats or jetstream: auth `TOKEN` (never printed)"),
+		fileFlag("nats-creds", "", "with --transport nats or jetstream: credentials `FILE`"),
+		stringFlag("nats-pending", "", "256MiB", "with --transport nats or jetstream: what the client may buffer for consumers, over all of them, `BYTES`; over NATS what it drops when full counts as lost, over JetStream it pulls no more (e.g. --nats-pending 1GiB)"),
+		stringFlag("drain-timeout", "", "5s", "with --transport nats, jetstream or kafka: how long consumers wait for missing messages after the producers flush (plus --ack-wait over JetStream, --session-timeout over Kafka), a `DURATION` above 0"),
 		stringFlag("role", "", "all", "with --transport nats: what this process runs, `ROLE`: all, producer or consumer (split roles need the same --run-id, --seed and flags everywhere)"),
-		stringFlag("run-id", "", "", "with --transport nats: subject prefix `ID` (letters, digits, - and _), so runs sharing a server do not mix (default: unique to this process; split roles must give one)"),
+		stringFlag("run-id", "", "", "with --transport nats, jetstream or kafka: subject (stream, topic) prefix `ID` (letters, digits, - and _), so runs sharing a server do not mix (default: unique to this process; split roles must give one)"),
+		stringFlag("delivery", "", "", "with --transport jetstream or kafka: the delivery `SEMANTICS` the run promises and is judged against: at-most-once (acknowledge before the work; loss allowed), at-least-once (after it; duplicates allowed) or exactly-once (jetstream: message ids and confirmed acknowledgements; neither allowed) (default at-least-once)"),
+		stringFlag("storage", "", "memory", "with --transport jetstream: the stream's `STORAGE`, memory or file (what survives a broker restart)"),
+		stringFlag("ack-policy", "", "explicit", "with --transport jetstream: the consumers' acknowledgement `POLICY`: explicit (each message), all (a message and every earlier one) or none (with --delivery at-most-once)"),
+		stringFlag("ack-wait", "", "2s", "with --transport jetstream: how long the broker waits for an acknowledgement before delivering a message again, a `DURATION` (e.g. --ack-wait 500ms)"),
+		stringFlag("max-deliver", "", "0", "with --transport jetstream: deliver one message at most `N` times; 0 is no bound"),
+		&cli.BoolFlag{Name: "msg-id", EnvVars: []string{envName("msg-id")},
+			Usage: "with --transport jetstream: put a message id on every publish, so the stream drops a second publish of it within --dedup-window (on with --delivery exactly-once, which needs it)"},
+		stringFlag("dedup-window", "", "0", "with --transport jetstream and message ids: how long the stream remembers them, a `DURATION`; 0 is the server's default (2m)"),
+		&cli.StringSliceFlag{Name: "fault", EnvVars: []string{envName("fault")},
+			Usage: "with --transport jetstream or kafka: a broker fault `KIND@TIME[:TARGET]` into the run, repeatable: crash@1s (consumer c0 of q0 crashes before acknowledging or committing; crash@1s:q1.c0 for another), restart@2s (jetstream: the embedded broker restarts; use --storage file to keep the messages), resend@500ms:20 (jetstream: producer 0 publishes its latest 20 messages again), rebalance@1s:q0.c1 (kafka: a consumer leaves its group and joins again)"},
+		stringFlag("kafka-brokers", "", "", "with --transport kafka: a real cluster's `BROKERS`, HOST:PORT comma-separated (default: an in-process cluster, kfake)"),
+		stringFlag("kafka-sasl", "", "", "with --kafka-brokers: SASL `MECHANISM`: plain, scram-sha-256 or scram-sha-512, with --kafka-user and --kafka-password"),
+		stringFlag("kafka-user", "", "", "with --kafka-sasl: SASL `USER`"),
+		stringFlag("kafka-password", "", "", "with --kafka-sasl: SASL `PASSWORD` (never printed; MSGSIM_KAFKA_PASSWORD keeps it off the command line)"),
+		boolFlag("kafka-tls", "with --kafka-brokers: dial the brokers with TLS"),
+		fileFlag("kafka-ca", "", "with --kafka-tls: trust the CA certificates in PEM `FILE` (default: the system's)"),
+		stringFlag("session-timeout", "", "6s", "with --transport kafka: the consumer groups' session timeout, a `DURATION`: how long a crashed member keeps its partitions"),
 		stringFlag("seed", "", "0", "`SEED` for every random choice; 0 picks one and reports it (e.g. --seed 42)"),
 		stringFlag("procs", "", "0", "GOMAXPROCS `N` for the run; 0 uses all cores (e.g. --procs 1)"),
 		stringFlag("max-memory", "", "auto", "refuse, before allocating, a run whose estimated memory exceeds `BYTES`; auto is half of the machine's memory (or of its cgroup limit) (e.g. --max-memory 8GiB)"),
@@ -147,6 +164,7 @@ var countLimits = map[string][2]int64{
 	"messages": {1, sim.MaxExpected}, "producers": {1, sim.MaxProducers}, "queues": {1, sim.MaxQueues},
 	"consumers": {1, sim.MaxConsumers}, "keys": {1, sim.MaxKeys}, "buffer": {0, sim.MaxBuffer},
 	"batch": {1, sim.MaxBatch}, "size": {0, sim.MaxSize}, "procs": {0, sim.MaxProcs}, "trace": {0, math.MaxInt64},
+	"max-deliver": {0, sim.MaxMaxDeliver},
 }
 
 func (p *parser) count(name string) int64 {
@@ -282,6 +300,7 @@ func (p *parser) workload(cfg *sim.Config) {
 	} else {
 		cfg.DrainTimeout = dt
 	}
+	p.broker(cfg)
 	if cfg.Duration > 0 && !c.IsSet("messages") {
 		cfg.Messages = cfg.UnlimitedMessages() // the duration decides
 	}
@@ -360,3 +379,43 @@ func (p *parser) baseline(o *options, axes []sweep.Axis) {
 }
 
 var percent = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// broker reads the delivery semantics, the JetStream settings and the
+// broker faults.
+func (p *parser) broker(cfg *sim.Config) {
+	c := p.c
+	if raw := c.String("delivery"); raw != "" {
+		d, err := sim.ParseDelivery(raw)
+		if err != nil {
+			p.bad("delivery", "is not a delivery semantics (want "+join(sim.Deliveries)+")")
+		}
+		cfg.Delivery = d
+	}
+	if cfg.Transport == "jetstream" { // elsewhere applies refuses them, and the config keeps no defaults it never used
+		cfg.Storage, cfg.AckPolicy = strings.ToLower(c.String("storage")), strings.ToLower(c.String("ack-policy"))
+		if cfg.AckWait = p.duration("ack-wait"); cfg.AckWait == 0 && p.err == nil {
+			p.bad("ack-wait", "is not a wait above 0 (want e.g. 500ms or 2s)")
+		}
+		cfg.MaxDeliver = int(p.count("max-deliver"))
+		cfg.MsgID = c.Bool("msg-id")
+		cfg.DedupWindow = p.duration("dedup-window")
+	}
+	if cfg.Transport == "kafka" {
+		cfg.KafkaBrokers, cfg.KafkaSASL = c.String("kafka-brokers"), strings.ToLower(c.String("kafka-sasl"))
+		cfg.KafkaUser, cfg.KafkaPassword, cfg.KafkaTLS, cfg.KafkaCA = c.String("kafka-user"), c.String("kafka-password"), c.Bool("kafka-tls"), c.String("kafka-ca")
+		if cfg.SessionTimeout = p.duration("session-timeout"); cfg.SessionTimeout == 0 && p.err == nil {
+			p.bad("session-timeout", "is not a timeout above 0 (want e.g. 6s)")
+		}
+	}
+	for _, raw := range c.StringSlice("fault") {
+		f, err := sim.ParseFault(raw)
+		if err != nil {
+			p.fail("--fault: %q%s %v", raw, fromEnv(c, "fault"), err)
+			return
+		}
+		cfg.Faults = append(cfg.Faults, f)
+	}
+	if c.IsSet("msg-id") && !cfg.MsgID && cfg.Delivery == sim.ExactlyOnce {
+		p.fail("--msg-id=false%s: exactly once needs message ids (the publisher's half of it); drop one of --msg-id=false and --delivery exactly-once", fromEnv(c, "msg-id"))
+	}
+}

@@ -63,8 +63,27 @@ func (p *parser) applies(o *options) {
 	only("prefault", cfg.Transport == "chan", "with --transport chan")
 	only("prefault", int64(cfg.Queues)*int64(cfg.Consumers) >= sim.PrefaultFrom,
 		fmt.Sprintf("from %s consumers in all (this run has %s)", units.Int(sim.PrefaultFrom), units.Int(int64(cfg.Queues)*int64(cfg.Consumers))))
-	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "drain-timeout", "role", "run-id", "nats-pending"} {
-		only(name, cfg.Transport == "nats", "with --transport nats")
+	for _, name := range []string{"nats-url", "nats-token", "nats-creds", "nats-pending"} {
+		only(name, cfg.Transport == "nats" || cfg.Transport == "jetstream", "with --transport nats or jetstream")
+	}
+	for _, name := range []string{"drain-timeout", "run-id"} {
+		only(name, cfg.Remote(), "with --transport nats, jetstream or kafka")
+	}
+	only("role", cfg.Transport == "nats", "with --transport nats")
+	// --delivery and --fault say themselves why other transports refuse them.
+	for _, name := range []string{"storage", "ack-policy", "ack-wait", "max-deliver", "msg-id", "dedup-window"} {
+		only(name, cfg.Transport == "jetstream", "with --transport jetstream")
+	}
+	only("dedup-window", cfg.MsgID || cfg.Delivery == sim.ExactlyOnce, "with message ids (--msg-id, or --delivery exactly-once)")
+	for _, name := range []string{"kafka-brokers", "kafka-sasl", "kafka-user", "kafka-password", "kafka-tls", "kafka-ca", "session-timeout"} {
+		only(name, cfg.Transport == "kafka", "with --transport kafka")
+	}
+	if cfg.KafkaCA != "" && p.err == nil {
+		if f, err := os.Open(cfg.KafkaCA); err != nil {
+			p.fail("--kafka-ca: %q%s cannot be read: %v", cfg.KafkaCA, fromEnv(c, "kafka-ca"), unwrapPath(err))
+		} else {
+			f.Close()
+		}
 	}
 	only("nats-token", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")
 	only("nats-creds", cfg.NATSURL != "", "with --nats-url (the embedded server takes no credentials)")

@@ -30,6 +30,8 @@ func flagSamples(t *testing.T) map[string]sample {
 	dir := t.TempDir()
 	f := func(name string) string { return filepath.Join(dir, name) }
 	nats := []string{"--transport", "nats"}
+	js := []string{"--transport", "jetstream"}
+	kafka := []string{"--transport", "kafka"}
 	runBase := writeJSON(t, f("run-base.json"), runBaseline(1, 1))
 	runOther := writeJSON(t, f("run-other.json"), runBaseline(2, 1))
 	sweepBase := writeJSON(t, f("sweep-base.json"), sweepBaseline(1))
@@ -60,6 +62,21 @@ func flagSamples(t *testing.T) map[string]sample {
 		"nats-pending":        {nats, []string{"--nats-pending", "1GiB"}},
 		"role":                {[]string{"--transport", "nats", "--run-id", "demo", "--seed", "5"}, []string{"--role", "consumer"}},
 		"run-id":              {nats, []string{"--run-id", "demo"}},
+		"delivery":            {js, []string{"--delivery", "exactly-once"}},
+		"storage":             {js, []string{"--storage", "file"}},
+		"ack-policy":          {js, []string{"--ack-policy", "all"}},
+		"ack-wait":            {js, []string{"--ack-wait", "500ms"}},
+		"max-deliver":         {js, []string{"--max-deliver", "3"}},
+		"msg-id":              {js, []string{"--msg-id"}},
+		"dedup-window":        {append(js, "--msg-id"), []string{"--dedup-window", "1m"}},
+		"fault":               {js, []string{"--fault", "crash@1s"}},
+		"kafka-brokers":       {kafka, []string{"--kafka-brokers", "127.0.0.1:9092"}},
+		"kafka-sasl":          {append(kafka, "--kafka-brokers", "127.0.0.1:9092", "--kafka-user", "u", "--kafka-password", "p"), []string{"--kafka-sasl", "plain"}},
+		"kafka-user":          {append(kafka, "--kafka-brokers", "127.0.0.1:9092", "--kafka-sasl", "plain", "--kafka-password", "p"), []string{"--kafka-user", "u"}},
+		"kafka-password":      {append(kafka, "--kafka-brokers", "127.0.0.1:9092", "--kafka-sasl", "plain", "--kafka-user", "u"), []string{"--kafka-password", "p"}},
+		"kafka-tls":           {append(kafka, "--kafka-brokers", "127.0.0.1:9092"), []string{"--kafka-tls"}},
+		"kafka-ca":            {append(kafka, "--kafka-brokers", "127.0.0.1:9092", "--kafka-tls"), []string{"--kafka-ca", f("ca.pem")}},
+		"session-timeout":     {kafka, []string{"--session-timeout", "10s"}},
 		"seed":                {nil, []string{"--seed", "42"}},
 		"procs":               {nil, []string{"--procs", "1"}},
 		"max-memory":          {nil, []string{"--max-memory", "8GiB"}},
@@ -255,7 +272,15 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 		"transport": {nil, []string{"pigeon"}}, "nats-url": {nil, []string{"nats://127.0.0.1:4222"}},
 		"nats-token": {nil, []string{"s3cret"}}, "nats-creds": {nil, []string{"user.creds"}},
 		"drain-timeout": {[]string{"--transport", "nats"}, []string{"0"}}, "nats-pending": {[]string{"--transport", "nats"}, []string{"lots"}}, "role": {[]string{"--transport", "nats"}, []string{"boss"}},
-		"run-id": {nil, []string{"demo"}}, "seed": {nil, []string{"-1"}}, "procs": {nil, []string{"1M"}}, "max-memory": {nil, []string{"lots"}},
+		"delivery": {nil, []string{"twice"}}, "storage": {[]string{"--transport", "jetstream"}, []string{"tape"}},
+		"ack-policy": {[]string{"--transport", "jetstream"}, []string{"some"}}, "ack-wait": {[]string{"--transport", "jetstream"}, []string{"0"}},
+		"max-deliver": {[]string{"--transport", "jetstream"}, []string{"-1"}}, "msg-id": {[]string{"--transport", "jetstream"}, []string{"maybe"}},
+		"dedup-window": {[]string{"--transport", "jetstream", "--msg-id"}, []string{"soon"}}, "fault": {[]string{"--transport", "jetstream"}, []string{"boom@1s"}},
+		"kafka-brokers": {[]string{"--transport", "kafka"}, []string{"nohost"}}, "kafka-sasl": {[]string{"--transport", "kafka", "--kafka-brokers", "h:1"}, []string{"gssapi"}},
+		"kafka-user": {[]string{"--transport", "kafka"}, []string{"u"}}, "kafka-password": {[]string{"--transport", "kafka"}, []string{"s3cret"}},
+		"kafka-tls": {[]string{"--transport", "kafka"}, []string{"maybe"}}, "kafka-ca": {[]string{"--transport", "kafka", "--kafka-brokers", "h:1", "--kafka-tls"}, []string{missing}},
+		"session-timeout": {[]string{"--transport", "kafka"}, []string{"soon"}},
+		"run-id":          {nil, []string{"demo"}}, "seed": {nil, []string{"-1"}}, "procs": {nil, []string{"1M"}}, "max-memory": {nil, []string{"lots"}},
 		"prefault": {nil, []string{"maybe"}}, "trace": {nil, []string{"some"}}, "format": {nil, []string{"xml"}},
 		"output": {nil, []string{missing}}, "progress": {nil, []string{"sometimes"}}, "assert": {nil, []string{"p99"}},
 		"repeat": {nil, []string{"0"}}, "save-baseline": {nil, []string{missing}}, "baseline": {nil, []string{missing}},

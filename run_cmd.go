@@ -20,7 +20,9 @@ import (
 // scenarioOwned are the flags a scenario's phases decide: given with
 // msgsim run, they are refused rather than half obeyed.
 var scenarioOwned = []string{"messages", "rate", "arrival", "work", "work-dist", "work-kind", "duration",
-	"transport", "nats-url", "nats-token", "nats-creds", "drain-timeout", "nats-pending", "role", "run-id", "batch"}
+	"transport", "nats-url", "nats-token", "nats-creds", "drain-timeout", "nats-pending", "role", "run-id", "batch",
+	"delivery", "storage", "ack-policy", "ack-wait", "max-deliver", "msg-id", "dedup-window", "fault",
+	"kafka-brokers", "kafka-sasl", "kafka-user", "kafka-password", "kafka-tls", "kafka-ca", "session-timeout"}
 
 // runScenarioCommand runs a scenario file: its topology and phases, with the
 // command line's flags over the file's values (the report names them).

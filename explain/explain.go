@@ -26,9 +26,14 @@ const maxDrawn = 4
 func Diagram(c sim.Config) string {
 	var b strings.Builder
 	prod := names("P", c.Producers)
-	if c.Transport == "nats" {
+	switch c.Transport {
+	case "nats":
 		fmt.Fprintf(&b, "dispatch: %s; every queue is a NATS queue group", describeDispatch(c))
-	} else {
+	case "jetstream":
+		fmt.Fprintf(&b, "dispatch: %s; every queue is a durable JetStream consumer its consumers pull from", describeDispatch(c))
+	case "kafka":
+		fmt.Fprintf(&b, "dispatch: %s; every queue is a Kafka consumer group whose members share its topic's partitions", describeDispatch(c))
+	default:
 		fmt.Fprintf(&b, "dispatch: %s; every queue is a Go channel with buffer %s", describeDispatch(c), units.Int(int64(c.Buffer)))
 	}
 	if c.Batch > 1 {

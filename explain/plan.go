@@ -77,6 +77,41 @@ func WritePlan(w io.Writer, p invoke.Plan, progress string) error {
 			add("use run-id %q for its subjects", c.RunID)
 		}
 	}
+	if c.Transport == "jetstream" {
+		where := "an embedded nats-server with JetStream"
+		if c.NATSURL != "" {
+			where = "the JetStream of --nats-url"
+		}
+		delivery := c.Delivery
+		if delivery == "" {
+			delivery = sim.DefaultDelivery
+		}
+		add("go through %s, %s storage, judged %s: ack %s, ack wait %s, at most %d deliveries (0: no bound), message ids %v, dedup window %s, waiting up to %s for missing messages",
+			where, c.Storage, delivery, c.AckPolicy, c.AckWait, c.MaxDeliver, c.MsgID || delivery == sim.ExactlyOnce, c.DedupWindow, c.DrainTimeout)
+		for _, f := range c.Faults {
+			add("act out the broker fault %s", f)
+		}
+	}
+	if c.Transport == "kafka" {
+		where := "an in-process Kafka cluster"
+		if c.KafkaBrokers != "" {
+			where = "the Kafka cluster of --kafka-brokers"
+			if c.KafkaSASL != "" {
+				where += " with SASL " + c.KafkaSASL
+			}
+			if c.KafkaTLS {
+				where += " over TLS"
+			}
+		}
+		delivery := c.Delivery
+		if delivery == "" {
+			delivery = sim.DefaultDelivery
+		}
+		add("go through %s, judged %s, with a session timeout of %s, waiting up to %s for missing messages", where, delivery, c.SessionTimeout, c.DrainTimeout)
+		for _, f := range c.Faults {
+			add("act out the broker fault %s", f)
+		}
+	}
 	if c.TraceN > 0 {
 		add("print the first %s deliveries on stderr", units.Int(c.TraceN))
 	}

@@ -63,9 +63,13 @@ type JSONResult struct {
 	Failover            *JSONFailoverSum `json:"failover,omitempty"`  // what the failovers cost
 	TransportError      string           `json:"transport_error"`
 	Series              []JSONInterval   `json:"series"`
-	Phases              []JSONPhase      `json:"phases,omitempty"`  // a scenario's phases
-	Crashes             []JSONCrash      `json:"crashes,omitempty"` // consumers a scenario crashed
-	CrashLost           int64            `json:"crash_lost"`        // messages the crashed consumers held: part of lost
+	Phases              []JSONPhase      `json:"phases,omitempty"`      // a scenario's phases
+	Crashes             []JSONCrash      `json:"crashes,omitempty"`     // consumers a scenario crashed
+	CrashLost           int64            `json:"crash_lost"`            // messages the crashed consumers held: part of lost
+	Redelivered         int64            `json:"redelivered,omitempty"` // a broker run: deliveries the broker marked as redelivered
+	Unconfirmed         int64            `json:"unconfirmed,omitempty"` // a broker run: publishes the broker did not acknowledge
+	Republished         int64            `json:"republished,omitempty"` // of them, published again
+	BrokerFaults        []JSONFault      `json:"broker_faults,omitempty"`
 	Runs                []JSONRun        `json:"runs"`
 	RunsPlanned         int              `json:"runs_planned"`
 	Passed              *bool            `json:"passed,omitempty"`   // the verdict: what exit code 0 means
@@ -160,28 +164,67 @@ type JSONRuntime struct {
 
 // JSONConfig is the run's configuration.
 type JSONConfig struct {
-	Messages   int64   `json:"messages"`
-	Producers  int     `json:"producers"`
-	Queues     int     `json:"queues"`
-	Consumers  int     `json:"consumers"`
-	Dispatch   string  `json:"dispatch"`
-	Keys       int     `json:"keys"`
-	Buffer     int     `json:"buffer"`
-	Batch      int     `json:"batch"`
-	Size       int     `json:"size"`
-	Seed       uint64  `json:"seed"`
-	Procs      int     `json:"procs"`
-	Rate       float64 `json:"rate"`
-	Arrival    string  `json:"arrival"`
-	WorkNs     int64   `json:"work_ns"`
-	WorkDist   string  `json:"work_dist"`
-	WorkKind   string  `json:"work_kind"`
-	DurationNs int64   `json:"duration_ns"`
-	WarmupNs   int64   `json:"warmup_ns"`
-	IntervalNs int64   `json:"interval_ns"`
-	Transport  string  `json:"transport"`
-	NATSURL    string  `json:"nats_url"`
-	RunID      string  `json:"run_id"` // over NATS, the subject prefix used
+	Messages   int64       `json:"messages"`
+	Producers  int         `json:"producers"`
+	Queues     int         `json:"queues"`
+	Consumers  int         `json:"consumers"`
+	Dispatch   string      `json:"dispatch"`
+	Keys       int         `json:"keys"`
+	Buffer     int         `json:"buffer"`
+	Batch      int         `json:"batch"`
+	Size       int         `json:"size"`
+	Seed       uint64      `json:"seed"`
+	Procs      int         `json:"procs"`
+	Rate       float64     `json:"rate"`
+	Arrival    string      `json:"arrival"`
+	WorkNs     int64       `json:"work_ns"`
+	WorkDist   string      `json:"work_dist"`
+	WorkKind   string      `json:"work_kind"`
+	DurationNs int64       `json:"duration_ns"`
+	WarmupNs   int64       `json:"warmup_ns"`
+	IntervalNs int64       `json:"interval_ns"`
+	Transport  string      `json:"transport"`
+	NATSURL    string      `json:"nats_url"`
+	RunID      string      `json:"run_id"`             // over NATS, the subject prefix used
+	Delivery   string      `json:"delivery,omitempty"` // a broker run's delivery semantics
+	Broker     *JSONBroker `json:"broker,omitempty"`   // a broker run's settings
+}
+
+// JSONBroker is a durable broker's settings: JetStream's or Kafka's.
+type JSONBroker struct {
+	Storage          string   `json:"storage,omitempty"`
+	AckPolicy        string   `json:"ack_policy,omitempty"`
+	AckWaitNs        int64    `json:"ack_wait_ns,omitempty"`
+	MaxDeliver       int      `json:"max_deliver,omitempty"` // 0: no bound
+	MsgID            bool     `json:"msg_id,omitempty"`
+	DedupWindowNs    int64    `json:"dedup_window_ns,omitempty"` // 0: the server's default
+	KafkaBrokers     string   `json:"kafka_brokers,omitempty"`   // user info REDACTED; empty: in-process
+	SASL             string   `json:"sasl,omitempty"`
+	TLS              bool     `json:"tls,omitempty"`
+	SessionTimeoutNs int64    `json:"session_timeout_ns,omitempty"`
+	Faults           []string `json:"faults,omitempty"`
+}
+
+// JSONFault is what one broker fault did; times since the first send.
+type JSONFault struct {
+	Fault        string     `json:"fault"`
+	Happened     bool       `json:"happened"`
+	AtNs         int64      `json:"at_ns"`
+	Held         int64      `json:"held"`
+	HeldMessages []JSONHeld `json:"held_messages,omitempty"`
+	Dropped      int64      `json:"dropped"`
+	Resent       int64      `json:"resent"`
+	Deduplicated int64      `json:"deduplicated"`
+	Redelivered  int64      `json:"redelivered"`
+	Lost         int64      `json:"lost"`
+	RecoveryNs   int64      `json:"recovery_ns"` // −1: never caught up
+}
+
+// JSONHeld names a message a crashed consumer held.
+type JSONHeld struct {
+	Queue    int   `json:"queue"`
+	Producer int   `json:"producer"`
+	Seq      int64 `json:"seq"`
 }
 
 // JSONLatency is a latency distribution in nanoseconds.
@@ -339,6 +382,28 @@ func NewJSON(res sim.Result) JSONResult {
 	out.EndedBy, out.SendRate, out.MaxLagNs, out.WarmupDeliveries = res.EndedBy, res.SendRate, int64(res.MaxLag), res.WarmupDeliveries
 	out.DepthMeasured = res.DepthMeasured
 	out.SlowConsumers, out.TransportError, out.ClientDropped = res.SlowConsumers, res.TransportError, res.ClientDropped
+	out.Redelivered, out.Unconfirmed, out.Republished = res.Redelivered, res.Unconfirmed, res.Republished
+	if sim.BrokerTransport(res.Config.Transport) {
+		c := res.Config
+		out.Config.Delivery = string(c.Delivery)
+		out.Config.Broker = &JSONBroker{Storage: c.Storage, AckPolicy: c.AckPolicy, AckWaitNs: int64(c.AckWait), MaxDeliver: c.MaxDeliver,
+			MsgID: c.MsgID, DedupWindowNs: int64(c.DedupWindow), KafkaBrokers: sim.RedactURLs(c.KafkaBrokers), SASL: c.KafkaSASL, TLS: c.KafkaTLS,
+			SessionTimeoutNs: int64(c.SessionTimeout)}
+		for _, f := range c.Faults {
+			out.Config.Broker.Faults = append(out.Config.Broker.Faults, f.String())
+		}
+	}
+	for _, f := range res.Faults {
+		jf := JSONFault{Fault: f.BrokerFault.String(), Happened: f.Happened, AtNs: int64(f.Time), Held: f.Held, Dropped: f.Abandoned,
+			Resent: f.Resent, Deduplicated: f.Deduplicated, Redelivered: f.Redelivered, Lost: f.Lost, RecoveryNs: int64(f.Recovery)}
+		if f.Recovery < 0 {
+			jf.RecoveryNs = -1
+		}
+		for _, m := range f.HeldMessages {
+			jf.HeldMessages = append(jf.HeldMessages, JSONHeld{Queue: m.Queue, Producer: m.Producer, Seq: m.Seq})
+		}
+		out.BrokerFaults = append(out.BrokerFaults, jf)
+	}
 	out.Role, out.Process, out.Unjudged = orAll(res.Role), res.Process, res.Unjudged
 	for _, p := range res.Processes {
 		out.Processes = append(out.Processes, JSONProcess{ID: p.ID, Consumers: p.Consumers, Delivered: p.Delivered, Accounted: p.Accounted})

@@ -189,6 +189,12 @@ func WorkloadLine(res sim.Result) string {
 	if res.EndedBy == "duration" {
 		parts = append(parts, fmt.Sprintf("ended by --duration %s after %s messages", res.Config.Duration, countStr(res.Produced)))
 	}
+	if sim.BrokerTransport(res.Config.Transport) {
+		parts = append(parts, brokerLine(res))
+		if line := failoverLine(res); line != "" {
+			parts = append(parts, line)
+		}
+	}
 	if res.Config.Transport == "nats" {
 		where := "embedded nats-server"
 		if res.Config.NATSURL != "" {
@@ -273,7 +279,9 @@ func Verdict(res sim.Result) string {
 		}
 		return b.String()
 	}
-	if res.OK() {
+	if d := res.Config.Delivery; d != "" {
+		semanticsVerdict(&b, res)
+	} else if res.OK() {
 		b.WriteString("check passed: every message sent was delivered exactly once")
 		if res.OrderChecked {
 			b.WriteString(", in order")
@@ -299,6 +307,26 @@ func Verdict(res sim.Result) string {
 		b.WriteString("; interrupted while the consumers drained: every message was sent, and the last ones were received without their work")
 	}
 	return b.String()
+}
+
+// semanticsVerdict judges a broker run against its delivery semantics:
+// the counts always, and whether they keep what the semantics promise.
+func semanticsVerdict(b *strings.Builder, res sim.Result) {
+	d := res.Config.Delivery
+	word := "passed"
+	if !res.OK() {
+		word = "FAILED"
+	}
+	fmt.Fprintf(b, "check %s against %s (%s): %s lost, %s duplicated", word, d, d.Promise(), countStr(res.Lost), countStr(res.Duplicated))
+	if res.Redelivered > 0 {
+		fmt.Fprintf(b, " (%s deliveries redelivered by the broker)", countStr(res.Redelivered))
+	}
+	if res.OrderChecked {
+		fmt.Fprintf(b, ", %s out of order", countStr(res.Reordered))
+		if res.Reordered > 0 {
+			b.WriteString(" (redeliveries reorder: shown, not judged)")
+		}
+	}
 }
 
 // DocumentVerdict is Verdict for the run shown, plus what a signal between

@@ -47,6 +47,9 @@ func documentTables(d Document) []table {
 	if len(res.Phases) > 0 {
 		tables = append(tables, phaseTable(res))
 	}
+	if len(res.Faults) > 0 {
+		tables = append(tables, faultTable(res))
+	}
 	if len(res.Series) > 0 {
 		tables = append(tables, seriesTable(res))
 	}

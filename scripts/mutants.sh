@@ -22,7 +22,7 @@ only=${1:-}
 # mutated file is in (its tests are the ones that must catch it).
 tests_of() {
 	case $1 in
-	sim) echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut|TestSplitRun.*|TestNATSRoles)$' ;;
+	sim) echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut|TestSplitRun.*|TestNATSRoles|TestJetStreamCrash.*|TestJetStreamDedup|TestSemantics)$' ;;
 	invoke) echo '^(TestJudge|TestRunInterruptedBetweenRepeats|TestSweepJudgesEveryPoint|TestSaveBaselineOnlyWhenPassed)$' ;;
 	check) echo '^(TestJudgeWarmupAndNoSamples|TestJudgeUsesTheMedian|TestCompareJudgesSignificance)$' ;;
 	report) echo '^TestReadBaseline' ;;
@@ -44,9 +44,25 @@ mutants=(
 	'reordering is never counted'
 
 	sim/result.go
-	'r.Lost == 0 && r.Duplicated == 0 && r.Reordered == 0'
-	'r.Lost == 0 && r.Duplicated == 0'
+	' && (r.Reordered == 0 || !d.judgesOrder())'
+	''
 	'the verdict ignores reordering'
+
+	# Delivery semantics: what each promises is what the verdict judges.
+	sim/delivery.go
+	'func (d Semantics) judgesLoss() bool       { return d != AtMostOnce }'
+	'func (d Semantics) judgesLoss() bool       { return true }'
+	'semantics: at most once is failed for the losses it allows'
+
+	sim/delivery.go
+	'func (d Semantics) judgesDuplicates() bool { return d != AtLeastOnce }'
+	'func (d Semantics) judgesDuplicates() bool { return true }'
+	'semantics: at least once is failed for the duplicates it allows'
+
+	sim/delivery.go
+	'func (d Semantics) judgesDuplicates() bool { return d != AtLeastOnce }'
+	'func (d Semantics) judgesDuplicates() bool { return d == ExactlyOnce }'
+	'semantics: at most once lets duplicates pass'
 
 	sim/nats_run.go
 	'sb.t.dups++'

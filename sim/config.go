@@ -133,6 +133,37 @@ type Config struct {
 	// or "consumer"; split roles need the same RunID, Seed and flags.
 	Role string
 
+	// Delivery is what a durable broker's run promises and is judged
+	// against (delivery.go); "" is the exactly-once check of chan and
+	// nats, and a broker run's default is DefaultDelivery.
+	Delivery Semantics
+	// JetStream (jetstream.go): Storage "memory" or "file"; AckPolicy
+	// "explicit", "all" or "none"; AckWait before an unacknowledged
+	// message is delivered again; MaxDeliver bounds the deliveries of one
+	// message (0: no bound); MsgID puts a message id on every publish, and
+	// DedupWindow is how long the stream remembers ids (0: the server's
+	// default, 2 minutes).
+	Storage     string
+	AckPolicy   string
+	AckWait     time.Duration
+	MaxDeliver  int
+	MsgID       bool
+	DedupWindow time.Duration
+	// Faults are broker faults at times of the run (brokerfault.go).
+	Faults []BrokerFault
+	// Kafka (kafka.go): KafkaBrokers lists a real cluster's brokers ("":
+	// an in-process cluster); KafkaSASL is "", "plain", "scram-sha-256" or
+	// "scram-sha-512" with KafkaUser and KafkaPassword (never printed);
+	// KafkaTLS dials with TLS, trusting KafkaCA's certificates when given.
+	// SessionTimeout is the consumer groups' (0: DefaultSessionTimeout).
+	KafkaBrokers   string
+	KafkaSASL      string
+	KafkaUser      string
+	KafkaPassword  string
+	KafkaTLS       bool
+	KafkaCA        string
+	SessionTimeout time.Duration
+
 	// TraceN deliveries are passed to Trace as they happen, then tracing
 	// stops. Trace is called from consumer goroutines and must be safe for
 	// concurrent use.
@@ -279,7 +310,7 @@ func (c Config) Validate() error {
 	}
 	switch c.Transport {
 	case "", "chan":
-	case "nats":
+	case "nats", "jetstream", "kafka":
 		if c.Queues*c.Consumers > MaxNATSConsumers {
 			return &FieldError{"consumers", c.Consumers, fmt.Sprintf("queues × consumers ≤ %s subscriptions over NATS", units.Int(MaxNATSConsumers))}
 		}
@@ -293,7 +324,10 @@ func (c Config) Validate() error {
 			return &FieldError{"size", c.Size, "at most " + units.Int(MaxSize)}
 		}
 	default:
-		return &FieldError{"transport", fmt.Sprintf("%q", c.Transport), "chan, nats"}
+		return &FieldError{"transport", fmt.Sprintf("%q", c.Transport), strings.Join(Transports, ", ")}
+	}
+	if err := c.validateBroker(); err != nil {
+		return err
 	}
 	if c.Sizes != nil {
 		if c.Control == nil {
@@ -304,7 +338,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Control != nil {
-		if c.Transport == "nats" {
+		if c.Transport != "" && c.Transport != "chan" {
 			return &FieldError{"transport", c.Transport, "chan in a steered run (a scenario or a live view)"}
 		}
 		if c.Batch > 1 {

@@ -118,12 +118,19 @@ type run struct {
 	slowConsumers int64
 	clientDropped int64 // messages the client dropped for slow consumers
 	failovers     []Failover
-	transportErr  string
-	terrOnce      sync.Once              // transportErr is set once: the first reason stands
-	firstRecv     int64                  // consumer role: ns since base of the first message
-	waiting       atomic.Pointer[string] // what a split role waits for, for Progress
-	split         *splitOutcome          // what the processes of a split run agreed (nats_split.go)
-	fault         faultHook              // test hook: what the transport does to a message (fault.go)
+	// JetStream only: publishes the server did not confirm, and of them
+	// those published again; the broker faults and what they did.
+	jsUnconfirmed, jsRepublished atomic.Int64
+	jsRedelivered                []int64 // per queue
+	faultReports                 []FaultReport
+	faults                       *faultRunner // nil without broker faults
+	faultSeqs                    [][]int64    // per fault: each producer's messages sent before it
+	transportErr                 string
+	terrOnce                     sync.Once              // transportErr is set once: the first reason stands
+	firstRecv                    int64                  // consumer role: ns since base of the first message
+	waiting                      atomic.Pointer[string] // what a split role waits for, for Progress
+	split                        *splitOutcome          // what the processes of a split run agreed (nats_split.go)
+	fault                        faultHook              // test hook: what the transport does to a message (fault.go)
 	// A steered run only (control.go, control_run.go).
 	ctl        *Control
 	phases     *phaseBook
@@ -168,10 +175,11 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	if cfg.Transport == "" {
 		cfg.Transport = "chan"
 	}
-	if cfg.Transport == "nats" && cfg.DrainTimeout == 0 {
+	if cfg.Remote() && cfg.DrainTimeout == 0 {
 		cfg.DrainTimeout = DefaultDrainTimeout
 	}
-	if cfg.Transport == "nats" && cfg.RunID == "" {
+	cfg.brokerDefaults()
+	if cfg.Remote() && cfg.RunID == "" {
 		// Unique per process, so two runs sharing a server (CI jobs that
 		// pin one seed) never share subjects; split roles must name theirs.
 		cfg.RunID = strconv.FormatUint(1<<30+rand.Uint64N(1<<35), 36) // 7 characters, short on the wire
@@ -204,8 +212,9 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 		Histograms: r.layout,
 	}
 	stopWatching := context.AfterFunc(ctx, r.interrupt)
-	if cfg.Transport == "nats" {
-		if err := runNATS(r, mon); err != nil && !r.intr.Load() {
+	if cfg.Remote() {
+		run := map[string]func(*run, *runtimeMonitor) error{"nats": runNATS, "jetstream": runJetStream, "kafka": runKafka}[cfg.Transport]
+		if err := run(r, mon); err != nil && !r.intr.Load() {
 			stopWatching()
 			mon.stop()
 			return Result{}, err
@@ -278,6 +287,7 @@ func runWith(ctx context.Context, cfg Config, fault faultHook) (Result, error) {
 	res.Interrupted = r.intr.Load()
 	r.applySplit(&res)
 	r.summarizeFailovers(&res, first)
+	r.finishFaults(&res, first)
 	r.phaseResults(&res, first, last)
 	return res, nil
 }

@@ -143,8 +143,11 @@ func (c Config) Memory() MemoryEstimate {
 		alive := c.batchesAlive()
 		e.add("batches", alive*(batchBytes+batch*messageBytes), many(alive, "batch")+" in flight × "+size(batchBytes+batch*messageBytes))
 	}
-	if c.Transport == "nats" {
-		conns := q + p // a connection per queue for its consumers, one per producer
+	if c.Remote() {
+		conns := n + p
+		if c.Transport == "nats" {
+			conns = q + p // a connection per queue for its consumers, one per producer
+		}
 		e.add("NATS connections", natsServerBytes+conns*natsConnBytes, many(conns, "connection")+" × "+size(natsConnBytes)+" + server "+size(natsServerBytes))
 		pending := float64(c.NATSPending)
 		if pending == 0 {

@@ -25,7 +25,7 @@ import (
 // then the same bitsets count lost and duplicated.
 
 // Transports lists the accepted transports, default first.
-var Transports = []string{"chan", "nats"}
+var Transports = []string{"chan", "nats", "jetstream", "kafka"}
 
 // MaxNATSConsumers bounds consumers over NATS: each is a subscription with
 // its own goroutine in the client.
@@ -159,7 +159,9 @@ func newNATSTransport(cfg Config, stop <-chan struct{}) (*natsTransport, error) 
 			t.fail(nc, err)
 		}),
 	}
-	if isCluster(cfg.NATSURL) {
+	if isCluster(cfg.NATSURL) || cfg.Transport == "jetstream" {
+		// JetStream keeps the messages: a connection that loses its server
+		// waits for it (a restarted broker) for the drain timeout.
 		t.opts = append(t.opts, t.clusterOptions(cfg)...) // later options win: reconnects instead
 	} else {
 		t.opts = append(t.opts, nats.NoReconnect()) // a server that goes away ends the run; its losses are counted
@@ -170,7 +172,7 @@ func newNATSTransport(cfg Config, stop <-chan struct{}) (*natsTransport, error) 
 	if cfg.NATSCreds != "" {
 		t.opts = append(t.opts, nats.UserCredentials(cfg.NATSCreds))
 	}
-	if t.url == "" {
+	if t.url == "" && cfg.Transport == "nats" {
 		ns, err := server.NewServer(&server.Options{DontListen: true, NoSigs: true, NoLog: true, MaxPayload: 8 << 20})
 		if err != nil {
 			return nil, fmt.Errorf("%w: embedded nats-server: %v", ErrTransport, err)

@@ -31,7 +31,7 @@ const prefaultPerConsumer = goroutineBytes
 // prefaultFor pre-faults heap memory for cfg's consumers when there are
 // enough of them to pay for it, returning the bytes made resident.
 func prefaultFor(cfg Config) uint64 {
-	if cfg.NoPrefault || cfg.Transport == "nats" || cfg.Queues*cfg.Consumers < prefaultThreshold {
+	if cfg.NoPrefault || cfg.Remote() || cfg.Queues*cfg.Consumers < prefaultThreshold {
 		return 0
 	}
 	// A repeated run finds the previous run's memory still resident in the

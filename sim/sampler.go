@@ -68,7 +68,7 @@ func (r *run) startSampler() (stop func()) {
 // noise of that size. Over NATS the waiting messages are in the server and
 // the client, out of msgsim's sight.
 func (r *run) depthMeasured() bool {
-	return r.cfg.Transport != "nats" && (r.cfg.Buffer > 0 || r.pubMask == 0)
+	return !r.cfg.Remote() && (r.cfg.Buffer > 0 || r.pubMask == 0)
 }
 
 func (r *run) sampleDepth() {
