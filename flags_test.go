@@ -284,7 +284,7 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 		"prefault": {nil, []string{"maybe"}}, "trace": {nil, []string{"some"}}, "format": {nil, []string{"xml"}},
 		"output": {nil, []string{missing}}, "progress": {nil, []string{"sometimes"}}, "assert": {nil, []string{"p99"}},
 		"repeat": {nil, []string{"0"}}, "save-baseline": {nil, []string{missing}}, "baseline": {nil, []string{missing}},
-		"max-regression": {nil, []string{"5%"}}, "baseline-any-config": {nil, []string{"maybe"}}, "quiet": {nil, []string{"maybe"}},
+		"max-regression": {nil, []string{"5%"}}, "baseline-any-config": {nil, []string{"maybe"}}, "any-config": {nil, []string{"maybe"}}, "compare max-regression": {nil, []string{"-5%"}}, "quiet": {nil, []string{"maybe"}},
 		"cpuprofile": {nil, []string{missing}}, "memprofile": {nil, []string{missing}}, "exectrace": {nil, []string{missing}},
 		"vary": {nil, []string{"cores=1,2"}}, "plot": {nil, []string{missing + ".png"}}, "dry-run": {nil, []string{"maybe"}},
 		"hdr-log": {nil, []string{missing}}, "hgrm": {nil, []string{missing}},
@@ -303,13 +303,16 @@ func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
 			}
 			t.Run(name+"/"+flag, func(t *testing.T) {
 				s, ok := bad[flag]
+				if cs, isCompare := bad["compare "+flag]; isCompare && name == "compare" {
+					s = cs // compare's own meaning of a shared name
+				}
 				if !ok {
 					t.Fatalf("no bad value for --%s: add one", flag)
 				}
 				env := envName(flag)
 				t.Setenv(env, s.args[0])
 				args := map[string][]string{"msgsim": nil, "sweep": {"sweep"}, "explain": {"explain"}, "run": {"run", "examples/ci-smoke.yaml"},
-					"watch": {"watch", "examples/watch-little.yaml"}}[name]
+					"watch": {"watch", "examples/watch-little.yaml"}, "compare": {"compare", "old.json", "new.json"}}[name]
 				if name == "sweep" && flag != "vary" {
 					args = append(args, "--vary", "consumers=1,2")
 				}

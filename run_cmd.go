@@ -19,8 +19,11 @@ import (
 
 // scenarioOwned are the flags a scenario's phases decide: given with
 // msgsim run, they are refused rather than half obeyed.
-var scenarioOwned = []string{"messages", "rate", "arrival", "work", "work-dist", "work-kind", "duration",
-	"transport", "nats-url", "nats-token", "nats-creds", "drain-timeout", "nats-pending", "role", "run-id", "batch",
+var scenarioOwned = append([]string{"messages", "rate", "arrival", "work", "work-dist", "work-kind", "duration"}, steerRefused...)
+
+// steerRefused are the flags of what a steered run (a scenario, a live
+// view) cannot be: another transport than Go channels, or batches.
+var steerRefused = []string{"transport", "nats-url", "nats-token", "nats-creds", "drain-timeout", "nats-pending", "role", "run-id", "batch",
 	"delivery", "storage", "ack-policy", "ack-wait", "max-deliver", "msg-id", "dedup-window", "fault",
 	"kafka-brokers", "kafka-sasl", "kafka-user", "kafka-password", "kafka-tls", "kafka-ca", "session-timeout"}
 

@@ -134,9 +134,9 @@ func watchOptions(c *cli.Context) (options, error) {
 	var phase steer.Phase
 	start := 0
 	o, err := parseOptionsWith(c, "msgsim watch", nil, func(cfg *sim.Config) error {
-		if cfg.Transport == "nats" || cfg.Batch > 1 {
+		if cfg.Remote() || cfg.Batch > 1 {
 			var set []string
-			for _, name := range []string{"transport", "batch", "nats-url", "nats-token", "nats-creds", "drain-timeout", "nats-pending", "role", "run-id"} {
+			for _, name := range steerRefused {
 				if c.IsSet(name) {
 					set = append(set, "--"+name+fromEnv(c, name))
 				}
