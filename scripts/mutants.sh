@@ -22,7 +22,13 @@ only=${1:-}
 # mutated file is in (its tests are the ones that must catch it).
 tests_of() {
 	case $1 in
-	sim) echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut|TestSplitRun.*|TestNATSRoles|TestJetStreamCrash.*|TestJetStreamDedup|TestSemantics)$' ;;
+	sim)
+		# The broker tests (seconds each) defend only the semantics rules.
+		if [[ ${2:-semantics} == semantics* ]]; then
+			echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut|TestSplitRun.*|TestNATSRoles|TestJetStreamCrash.*|TestJetStreamDedup|TestSemantics)$'
+		else
+			echo '^(TestTallyCounts|TestSeenSetsSharedWhenWrittenByMany|TestFaultsAreCountedExactly|TestNATSFaultsAreCountedExactly|TestThroughputLeavesTheWarmupOut|TestSplitRun.*|TestNATSRoles|TestSemantics)$'
+		fi ;;
 	invoke) echo '^(TestJudge|TestRunInterruptedBetweenRepeats|TestSweepJudgesEveryPoint|TestSaveBaselineOnlyWhenPassed)$' ;;
 	check) echo '^(TestJudgeWarmupAndNoSamples|TestJudgeUsesTheMedian|TestCompareJudgesSignificance)$' ;;
 	report) echo '^TestReadBaseline' ;;
@@ -324,7 +330,8 @@ done
 # build compiles lane $1's tests of package $2 once (without DWARF: linking
 # is most of the time); check runs that package's defending tests in it.
 build() { (cd "$tmp/$1" && go test -vet=off -ldflags=-w -c -o "$tmp/$1/$2.test" "./$2") >"$tmp/$1/build.log" 2>&1; }
-check() { (cd "$tmp/$1/$2" && "$tmp/$1/$2.test" -test.run "$(tests_of "$2")" -test.count 1 -test.timeout 60s) >"$tmp/$1/test.log" 2>&1; }
+# A mutant is caught at its first failing test: -test.failfast stops there.
+check() { (cd "$tmp/$1/$2" && "$tmp/$1/$2.test" -test.run "$(tests_of "$2" "${3:-}")" -test.failfast -test.count 1 -test.timeout 60s) >"$tmp/$1/test.log" 2>&1; }
 
 echo "== unmutated tree"
 for pkg in sim invoke check report; do
@@ -351,7 +358,7 @@ lane() {
 		if ! build "$l" "$pkg"; then
 			echo "BROKEN    $what  ($file): the mutant does not compile"
 			head -20 "$tmp/$l/build.log"
-		elif check "$l" "$pkg"; then
+		elif check "$l" "$pkg" "$what"; then
 			echo "SURVIVED  $what  ($file)"
 		else
 			echo "caught    $what  ($((SECONDS - t0))s)"
