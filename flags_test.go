@@ -171,7 +171,18 @@ func firstAxes(extra []any) ([]sweep.Axis, bool) {
 	return axes, ok
 }
 
+// skipUnderRace skips a test that parses flags and nothing else, a few
+// thousand times: the race detector finds nothing in one goroutine's
+// parsing and slows urfave/cli's flag lookups (a regexp per flag) sixteen
+// times. .ci/run runs these tests without it.
+func skipUnderRace(t *testing.T) {
+	if raceEnabled {
+		t.Skip("parses flags in one goroutine only; run without -race (as .ci/run does)")
+	}
+}
+
 func TestEveryFlagHasAnEffect(t *testing.T) {
+	skipUnderRace(t)
 	samples := flagSamples(t)
 	app := newApp(os.Stdout, os.Stderr)
 	commands := map[string][]cli.Flag{"msgsim": app.Flags}
@@ -261,6 +272,7 @@ func sweepBaseline(queues int) map[string]any {
 // Every flag's bad value, given through the environment, is refused with
 // a line that says it came from there.
 func TestBadValuesFromTheEnvironmentSaySo(t *testing.T) {
+	skipUnderRace(t)
 	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "f")
 	bad := map[string]sample{
 		"messages": {nil, []string{"lots"}}, "producers": {nil, []string{"0"}}, "queues": {nil, []string{"0"}},
