@@ -319,7 +319,11 @@ func semanticsVerdict(b *strings.Builder, res sim.Result) {
 	}
 	fmt.Fprintf(b, "check %s against %s (%s): %s lost, %s duplicated", word, d, d.Promise(), countStr(res.Lost), countStr(res.Duplicated))
 	if res.Redelivered > 0 {
-		fmt.Fprintf(b, " (%s deliveries redelivered by the broker)", countStr(res.Redelivered))
+		what := countStr(res.Redelivered) + " deliveries"
+		if res.Redelivered == 1 {
+			what = "1 delivery"
+		}
+		fmt.Fprintf(b, " (%s redelivered by the broker)", what)
 	}
 	if res.OrderChecked {
 		fmt.Fprintf(b, ", %s out of order", countStr(res.Reordered))
