@@ -28,30 +28,7 @@ func runJetStream(r *run, mon *runtimeMonitor) error {
 	r.pubMask = 0 // every publish counted: a fault's recovery needs what was sent before it
 	r.jsRedelivered = make([]int64, r.cfg.Queues)
 	defer r.start()()
-	if t.failovers != nil {
-		t.failovers.mu.Lock()
-		t.failovers.now = func() time.Duration { return time.Duration(r.now()) }
-		t.failovers.mu.Unlock()
-		defer func() { r.failovers = t.failovers.stop() }()
-	}
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		intr := r.interrupted
-		for {
-			select {
-			case <-t.lost:
-				r.failTransport(t.lostErr)
-				return
-			case <-intr:
-				t.abandonReconnects()
-				intr = nil
-			case <-quit:
-				return
-			}
-		}
-	})
-	defer func() { close(quit); wg.Wait() }()
+	defer r.watchNATS(t.natsTransport)()
 	subs, err := r.subscribeJS(t)
 	if err != nil {
 		return err

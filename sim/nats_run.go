@@ -37,11 +37,27 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 	}
 	defer t.close()
 	defer r.start()()
+	defer r.watchNATS(t)()
+	switch r.cfg.Role {
+	case RoleProducer:
+		err = r.runNATSProducer(t, mon)
+	case RoleConsumer:
+		err = r.runNATSConsumer(t, mon)
+	default:
+		err = r.runNATSAll(t, mon)
+	}
+	r.slowConsumers = t.slow.Load()
+	return err
+}
+
+// watchNATS times t's failovers on the run's clock and turns a lost server
+// into a transport error that halts the run, until the returned stop is
+// called: so every state ends (connecting, waiting, publishing, draining).
+func (r *run) watchNATS(t *natsTransport) (stop func()) {
 	if t.failovers != nil {
 		t.failovers.mu.Lock()
 		t.failovers.now = func() time.Duration { return time.Duration(r.now()) }
 		t.failovers.mu.Unlock()
-		defer func() { r.failovers = t.failovers.stop() }()
 	}
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
@@ -62,17 +78,13 @@ func runNATS(r *run, mon *runtimeMonitor) error {
 			}
 		}
 	})
-	defer func() { close(quit); wg.Wait() }()
-	switch r.cfg.Role {
-	case RoleProducer:
-		err = r.runNATSProducer(t, mon)
-	case RoleConsumer:
-		err = r.runNATSConsumer(t, mon)
-	default:
-		err = r.runNATSAll(t, mon)
+	return func() {
+		close(quit)
+		wg.Wait()
+		if t.failovers != nil {
+			r.failovers = t.failovers.stop()
+		}
 	}
-	r.slowConsumers = t.slow.Load()
-	return err
 }
 
 // natsPending is the client's buffer bound over all subscriptions.
