@@ -301,6 +301,8 @@ func Verdict(res sim.Result) string {
 		return "interrupted before any message was sent: nothing was checked"
 	case res.Interrupted && res.Config.Duration > 0 && res.EndedBy == "interrupted":
 		fmt.Fprintf(&b, "; interrupted after %s of the planned --duration %s", units.Duration(res.Elapsed), res.Config.Duration)
+	case res.Interrupted && res.Steered && res.EndedBy == "interrupted":
+		fmt.Fprintf(&b, "; interrupted after %s, before the phases ended", units.Duration(res.Elapsed))
 	case res.Interrupted && res.NotSent() > 0:
 		fmt.Fprintf(&b, "; interrupted: %s of %s deliveries not sent (not counted as lost)", countStr(res.NotSent()), countStr(res.Expected))
 	case res.Interrupted:

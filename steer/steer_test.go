@@ -3,12 +3,14 @@ package steer_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/scenario"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/steer"
@@ -290,5 +292,30 @@ func TestAConstantPhaseLeavesARateSetMeanwhile(t *testing.T) {
 	wg.Wait()
 	if rate != 2000 {
 		t.Fatalf("rate %v after five ticks of a constant 5000 phase, want the 2000 set meanwhile", rate)
+	}
+}
+
+// A steered run's message bound leaves room for its phases; it is no plan.
+// A signal in the middle of a phase leaves nothing "not sent", and the
+// verdict says the phases were cut short.
+func TestASignalInAPhaseLeavesNothingNotSent(t *testing.T) {
+	cfg := config(2, 1)
+	phases := []steer.Phase{{Name: "steady", Duration: time.Hour, Rate: steer.Constant(2000)}}
+	cfg.Messages = steer.Messages(phases, cfg.Producers)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond) // the "signal"
+	defer cancel()
+	d := steer.New(cfg.Control, 1, phases)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = d.Drive(ctx) })
+	res, err := sim.Run(ctx, cfg)
+	wg.Wait()
+	if err != nil || !res.Interrupted || res.EndedBy != "interrupted" {
+		t.Fatalf("error %v, interrupted %v, ended by %q", err, res.Interrupted, res.EndedBy)
+	}
+	if res.Sent == 0 || res.Expected != res.Sent || res.NotSent() != 0 || !res.OK() {
+		t.Fatalf("sent %d, expected %d, not sent %d, ok %v", res.Sent, res.Expected, res.NotSent(), res.OK())
+	}
+	if v := report.Verdict(res); !strings.Contains(v, "before the phases ended") || strings.Contains(v, "not sent") {
+		t.Fatalf("verdict: %s", v)
 	}
 }
