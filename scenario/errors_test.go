@@ -180,6 +180,29 @@ phases:
 			`t.yaml:11:9: phases[0].faults[4]: resume at 5s: consumer 0 of queue 0 is neither paused nor slowed then`,
 			`t.yaml:15:9: phases[1].faults[0]: consumer 1 of queue 0 is down: it crashed in phase "a" (phases[0].faults[0]), and a crashed consumer stays down (a consumers count for its queue brings it back)`,
 		}},
+		{"a phase ended by its count needs a consumer on every queue to take it", `
+topology: {producers: 1, queues: 2, consumers: 2}
+phases:
+  - name: a
+    duration: 1s
+    faults:
+      - {at: 0s, kind: crash, queue: 1, consumer: 0}
+  - name: b
+    messages: 1000
+    faults:
+      - {at: 0s, kind: pause, queue: 1, consumer: 1}
+      - {at: 0s, kind: pause, queue: 0, consumer: 0, for: 1s}
+      - {at: 0s, kind: pause, queue: 0, consumer: 1}
+  - name: c
+    messages: 1000
+    consumers: 2
+    faults:
+      - {at: 0s, kind: pause, queue: 0, consumer: 0}
+      - {at: 0s, kind: pause, queue: 0, consumer: 1}
+      - {at: 1s, kind: resume, queue: 0, consumer: 1}
+`, []string{
+			`t.yaml:9:15: phases[1].messages: phase "b" ends when its 1,000 messages per producer are sent, but queue 1 has no consumer to take them (consumer 0 crashed in phase "a" (phases[0].faults[0]); consumer 1 is paused by phases[1].faults[0]): the run would never end; give the pause a for: or a resume, add consumers, or give the phase a duration`,
+		}},
 		{"a fault's keys fit its kind", `
 phases:
   - name: a

@@ -62,6 +62,7 @@ func (r *reader) faults(po *object, path string, s *Scenario, st *timeline, p Ph
 		crashed                string
 		pausedUntil, slowUntil time.Duration
 		pausedBy, slowedBy     string
+		heldBy                 string // a pause with no for:, still in force
 	}
 	states := map[[2]int]*state{}
 	var out []Fault
@@ -94,17 +95,53 @@ func (r *reader) faults(po *object, path string, s *Scenario, st *timeline, p Ph
 		switch f.Kind {
 		case Pause:
 			c.pausedUntil, c.pausedBy = until, f.path
+			if f.For == 0 {
+				c.heldBy = f.path
+			}
 		case Slow:
 			c.slowUntil, c.slowedBy = until, f.path
 		case Resume:
-			c.pausedUntil, c.slowUntil = 0, 0
+			c.pausedUntil, c.slowUntil, c.heldBy = 0, 0, ""
 		case Crash:
 			c.crashed = fmt.Sprintf("at %s (%s)", f.At, f.path)
 			st.crashed[k] = fmt.Sprintf("in phase %q (%s)", p.Name, f.path)
 		}
 		out = append(out, f.Fault)
 	}
+	for k, c := range states {
+		if c.heldBy != "" && c.crashed == "" {
+			st.held[k] = c.heldBy
+		}
+	}
 	return out
+}
+
+// stalls refuses a phase that ends when its messages are sent while a
+// queue has no consumer left to take them: every one crashed, or paused
+// until the phase ends. Such a run would wait for a signal, never end.
+func (r *reader) stalls(po *object, path string, p Phase, st *timeline) {
+	for q, n := range st.counts {
+		var why []string
+		for i := range n {
+			k := [2]int{q, i}
+			switch {
+			case st.crashed[k] != "":
+				why = append(why, fmt.Sprintf("consumer %d crashed %s", i, st.crashed[k]))
+			case st.held[k] != "":
+				why = append(why, fmt.Sprintf("consumer %d is paused by %s", i, st.held[k]))
+			default:
+				why = nil
+			}
+			if why == nil {
+				break
+			}
+		}
+		if len(why) == n {
+			r.errorf(po.at("messages"), "%s.messages: phase %q ends when its %s messages per producer are sent, but queue %d has no consumer to take them (%s): the run would never end; give the pause a for: or a resume, add consumers, or give the phase a duration",
+				path, p.Name, units.Int(p.Messages), q, strings.Join(why, "; "))
+			return
+		}
+	}
 }
 
 func untilText(d time.Duration) string {

@@ -33,7 +33,8 @@ type timeline struct {
 	counts    []int    // consumers per queue
 	countFrom []string // what set each count, for messages
 	crashed   map[[2]int]string
-	names     map[string]int // phase name → line
+	held      map[[2]int]string // paused until the current phase ends: by what
+	names     map[string]int    // phase name → line
 }
 
 func (r *reader) phases(top *object, s *Scenario) {
@@ -52,7 +53,7 @@ func (r *reader) phases(top *object, s *Scenario) {
 		r.errorf(items[MaxPhases], "phases: more than %s (a scenario has at most %s phases)", units.Int(MaxPhases), units.Int(MaxPhases))
 		return
 	}
-	st := &timeline{arrival: Arrival{Pattern: Closed}, crashed: map[[2]int]string{}, names: map[string]int{},
+	st := &timeline{arrival: Arrival{Pattern: Closed}, crashed: map[[2]int]string{}, held: map[[2]int]string{}, names: map[string]int{},
 		counts: make([]int, s.Queues), countFrom: make([]string, s.Queues)}
 	for q := range st.counts {
 		st.counts[q], st.countFrom[q] = s.Consumers, "topology.consumers"
@@ -119,8 +120,12 @@ func (r *reader) phase(it ast.Node, path string, s *Scenario, st *timeline) Phas
 	if o.has("consumers") {
 		p.Consumers = r.consumerCounts(o, path, p.Name, s, st)
 	}
+	clear(st.held)
 	if o.has("faults") {
 		p.Faults = r.faults(o, path, s, st, p)
+	}
+	if p.Messages > 0 && p.Duration == 0 {
+		r.stalls(o, path, p, st)
 	}
 	p.Assert = r.assertions(o, "assert", s.Queues)
 	r.start(o, path, p, st)
