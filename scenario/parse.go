@@ -85,6 +85,9 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 			Msg: fmt.Sprintf("the file has %s bytes; a scenario has at most %s (is it the right file?)", units.Int(int64(len(data))), units.Int(MaxFileSize))})
 		return nil, r.result()
 	}
+	// YAML breaks lines at \r\n, \r and \n, and reads each as \n; the
+	// parser miscounts a \r\n after a comment, so it gets \n only.
+	data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	if bytes.IndexByte(data, 0) >= 0 {
 		line := bytes.Count(data[:bytes.IndexByte(data, 0)], []byte("\n")) + 1
 		r.errs = append(r.errs, &Error{File: name, Line: line, Column: 1, Msg: "the file has a NUL byte: it is binary, not YAML or JSON"})
