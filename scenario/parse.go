@@ -270,7 +270,6 @@ func (r *reader) scenario(root ast.Node, file string) *Scenario {
 	if s.Transport == "nats" && s.Buffer > 0 {
 		r.errorf(topo.at("buffer"), "topology.buffer: only applies with transport: chan (over NATS the server buffers)")
 	}
-	s.Assert = r.assertions(o, "assert", s.Queues)
 	if v, ok := r.str(o, "baseline", "the path of a saved json result"); ok {
 		if s.Baseline = strings.TrimSpace(v); s.Baseline == "" {
 			r.errorf(o.at("baseline"), "baseline: empty (want the path of a saved json result, e.g. base.json)")
@@ -285,6 +284,14 @@ func (r *reader) scenario(root ast.Node, file string) *Scenario {
 		}
 	}
 	r.phases(o, s)
+	// After the phases: a whole-run assertion may name one.
+	names := make([]string, 0, len(s.Phases))
+	for _, p := range s.Phases {
+		if p.Name != "" {
+			names = append(names, p.Name)
+		}
+	}
+	s.Assert = r.assertions(o, "assert", s.Queues, names...)
 	if len(r.errs) == 0 {
 		r.limits(o, s)
 	}
@@ -452,7 +459,10 @@ func (r *reader) histogram(o *object) []Bucket {
 
 // assertions reads key as a list of --assert expressions and checks each
 // as the flag would be.
-func (r *reader) assertions(o *object, key string, queues int) []string {
+// assertions reads a list of assertions. Those of a whole run (given the
+// phases' names, phases non-nil) may name a phase, one of them; those of a
+// phase (phases nil) are about that phase and name none.
+func (r *reader) assertions(o *object, key string, queues int, phases ...string) []string {
 	list, nodes := r.strings(o, key, `assertions such as "p99<=5ms"`)
 	var out []string
 	for i, expr := range list {
@@ -463,6 +473,12 @@ func (r *reader) assertions(o *object, key string, queues int) []string {
 			cfg.Queues = queues
 			cfg.Control = sim.NewControl(0) // a scenario has phases: msgsim run checks their names
 			err = check.Validate(as, cfg)
+			if err == nil && phases != nil {
+				err = check.ValidatePhases(as, phases)
+			}
+			if i := slices.IndexFunc(as, func(a check.Assertion) bool { return a.Phase != "" }); err == nil && phases == nil && i >= 0 {
+				err = fmt.Errorf("%q names phase %q: a phase's assertions are about that phase (the whole run's assert can name any phase)", as[i].Expr, as[i].Phase)
+			}
 		}
 		if err != nil {
 			r.errorf(at, "%s: %s", o.sub(key), strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" "))
