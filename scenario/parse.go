@@ -479,6 +479,11 @@ func (r *reader) assertions(o *object, key string, queues int, phases ...string)
 			if i := slices.IndexFunc(as, func(a check.Assertion) bool { return a.Phase != "" }); err == nil && phases == nil && i >= 0 {
 				err = fmt.Errorf("%q names phase %q: a phase's assertions are about that phase (the whole run's assert can name any phase)", as[i].Expr, as[i].Phase)
 			}
+			// msgsim run judges a phase's assertions on the phase as a
+			// whole: a run keeps no phase per queue.
+			if i := slices.IndexFunc(as, func(a check.Assertion) bool { return a.Queue >= 0 }); err == nil && phases == nil && i >= 0 {
+				err = fmt.Errorf("%q names queue q%d: a phase's metrics are over all its queues (msgsim keeps no phase per queue)", as[i].Expr, as[i].Queue)
+			}
 		}
 		if err != nil {
 			r.errorf(at, "%s: %s", o.sub(key), strings.TrimPrefix(err.Error(), check.ErrSyntax.Error()+" "))
