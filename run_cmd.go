@@ -97,6 +97,11 @@ func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (option
 			}
 			s = over
 		}
+		// --size over a distribution: every message that size, as the
+		// report's override says.
+		if s.Payload.Dist != "fixed" && cfg.Size != int(s.Payload.Mean()+0.5) {
+			s.Payload = scenario.Payload{Dist: "fixed", Size: cfg.Size}
+		}
 		start = cfg.Consumers
 		phases = steer.FromScenario(s)
 		return steeredConfig(cfg, s, phases, start)

@@ -222,3 +222,27 @@ func TestCLIRunTopologyOverridesAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// --size over a file's payload distribution sizes every message, as the
+// report's override says, rather than being named and left unused.
+func TestCLIRunSizeOverridesAPayloadDistribution(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "p.yaml")
+	body := "seed: 3\ntopology: {queues: 1, consumers: 1}\npayload: {dist: uniform, min: 100, max: 300}\nphases:\n  - {name: all, messages: 1k}\n"
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := msgsim(t, nil, "run", file, "--size", "10k", "--format", "json", "--progress", "never")
+	var doc struct {
+		Bytes, Delivered int64
+		Overrides        []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 {
+		t.Fatalf("exit %d (%v), stderr %s", r.code, err, r.stderr)
+	}
+	if doc.Delivered == 0 || doc.Bytes != 10_000*doc.Delivered {
+		t.Fatalf("%d bytes in %d deliveries; want 10,000 each", doc.Bytes, doc.Delivered)
+	}
+	if len(doc.Overrides) != 1 || doc.Overrides[0] != "--size 10k (file: 200)" {
+		t.Fatalf("overrides %q", doc.Overrides)
+	}
+}
