@@ -180,7 +180,9 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 	}
 	var overrides []string
 	for _, v := range values {
-		if v.value == "" || v.flag == "keys" && s.Dispatch != "key" {
+		// The file's keys go with its dispatch: not with another one
+		// the command line (set by now) gives.
+		if v.value == "" || v.flag == "keys" && (s.Dispatch != "key" || !strings.EqualFold(c.String("dispatch"), "key")) {
 			continue
 		}
 		if c.IsSet(v.flag) {

@@ -246,3 +246,16 @@ func TestCLIRunSizeOverridesAPayloadDistribution(t *testing.T) {
 		t.Fatalf("overrides %q", doc.Overrides)
 	}
 }
+
+// --dispatch over a file's key dispatch leaves the file's keys out: they
+// belong to the file's dispatch, and the user gave no --keys to refuse.
+func TestCLIRunDispatchOverridesTheFilesKeys(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "k.yaml")
+	if err := os.WriteFile(file, []byte("topology: {queues: 2, consumers: 1, dispatch: key, keys: 10}\nphases:\n  - {name: a, messages: 100}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, doc := runScenario(t, file, "--dispatch", "fanout")
+	if r.code != 0 || len(doc.Overrides) != 1 || doc.Overrides[0] != "--dispatch fanout (file: key)" {
+		t.Fatalf("exit %d, overrides %q, stderr %q", r.code, doc.Overrides, r.stderr)
+	}
+}
