@@ -86,9 +86,22 @@ func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (option
 	var phases []steer.Phase
 	start := 0 // consumers per queue at the start: the file's, or -c
 	o, err := parseOptionsWith(c, cmd, nil, func(cfg *sim.Config) error {
-		// The command line's topology over the file's, for the
-		// timeline (a phase of N messages per producer) too.
-		s.Producers, s.Queues, s.Consumers = cfg.Producers, cfg.Queues, cfg.Consumers
+		// The command line's topology over the file's: the file is read
+		// again with it, so that its phases are checked and planned as
+		// they will run, before the run.
+		if cfg.Producers != s.Producers || cfg.Queues != s.Queues || cfg.Consumers != s.Consumers {
+			over, err := scenario.LoadWith(path, scenario.Topology{Producers: cfg.Producers, Queues: cfg.Queues, Consumers: cfg.Consumers})
+			if err != nil {
+				printWithOverrides(stderr, err, overrides)
+				return invalidFilesError{1}
+			}
+			s = over
+		}
+		// --size over a distribution: every message that size, as the
+		// report's override says.
+		if s.Payload.Dist != "fixed" && cfg.Size != int(s.Payload.Mean()+0.5) {
+			s.Payload = scenario.Payload{Dist: "fixed", Size: cfg.Size}
+		}
 		start = cfg.Consumers
 		phases = steer.FromScenario(s)
 		return steeredConfig(cfg, s, phases, start)
@@ -109,6 +122,26 @@ func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (option
 	o.plan.Steer = &invoke.Steering{Phases: phases, Active: start}
 	o.plan.Config.Control = nil
 	return o, s, overrides, nil
+}
+
+// printWithOverrides prints the problems the command line's topology makes
+// in a file, one a line, each naming the flags that made it.
+func printWithOverrides(w io.Writer, err error, overrides []string) {
+	var topo []string
+	for _, o := range overrides {
+		for _, f := range []string{"--producers ", "--queues ", "--consumers "} {
+			if strings.HasPrefix(o, f) {
+				topo = append(topo, o)
+			}
+		}
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		fmt.Fprintf(w, "%v; with %s\n", e, strings.Join(topo, ", "))
+	}
 }
 
 // applyScenario sets every flag the scenario gives a value for, unless the
@@ -147,7 +180,9 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 	}
 	var overrides []string
 	for _, v := range values {
-		if v.value == "" || v.flag == "keys" && s.Dispatch != "key" {
+		// The file's keys go with its dispatch: not with another one
+		// the command line (set by now) gives.
+		if v.value == "" || v.flag == "keys" && (s.Dispatch != "key" || !strings.EqualFold(c.String("dispatch"), "key")) {
 			continue
 		}
 		if c.IsSet(v.flag) {

@@ -177,3 +177,85 @@ func TestCLIRunOverridesReachThePhases(t *testing.T) {
 		t.Fatalf("overrides %q", doc.Overrides)
 	}
 }
+
+// The command line's topology over the file's is checked against the
+// file before the run, as validate checks the file's own: a consumer
+// count that leaves a counted phase no consumer, or a fault a consumer
+// that no longer exists, is refused with the file's line and the flag;
+// -p reaches the planned lengths.
+func TestCLIRunTopologyOverridesAreChecked(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	crash := write("crash.yaml", "topology: {queues: 1, consumers: 2, buffer: 100}\nphases:\n  - name: a\n    messages: 200\n    faults: [{at: 0, kind: crash, queue: 0, consumer: 0}]\n")
+	pause := write("pause.yaml", "topology: {queues: 1, consumers: 2}\nphases:\n  - name: a\n    duration: 300ms\n    arrival: {pattern: constant, rate: 1k}\n    faults: [{at: 100ms, kind: pause, queue: 0, consumer: 1, for: 100ms}]\n")
+	queue := write("queue.yaml", "topology: {queues: 2, consumers: 1}\nphases:\n  - name: a\n    duration: 300ms\n    arrival: {pattern: constant, rate: 1k}\n    faults: [{at: 100ms, kind: pause, queue: 1, consumer: 0}]\n")
+	slow := write("slow.yaml", "topology: {queues: 1, consumers: 1}\nphases:\n  - {name: a, messages: 3, arrival: {pattern: constant, rate: 1}}\n")
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr, or for exit 0 in stdout
+	}{
+		{"no consumer left for a count", []string{crash, "-c", "1"}, 2,
+			crash + `:4:15: phases[0].messages: phase "a" ends when its 200 messages per producer are sent, but queue 0 has no consumer to take them (consumer 0 crashed in phase "a" (phases[0].faults[0])): the run would never end; give the pause a for: or a resume, add consumers, or give the phase a duration; with --consumers 1 (file: 2)` + "\n"},
+		{"a fault on a consumer -c removed", []string{pause, "-c", "1"}, 2,
+			pause + `:6:59: phases[0].faults[0].consumer: 1 is not a consumer of queue 0 in phase "a" (it has 0..0, set by --consumers); with --consumers 1 (file: 2)` + "\n"},
+		{"a fault on a queue -q removed", []string{queue, "-q", "1"}, 2,
+			queue + `:6:46: phases[0].faults[0].queue: 1 is not a queue of this scenario (want 0, the only queue); with --queues 1 (file: 2)` + "\n"},
+		{"-p reaches the planned length", []string{slow, "-p", "2"}, 0, "planned length 6s"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := msgsim(t, nil, append([]string{"run", "--dry-run"}, tt.args...)...)
+			out := r.stderr
+			if tt.code == 0 {
+				out = r.stdout
+			}
+			if r.code != tt.code || tt.code != 0 && r.stdout != "" || !strings.Contains(out, tt.want) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d with %q", r.code, r.stdout, r.stderr, tt.code, tt.want)
+			}
+		})
+	}
+}
+
+// --size over a file's payload distribution sizes every message, as the
+// report's override says, rather than being named and left unused.
+func TestCLIRunSizeOverridesAPayloadDistribution(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "p.yaml")
+	body := "seed: 3\ntopology: {queues: 1, consumers: 1}\npayload: {dist: uniform, min: 100, max: 300}\nphases:\n  - {name: all, messages: 1k}\n"
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := msgsim(t, nil, "run", file, "--size", "10k", "--format", "json", "--progress", "never")
+	var doc struct {
+		Bytes, Delivered int64
+		Overrides        []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 {
+		t.Fatalf("exit %d (%v), stderr %s", r.code, err, r.stderr)
+	}
+	if doc.Delivered == 0 || doc.Bytes != 10_000*doc.Delivered {
+		t.Fatalf("%d bytes in %d deliveries; want 10,000 each", doc.Bytes, doc.Delivered)
+	}
+	if len(doc.Overrides) != 1 || doc.Overrides[0] != "--size 10k (file: 200)" {
+		t.Fatalf("overrides %q", doc.Overrides)
+	}
+}
+
+// --dispatch over a file's key dispatch leaves the file's keys out: they
+// belong to the file's dispatch, and the user gave no --keys to refuse.
+func TestCLIRunDispatchOverridesTheFilesKeys(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "k.yaml")
+	if err := os.WriteFile(file, []byte("topology: {queues: 2, consumers: 1, dispatch: key, keys: 10}\nphases:\n  - {name: a, messages: 100}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, doc := runScenario(t, file, "--dispatch", "fanout")
+	if r.code != 0 || len(doc.Overrides) != 1 || doc.Overrides[0] != "--dispatch fanout (file: key)" {
+		t.Fatalf("exit %d, overrides %q, stderr %q", r.code, doc.Overrides, r.stderr)
+	}
+}

@@ -203,7 +203,7 @@ phases:
 `, []string{
 			`t.yaml:9:15: phases[1].messages: phase "b" ends when its 1,000 messages per producer are sent, but queue 1 has no consumer to take them (consumer 0 crashed in phase "a" (phases[0].faults[0]); consumer 1 is paused by phases[1].faults[0]): the run would never end; give the pause a for: or a resume, add consumers, or give the phase a duration`,
 		}},
-		{"an assertion names a phase of the file, and only the whole run's may", `
+		{"an assertion names a phase of the file, and only the whole run's may; a phase's names no queue", `
 phases:
   - name: burst
     messages: 1k
@@ -211,6 +211,7 @@ phases:
 assert: ["nosuch.p99<=1s", "burst.p99<=10s"]
 `, []string{
 			`t.yaml:5:14: phases[0].assert: "other.p99<=1s" names phase "other": a phase's assertions are about that phase (the whole run's assert can name any phase)`,
+			`t.yaml:5:31: phases[0].assert: "q0.p99<=1s" names queue q0: a phase's metrics are over all its queues (msgsim keeps no phase per queue)`,
 			`t.yaml:6:10: assert: "nosuch.p99<=1s": phase "nosuch" does not exist (this run has burst)`,
 		}},
 		{"a fault's keys fit its kind", `

@@ -26,6 +26,7 @@ const maxMergeDepth = 8
 
 type reader struct {
 	file    string
+	over    Topology // a command line's counts over the file's
 	errs    []*Error
 	more    bool // problems past maxErrors were left out
 	visits  int

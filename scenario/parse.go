@@ -56,7 +56,17 @@ var (
 
 // Load reads and parses the scenario file at path. A relative baseline is
 // taken relative to the file's directory.
-func Load(path string) (*Scenario, error) {
+func Load(path string) (*Scenario, error) { return LoadWith(path, Topology{}) }
+
+// Topology is what a command line sets over a file's topology; 0 keeps
+// the file's.
+type Topology struct{ Producers, Queues, Consumers int }
+
+// LoadWith is Load with over's counts in place of the file's: the phases
+// are checked and planned against them, as they will run (a consumer a
+// fault names, a queue left without one, a count of messages per
+// producer), and a problem they cause is one with the file.
+func LoadWith(path string, over Topology) (*Scenario, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: unwrapPath(err).Error()}
@@ -68,7 +78,7 @@ func Load(path string) (*Scenario, error) {
 	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
 		return nil, &Error{File: path, Msg: unwrapPath(err).Error()}
 	}
-	s, err := Parse(path, buf.Bytes())
+	s, err := parse(path, buf.Bytes(), over)
 	if s != nil && s.Baseline != "" && !filepath.IsAbs(s.Baseline) {
 		s.Baseline = filepath.Join(filepath.Dir(path), s.Baseline)
 	}
@@ -79,7 +89,11 @@ func Load(path string) (*Scenario, error) {
 // messages. Every problem is an *Error; Parse returns all of them
 // (errors.Join) in file order, and a nil Scenario when there are any.
 func Parse(name string, data []byte) (s *Scenario, err error) {
-	r := &reader{file: name}
+	return parse(name, data, Topology{})
+}
+
+func parse(name string, data []byte, over Topology) (s *Scenario, err error) {
+	r := &reader{file: name, over: over}
 	if len(data) > MaxFileSize {
 		r.errs = append(r.errs, &Error{File: name, Line: 1, Column: 1,
 			Msg: fmt.Sprintf("the file has %s bytes; a scenario has at most %s (is it the right file?)", units.Int(int64(len(data))), units.Int(MaxFileSize))})
@@ -249,6 +263,14 @@ func (r *reader) scenario(root ast.Node, file string) *Scenario {
 		s.Description = strings.TrimSpace(v)
 	}
 	topo := r.topology(o, s)
+	for _, v := range []struct {
+		over int
+		dst  *int
+	}{{r.over.Producers, &s.Producers}, {r.over.Queues, &s.Queues}, {r.over.Consumers, &s.Consumers}} {
+		if v.over > 0 {
+			*v.dst = v.over
+		}
+	}
 	s.Payload = r.payload(o)
 	if o.has("seed") {
 		if v, ok := r.count(o, "seed", 0, 1<<63-1); ok {
@@ -478,6 +500,11 @@ func (r *reader) assertions(o *object, key string, queues int, phases ...string)
 			}
 			if i := slices.IndexFunc(as, func(a check.Assertion) bool { return a.Phase != "" }); err == nil && phases == nil && i >= 0 {
 				err = fmt.Errorf("%q names phase %q: a phase's assertions are about that phase (the whole run's assert can name any phase)", as[i].Expr, as[i].Phase)
+			}
+			// msgsim run judges a phase's assertions on the phase as a
+			// whole: a run keeps no phase per queue.
+			if i := slices.IndexFunc(as, func(a check.Assertion) bool { return a.Queue >= 0 }); err == nil && phases == nil && i >= 0 {
+				err = fmt.Errorf("%q names queue q%d: a phase's metrics are over all its queues (msgsim keeps no phase per queue)", as[i].Expr, as[i].Queue)
 			}
 		}
 		if err != nil {

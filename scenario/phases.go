@@ -55,8 +55,12 @@ func (r *reader) phases(top *object, s *Scenario) {
 	}
 	st := &timeline{arrival: Arrival{Pattern: Closed}, crashed: map[[2]int]string{}, held: map[[2]int]string{}, names: map[string]int{},
 		counts: make([]int, s.Queues), countFrom: make([]string, s.Queues)}
+	from := "topology.consumers"
+	if r.over.Consumers > 0 {
+		from = "--consumers"
+	}
 	for q := range st.counts {
-		st.counts[q], st.countFrom[q] = s.Consumers, "topology.consumers"
+		st.counts[q], st.countFrom[q] = s.Consumers, from
 	}
 	for i, it := range items {
 		if r.visit(it) {

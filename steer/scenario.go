@@ -16,6 +16,10 @@ import (
 // its phase).
 func FromScenario(s *scenario.Scenario) []Phase {
 	out := make([]Phase, 0, len(s.Phases))
+	nums := &numbering{crashed: make([]map[int]bool, s.Queues)}
+	for q := range nums.crashed {
+		nums.crashed[q] = map[int]bool{}
+	}
 	for _, p := range s.Phases {
 		ph := Phase{Name: p.Name, Duration: p.Duration, Messages: p.Messages * int64(max(s.Producers, 1)),
 			Work: p.Work.Mean, WorkDist: sim.WorkDist(p.Work.Dist), WorkKind: sim.WorkKind(p.Work.Kind),
@@ -41,8 +45,20 @@ func FromScenario(s *scenario.Scenario) []Phase {
 				ph.Consumers[cc.Queue] = cc.Count
 			}
 		}
+		if len(ph.Consumers) > 0 {
+			// First of the phase's events: its counts replace the
+			// consumers crashed before, which give up their numbers.
+			ph.Events = append(ph.Events, Event{What: "the numbers of the consumers counted", Do: func(*sim.Control) error {
+				for q := range ph.Consumers {
+					if q < len(nums.crashed) {
+						clear(nums.crashed[q])
+					}
+				}
+				return nil
+			}})
+		}
 		for _, f := range p.Faults {
-			ph.Events = append(ph.Events, faultEvents(f, &ph)...)
+			ph.Events = append(ph.Events, faultEvents(f, &ph, nums)...)
 		}
 		slices.SortStableFunc(ph.Events, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
 		out = append(out, ph)
@@ -50,18 +66,45 @@ func FromScenario(s *scenario.Scenario) []Phase {
 	return out
 }
 
+// numbering maps the file's consumer numbers to the engine's slots. The
+// file numbers a queue's consumers 0 .. count-1 by the count in force, and
+// a crashed one keeps its number until a count replaces it (the parser
+// refuses a fault on it meanwhile), so the others keep theirs; the engine
+// numbers slots, and a replacement takes a slot of its own.
+type numbering struct {
+	crashed []map[int]bool // per queue, the slots the scenario crashed since its last count
+}
+
+// slot is the slot of queue q's consumer numbered i: counting, in slot
+// order, those in force (taking messages or paused) and those crashed
+// since the queue's last count.
+func (n *numbering) slot(c *sim.Control, q, i int) (int, error) {
+	seen := 0
+	for k := 0; ; k++ {
+		switch st := c.ConsumerState(q, k); {
+		case st == "":
+			return 0, fmt.Errorf("queue q%d has %d consumers numbered since its last count, so none numbered %d", q, seen, i)
+		case q < len(n.crashed) && n.crashed[q][k]:
+		case st == sim.Removed || st == sim.Crashed:
+			continue
+		}
+		if seen == i {
+			return k, nil
+		}
+		seen++
+	}
+}
+
 // faultEvents turns a fault into the events that apply it and, for a pause
 // or a slow-down, end it: after its length, or (AtEnd) with its phase.
-func faultEvents(f scenario.Fault, ph *Phase) []Event {
+func faultEvents(f scenario.Fault, ph *Phase, nums *numbering) []Event {
 	q, n := f.Queue, f.Consumer
 	who := fmt.Sprintf("q%d.%d", q, n)
-	// The file numbers consumers by those in force when the fault comes
-	// (a replacement takes a crashed one's number); the engine by slot.
 	// The slot of a pause or slow-down is kept for its end.
 	slot := -1
 	on := func(act func(c *sim.Control, i int) error) func(c *sim.Control) error {
 		return func(c *sim.Control) error {
-			i, err := c.InForce(q, n)
+			i, err := nums.slot(c, q, n)
 			if err != nil {
 				return err
 			}
@@ -90,7 +133,13 @@ func faultEvents(f scenario.Fault, ph *Phase) []Event {
 	case scenario.Resume:
 		return []Event{{At: f.At, What: "resume " + who, Do: on(func(c *sim.Control, i int) error { return resume(c, q, i) })}}
 	case scenario.Crash:
-		return []Event{{At: f.At, What: "crash " + who, Do: on(func(c *sim.Control, i int) error { return c.Crash(q, i) })}}
+		return []Event{{At: f.At, What: "crash " + who, Do: on(func(c *sim.Control, i int) error {
+			if err := c.Crash(q, i); err != nil {
+				return err
+			}
+			nums.crashed[q][i] = true
+			return nil
+		})}}
 	default:
 		return nil // the parser admits no other kind
 	}

@@ -216,6 +216,40 @@ phases:
 	}
 }
 
+// A crashed consumer keeps its number until a count replaces it, as the
+// file numbers them: after consumer 0 crashed, "consumer 2" is still the
+// third one, not a consumer that no longer exists.
+func TestScenarioKeepsNumbersAfterACrash(t *testing.T) {
+	s, err := scenario.Parse("crash.yaml", []byte(`
+name: crash
+topology: {queues: 1, consumers: 3}
+phases:
+  - name: crash
+    duration: 200ms
+    arrival: {pattern: constant, rate: 2k}
+    faults: [{at: 20ms, kind: crash, queue: 0, consumer: 0}]
+  - name: later
+    duration: 300ms
+    faults: [{at: 100ms, kind: pause, queue: 0, consumer: 2}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(1, 3)
+	cfg.Control = sim.NewControl(3)
+	phases := steer.FromScenario(s)
+	var state string
+	phases[1].Events = append(phases[1].Events, steer.Event{At: 200 * time.Millisecond, What: "look",
+		Do: func(c *sim.Control) error { state = c.ConsumerState(0, 2); return nil }})
+	res := drive(t, cfg, phases)
+	if len(res.Crashes) != 1 || res.Crashes[0].Consumer != 0 {
+		t.Fatalf("crashes %+v", res.Crashes)
+	}
+	if state != sim.Paused {
+		t.Fatalf("slot 2 is %q during the pause of consumer 2; want %q", state, sim.Paused)
+	}
+}
+
 // A queue whose only consumer crashed holds its producer in a closed loop;
 // a signal still ends the run at once, and what no one took counts lost.
 func TestASignalEndsARunWithNoConsumerLeft(t *testing.T) {
