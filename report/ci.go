@@ -68,12 +68,19 @@ func assertionTable(os []check.Outcome, interrupted bool) table {
 	return t
 }
 
-func baselineTable(c check.Comparison) table {
+// baselineTable shows the comparison; an interrupted invocation's is
+// measured, not judged: its partial figures are no regression, nor a pass.
+func baselineTable(c check.Comparison, interrupted bool) table {
 	t := table{title: fmt.Sprintf("baseline %s (max regression %s)", c.File, pctOf(c.MaxRegression)),
 		header: []string{"metric", "baseline", "current", "delta", "verdict"}}
+	if interrupted {
+		t.title = fmt.Sprintf("baseline %s (max regression %s; not judged: the invocation was interrupted)", c.File, pctOf(c.MaxRegression))
+	}
 	for _, d := range c.Deltas {
 		verdict := "ok"
 		switch {
+		case interrupted:
+			verdict = none
 		case d.NoSamples:
 			verdict = "FAIL: no samples"
 		case d.Regressed:
@@ -86,7 +93,9 @@ func baselineTable(c check.Comparison) table {
 		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change)+" "+significanceNote(d)
 		if d.NoSamples {
 			current, delta = none, none
-			t.note = footnote("a run had nothing to compare; the metric counts as regressed")
+			if !interrupted {
+				t.note = footnote("a run had nothing to compare; the metric counts as regressed")
+			}
 		}
 		t.rows = append(t.rows, []string{d.Metric, withSpread(d.Old, d.Kind, d.OldSpread, d.OldN), current, delta, verdict})
 	}

@@ -288,7 +288,7 @@ func newJSONSweep(res sweep.Result) JSONSweep {
 			Reordered: p.Reordered, OK: p.Lost == 0 && p.Dup == 0 && p.Reordered == 0 && !p.Interrupted,
 			Passed: len(p.Problems) == 0 && !p.Interrupted, Interrupted: p.Interrupted,
 			Problems: append([]string{}, p.Problems...), Notes: append([]string{}, p.Notes...), Series: jsonSeries(p.Series),
-			Assertions: jsonAssertions(p.Assertions), Baseline: jsonBaseline(p.Baseline)}
+			Assertions: jsonAssertions(p.Assertions, p.Interrupted), Baseline: jsonBaseline(p.Baseline, p.Interrupted)}
 		if e := res.Efficiency(i); !math.IsNaN(e) {
 			jp.Efficiency = &e
 		}
