@@ -90,7 +90,7 @@ func baselineTable(c check.Comparison, interrupted bool) table {
 		case d.Change != 0 && (d.Change > 0) == d.HigherIsBetter:
 			verdict = "better"
 		}
-		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change)+" "+significanceNote(d)
+		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), d.ChangeString(c.MaxRegression)+" "+significanceNote(d)
 		if d.NoSamples {
 			current, delta = none, none
 			if !interrupted {
@@ -122,7 +122,5 @@ func withSpread(v float64, k check.Kind, spread float64, n int) string {
 	}
 	return s
 }
-
-func signedPct(f float64) string { return fmt.Sprintf("%+.1f%%", 100*f) }
 
 func pctOf(f float64) string { return strconv.FormatFloat(100*f, 'f', -1, 64) + "%" }
