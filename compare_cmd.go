@@ -93,7 +93,7 @@ func compareCommand(stdout io.Writer) *cli.Command {
 			for _, cmp := range all {
 				for _, d := range cmp.Comparison.Deltas {
 					if d.Regressed {
-						regressed = append(regressed, fmt.Sprintf("%s %s %+.1f%%", cmp.Name, d.Metric, 100*d.Change))
+						regressed = append(regressed, fmt.Sprintf("%s %s %s", cmp.Name, d.Metric, d.ChangeString(cmp.Comparison.MaxRegression)))
 					}
 				}
 			}

@@ -339,7 +339,21 @@ func (o Outcome) Describe() string {
 	if o.NoSamples {
 		return "no samples"
 	}
-	return Format(o.Actual, o.Kind)
+	if s := Format(o.Actual, o.Kind); s != Format(o.Want, o.Kind) || o.Actual == o.Want {
+		return s
+	}
+	// Rounded, the actual would read as the threshold, and a failure as a
+	// pass: exact figures in base units show which side of it the value is.
+	exact := strconv.FormatFloat(o.Actual, 'f', -1, 64)
+	switch o.Kind {
+	case Duration:
+		return exact + "ns"
+	case Rate:
+		return exact + " msgs/s"
+	case ByteRate:
+		return exact + " B/s"
+	}
+	return exact
 }
 
 func compare(x float64, op string, y float64) bool {

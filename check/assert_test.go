@@ -320,3 +320,31 @@ func judged(t *testing.T, exprs string, runs ...sim.Result) []check.Outcome {
 	}
 	return check.Judge(as, runs)
 }
+
+// An actual value just the wrong side of its threshold is described
+// exactly: rounded, it would read as the threshold itself, and a failed
+// "throughput>=4.19M (actual 4.19M msgs/s)" reads as if it held.
+func TestDescribeTellsActualFromThreshold(t *testing.T) {
+	tests := []struct {
+		expr   string
+		actual float64
+		want   string
+	}{
+		{"throughput>=4.19M", 4_189_999.5, "4189999.5 msgs/s"},
+		{"p99<=4.3us", 4_303, "4303ns"},
+		{"p99<4.3us", 4_300, "4.30µs"}, // equal: the rounding hides nothing
+		{"bytes_per_s>=10MB/s", 9_999_000, "9999000 B/s"},
+		{"throughput>=4.19M", 4_100_000, "4.10M msgs/s"}, // apart: as the reports print it
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			a, err := check.ParseOne(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (check.Outcome{Assertion: a, Actual: tt.actual}).Describe(); got != tt.want {
+				t.Fatalf("described as %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

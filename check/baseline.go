@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"golang.org/x/perf/benchmath"
 
@@ -210,4 +211,20 @@ func Spread(frac float64, n int) string {
 		return ""
 	}
 	return fmt.Sprintf("± %.0f%%", 100*frac)
+}
+
+// ChangeString prints the change as a signed percentage with one decimal,
+// or as many more (up to six) as a regression needs to read beyond
+// maxRegression: +10.04% against 10% must not print as "+10.0%".
+func (d Delta) ChangeString(maxRegression float64) string {
+	for prec := 1; ; prec++ {
+		s := fmt.Sprintf("%+.*f", prec, 100*d.Change)
+		worse, _ := strconv.ParseFloat(s, 64)
+		if d.HigherIsBetter {
+			worse = -worse
+		}
+		if !d.Regressed || d.NoSamples || worse > 100*maxRegression || prec == 6 {
+			return s + "%"
+		}
+	}
 }

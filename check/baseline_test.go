@@ -46,3 +46,43 @@ func TestCompareJudgesSignificance(t *testing.T) {
 		})
 	}
 }
+
+// A regression's change reads beyond the allowed one: rounded to one
+// decimal, +10.04% against 10% would read "+10.0%", and +0.04% against 0%
+// "+0.0%", as if no worse than allowed.
+func TestChangeOfARegressionReadsBeyondTheAllowed(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new float64
+		higher   bool // higher is better: throughput
+		max      float64
+		want     string
+	}{
+		{"p99 just beyond 10%", 1000, 1100.4, false, 0.10, "+10.04%"},
+		{"p99 just beyond 0%", 100_000, 100_040, false, 0, "+0.04%"},
+		{"throughput just beyond 10%", 1_000_000, 899_600, true, 0.10, "-10.04%"},
+		{"well beyond", 1000, 1500, false, 0.10, "+50.0%"},
+		{"within", 1000, 1100, false, 0.10, "+10.0%"},
+		{"better", 1000, 900.04, false, 0, "-10.0%"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, cur := check.Sample{Throughput: 1e6, P50: 1, P99: tt.old}, check.Sample{Throughput: 1e6, P50: 1, P99: tt.new}
+			metric := "p99"
+			if tt.higher {
+				old, cur = check.Sample{Throughput: tt.old, P50: 1, P99: 1}, check.Sample{Throughput: tt.new, P50: 1, P99: 1}
+				metric = "throughput"
+			}
+			c := check.Compare("b.json", []check.Sample{old}, []check.Sample{cur}, tt.max)
+			for _, d := range c.Deltas {
+				if d.Metric == metric {
+					if got := d.ChangeString(tt.max); got != tt.want {
+						t.Fatalf("%s: change %q, want %q (regressed %v)", metric, got, tt.want, d.Regressed)
+					}
+					return
+				}
+			}
+			t.Fatalf("no %s in %+v", metric, c.Deltas)
+		})
+	}
+}

@@ -101,7 +101,7 @@ func Judge(d report.Document) Verdict {
 			case m.NoSamples:
 				parts = append(parts, m.Metric+" has no samples")
 			case m.Regressed:
-				parts = append(parts, fmt.Sprintf("%s %+.1f%%", m.Metric, 100*m.Change))
+				parts = append(parts, m.Metric+" "+m.ChangeString(c.MaxRegression))
 			}
 		}
 		v.raise(Failed, fmt.Sprintf("regression against %s beyond %.4g%%: %s", c.File, 100*c.MaxRegression, strings.Join(parts, ", ")))

@@ -37,6 +37,8 @@ func TestJudge(t *testing.T) {
 	reordered.Reordered = 2
 	broken.TransportError = "nats: connection closed"
 	cut.Interrupted, cut.Sent = true, 400
+	// --duration 1ns: the timer fired before the first send.
+	unsent := sim.Result{Config: sim.Config{Duration: time.Nanosecond}, EndedBy: "duration"}
 	regressed := check.Compare("base.json", []check.Sample{{Throughput: 1e9, P50: 1, P99: 1}}, []check.Sample{check.SampleOf(good())}, 0.1)
 	tests := []struct {
 		name   string
@@ -52,6 +54,7 @@ func TestJudge(t *testing.T) {
 		{"a failed assertion fails", report.Document{Result: good(), Assertions: judged(t, "p99<=1ns", good())}, invoke.Failed, "p99<=1ns (actual 2.00µs)"},
 		{"an assertion with no samples fails", report.Document{Result: good(), Assertions: judged(t, "p99<=1h", sim.Result{})}, invoke.Failed, "p99<=1h (no samples)"},
 		{"a regression fails", report.Document{Result: good(), Baseline: &regressed}, invoke.Failed, "regression against base.json"},
+		{"a run that sent nothing checked nothing", report.Document{Result: unsent}, invoke.Failed, "check not made: nothing was sent before --duration 1ns ended the run"},
 		{"a broker that failed mid-run is broken", report.Document{Result: broken}, invoke.Broken, "the transport failed mid-run"},
 		{"broken outranks failed", report.Document{Result: good(), Runs: []sim.Result{broken, lost}}, invoke.Broken, "run 2: check FAILED"},
 		{"an interrupted run is interrupted", report.Document{Result: cut}, invoke.Interrupted, "interrupted"},

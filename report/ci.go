@@ -68,12 +68,19 @@ func assertionTable(os []check.Outcome, interrupted bool) table {
 	return t
 }
 
-func baselineTable(c check.Comparison) table {
+// baselineTable shows the comparison; an interrupted invocation's is
+// measured, not judged: its partial figures are no regression, nor a pass.
+func baselineTable(c check.Comparison, interrupted bool) table {
 	t := table{title: fmt.Sprintf("baseline %s (max regression %s)", c.File, pctOf(c.MaxRegression)),
 		header: []string{"metric", "baseline", "current", "delta", "verdict"}}
+	if interrupted {
+		t.title = fmt.Sprintf("baseline %s (max regression %s; not judged: the invocation was interrupted)", c.File, pctOf(c.MaxRegression))
+	}
 	for _, d := range c.Deltas {
 		verdict := "ok"
 		switch {
+		case interrupted:
+			verdict = none
 		case d.NoSamples:
 			verdict = "FAIL: no samples"
 		case d.Regressed:
@@ -83,10 +90,12 @@ func baselineTable(c check.Comparison) table {
 		case d.Change != 0 && (d.Change > 0) == d.HigherIsBetter:
 			verdict = "better"
 		}
-		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), signedPct(d.Change)+" "+significanceNote(d)
+		current, delta := withSpread(d.New, d.Kind, d.NewSpread, d.NewN), d.ChangeString(c.MaxRegression)+" "+significanceNote(d)
 		if d.NoSamples {
 			current, delta = none, none
-			t.note = footnote("a run had nothing to compare; the metric counts as regressed")
+			if !interrupted {
+				t.note = footnote("a run had nothing to compare; the metric counts as regressed")
+			}
 		}
 		t.rows = append(t.rows, []string{d.Metric, withSpread(d.Old, d.Kind, d.OldSpread, d.OldN), current, delta, verdict})
 	}
@@ -113,7 +122,5 @@ func withSpread(v float64, k check.Kind, spread float64, n int) string {
 	}
 	return s
 }
-
-func signedPct(f float64) string { return fmt.Sprintf("%+.1f%%", 100*f) }
 
 func pctOf(f float64) string { return strconv.FormatFloat(100*f, 'f', -1, 64) + "%" }

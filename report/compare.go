@@ -176,7 +176,7 @@ func WriteCompared(w io.Writer, cs []Compared, missing []string, f Format) error
 		}{SchemaVersion: SchemaVersion, Kind: "compare", Unmatched: missing}
 		for _, c := range cs {
 			doc.Regressed = doc.Regressed || c.Comparison.Regressed()
-			doc.Groups = append(doc.Groups, group{Name: c.Name, Baseline: jsonBaseline(&c.Comparison)})
+			doc.Groups = append(doc.Groups, group{Name: c.Name, Baseline: jsonBaseline(&c.Comparison, false)})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -184,7 +184,7 @@ func WriteCompared(w io.Writer, cs []Compared, missing []string, f Format) error
 	case Table, Markdown:
 		ew := &errWriter{w: w}
 		for i, c := range cs {
-			t := baselineTable(c.Comparison)
+			t := baselineTable(c.Comparison, false)
 			t.title = fmt.Sprintf("%s: %s (max regression %s)", c.Name, c.Comparison.File, pctOf(c.Comparison.MaxRegression))
 			if i > 0 {
 				fmt.Fprintln(ew)

@@ -78,14 +78,14 @@ func writeCSV(w io.Writer, d Document) error {
 		records = append(records, nil, csvAssertionsHeader)
 		for _, o := range d.Assertions {
 			records = append(records, []string{o.Expr, o.Metric, o.Op, exact(o.Want), cell(!o.NoSamples, exact(o.Actual)), unitOf[o.Kind],
-				strconv.FormatBool(o.OK), strconv.FormatBool(o.NoSamples)})
+				strconv.FormatBool(o.OK && !d.interrupted()), strconv.FormatBool(o.NoSamples)})
 		}
 	}
 	if c := d.Baseline; c != nil {
 		records = append(records, nil, csvBaselineHeader)
 		for _, m := range c.Deltas {
 			records = append(records, []string{m.Metric, unitOf[m.Kind], exact(m.Old), cell(!m.NoSamples, exact(m.New)),
-				cell(!m.NoSamples, strconv.FormatFloat(m.Change, 'f', 4, 64)), strconv.FormatBool(m.Regressed), strconv.FormatBool(m.NoSamples)})
+				cell(!m.NoSamples, strconv.FormatFloat(m.Change, 'f', 4, 64)), strconv.FormatBool(m.Regressed && !d.interrupted()), strconv.FormatBool(m.NoSamples)})
 		}
 	}
 	return writeRecords(w, records)

@@ -20,7 +20,10 @@ func writeHTML(w io.Writer, d Document) error {
 	res := d.Result
 	p := page{title: "msgsim report", heading: ConfigLine(res), verdict: DocumentVerdict(d), data: j,
 		passed: res.OK() && !d.interrupted() && (!d.Judged || d.Passed), footer: RuntimeLine(res)}
-	if d.Judged && !d.Passed {
+	switch {
+	case d.Judged && !d.Passed && d.interrupted(): // cut short, not failed: the problems say so
+		p.lines = append(p.lines, strings.Join(d.Problems, "; "))
+	case d.Judged && !d.Passed:
 		p.lines = append(p.lines, "FAILED: "+strings.Join(d.Problems, "; "))
 	}
 	if sl := d.scenarioLine(); sl != "" {

@@ -445,29 +445,33 @@ func NewJSONDocument(d Document) JSONResult {
 		passed := d.Passed
 		out.Passed, out.Problems = &passed, d.Problems
 	}
-	out.Assertions = jsonAssertions(d.Assertions)
-	out.Baseline = jsonBaseline(d.Baseline)
+	out.Assertions = jsonAssertions(d.Assertions, out.Interrupted)
+	out.Baseline = jsonBaseline(d.Baseline, out.Interrupted)
 	out.Scenario, out.Overrides = d.Scenario, d.Overrides
 	return out
 }
 
-func jsonAssertions(os []check.Outcome) []JSONAssertion {
+// jsonAssertions converts the outcomes; an interrupted invocation judged
+// none of them, so none is ok (as a run's ok needs a whole run).
+func jsonAssertions(os []check.Outcome, interrupted bool) []JSONAssertion {
 	var out []JSONAssertion
 	for _, o := range os {
 		out = append(out, JSONAssertion{Expr: o.Expr, Metric: o.Metric, Op: o.Op, Want: o.Want,
-			Actual: o.Actual, Unit: unitOf[o.Kind], OK: o.OK, NoSamples: o.NoSamples})
+			Actual: o.Actual, Unit: unitOf[o.Kind], OK: o.OK && !interrupted, NoSamples: o.NoSamples})
 	}
 	return out
 }
 
-func jsonBaseline(c *check.Comparison) *JSONBaseline {
+// jsonBaseline converts the comparison; an interrupted invocation's
+// partial figures regress nothing: they were measured, not judged.
+func jsonBaseline(c *check.Comparison, interrupted bool) *JSONBaseline {
 	if c == nil {
 		return nil
 	}
-	b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed()}
+	b := &JSONBaseline{File: c.File, MaxRegression: c.MaxRegression, Regressed: c.Regressed() && !interrupted}
 	for _, m := range c.Deltas {
 		b.Metrics = append(b.Metrics, JSONDelta{Metric: m.Metric, Unit: unitOf[m.Kind], Baseline: m.Old, Current: m.New,
-			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed, NoSamples: m.NoSamples,
+			BaseRuns: m.OldN, Runs: m.NewN, Change: m.Change, Regressed: m.Regressed && !interrupted, NoSamples: m.NoSamples,
 			P: m.P, Tested: m.Tested, Significant: m.Significant})
 	}
 	return b

@@ -279,6 +279,12 @@ func Verdict(res sim.Result) string {
 		}
 		return b.String()
 	}
+	if res.Sent == 0 && !res.Interrupted { // nothing lost is no pass when nothing was sent
+		if res.EndedBy == "duration" {
+			return fmt.Sprintf("check not made: nothing was sent before --duration %s ended the run", res.Config.Duration)
+		}
+		return "check not made: nothing was sent"
+	}
 	if d := res.Config.Delivery; d != "" {
 		semanticsVerdict(&b, res)
 	} else if res.OK() {

@@ -285,10 +285,10 @@ func newJSONSweep(res sweep.Result) JSONSweep {
 		out.Passed = out.Passed && len(p.Problems) == 0 && !p.Interrupted
 		jp := JSONPoint{Values: p.Point, Config: NewJSON(sim.Result{Config: p.Config}).Config, ThroughputMsgsPerS: p.Throughput,
 			Spread: p.Spread, Speedup: res.Speedup(i), P50Ns: int64(p.P50), P99Ns: int64(p.P99), Lost: p.Lost, Duplicated: p.Dup,
-			Reordered: p.Reordered, OK: p.Lost == 0 && p.Dup == 0 && p.Reordered == 0 && !p.Interrupted,
+			Reordered: p.Reordered, OK: pointOK(p),
 			Passed: len(p.Problems) == 0 && !p.Interrupted, Interrupted: p.Interrupted,
 			Problems: append([]string{}, p.Problems...), Notes: append([]string{}, p.Notes...), Series: jsonSeries(p.Series),
-			Assertions: jsonAssertions(p.Assertions), Baseline: jsonBaseline(p.Baseline)}
+			Assertions: jsonAssertions(p.Assertions, p.Interrupted), Baseline: jsonBaseline(p.Baseline, p.Interrupted)}
 		if e := res.Efficiency(i); !math.IsNaN(e) {
 			jp.Efficiency = &e
 		}
@@ -349,10 +349,21 @@ func writeSweepCSV(w io.Writer, res sweep.Result) error {
 		rec = append(rec, cell(tp, f1(p.Throughput)), cell(tp, strconv.FormatFloat(p.Spread, 'f', 4, 64)),
 			cell(speedup, strconv.FormatFloat(res.Speedup(i), 'f', 4, 64)), eff, ns(timed, p.P50), ns(timed, p.P99),
 			i64(p.Lost), i64(p.Dup), i64(p.Reordered),
-			strconv.FormatBool(p.Lost == 0 && p.Dup == 0 && p.Reordered == 0 && !p.Interrupted),
+			strconv.FormatBool(pointOK(p)),
 			strconv.FormatBool(len(p.Problems) == 0 && !p.Interrupted), strconv.FormatBool(p.Interrupted),
 			strings.Join(p.Problems, "; "), strconv.FormatUint(p.Config.Seed, 10))
 		records = append(records, rec)
 	}
 	return cw.WriteAll(records)
+}
+
+// pointOK says whether a point delivered every message exactly once,
+// whole: its counts, and each run's own check, which a run that sent
+// nothing did not pass.
+func pointOK(p sweep.PointResult) bool {
+	ok := !p.Interrupted && p.Lost == 0 && p.Dup == 0 && p.Reordered == 0
+	for _, r := range p.Runs {
+		ok = ok && r.OK()
+	}
+	return ok
 }

@@ -2,7 +2,9 @@ package report_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +62,34 @@ func TestChartIsWidthAware(t *testing.T) {
 				t.Errorf("width %d: line of %d runes: %s", w, n, line)
 			}
 		}
+	}
+}
+
+// A point's ok is its runs' check: one that sent nothing (--duration
+// shorter than start-up) checked nothing, though it lost nothing.
+func TestSweepPointOKIsItsRunsCheck(t *testing.T) {
+	res := fixedSweep()
+	res.Points = res.Points[:2]
+	sent := sim.Result{Expected: 10, Sent: 10, Delivered: 10}
+	res.Points[0].Runs = []sim.Result{sent}
+	res.Points[1].Runs = []sim.Result{sent, {EndedBy: "duration"}}
+	res.Points[1].Problems = []string{"check not made: nothing was sent"}
+	var js, csv bytes.Buffer
+	if err := report.WriteSweep(&js, res, report.JSON, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteSweep(&csv, res, report.CSV, 0); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Points []struct{ OK bool } }
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil || len(doc.Points) != 2 {
+		t.Fatalf("%v: %s", err, js.Bytes())
+	}
+	if !doc.Points[0].OK || doc.Points[1].OK {
+		t.Errorf("json ok %v, %v; want true, then false for the point a run of which sent nothing", doc.Points[0].OK, doc.Points[1].OK)
+	}
+	rows := strings.Split(strings.TrimSpace(csv.String()), "\n")
+	if len(rows) != 3 || !strings.Contains(rows[1], ",true,") || strings.Contains(rows[2], ",true,") {
+		t.Errorf("csv: want ok true, then false:\n%s", csv.String())
 	}
 }

@@ -60,7 +60,7 @@ func documentTables(d Document) []table {
 		tables = append(tables, assertionTable(d.Assertions, d.interrupted()))
 	}
 	if d.Baseline != nil {
-		tables = append(tables, baselineTable(*d.Baseline))
+		tables = append(tables, baselineTable(*d.Baseline, d.interrupted()))
 	}
 	return tables
 }

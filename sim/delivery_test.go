@@ -33,7 +33,7 @@ func TestSemantics(t *testing.T) {
 		{sim.ExactlyOnce, counts{reord: 1}, true},
 	} {
 		t.Run(fmt.Sprintf("%s/%+v", tc.d, tc.c), func(t *testing.T) {
-			res := sim.Result{Lost: tc.c.lost, Duplicated: tc.c.dup, Reordered: tc.c.reord}
+			res := sim.Result{Sent: 10, Lost: tc.c.lost, Duplicated: tc.c.dup, Reordered: tc.c.reord}
 			res.Config.Delivery = tc.d
 			if res.OK() != tc.want {
 				t.Fatalf("OK() = %v, want %v", res.OK(), tc.want)

@@ -224,7 +224,8 @@ func (r Result) QueueBytesPerSecond(i int) float64 {
 	return per * r.QueueThroughput(i)
 }
 
-// OK reports whether the exactly-once check passed: nothing lost, nothing
+// OK reports whether the exactly-once check passed: something was sent
+// (a run that sent nothing checked nothing), nothing lost, nothing
 // duplicated, nothing out of order where order is promised.
 //
 // A durable broker's run is judged against its delivery semantics
@@ -232,7 +233,7 @@ func (r Result) QueueBytesPerSecond(i int) float64 {
 // most once allows loss, and none of them judges order.
 func (r Result) OK() bool {
 	d := r.Config.Delivery
-	return r.Unjudged == "" && (r.Lost == 0 || !d.judgesLoss()) &&
+	return r.Unjudged == "" && r.Sent > 0 && (r.Lost == 0 || !d.judgesLoss()) &&
 		(r.Duplicated == 0 || !d.judgesDuplicates()) && (r.Reordered == 0 || !d.judgesOrder())
 }
 
