@@ -40,10 +40,14 @@ func writeGoBenchRuns(w io.Writer, runs []sim.Result, interrupted bool) error {
 		}
 	}
 	if cut > 0 || interrupted {
-		fmt.Fprintf(ew, "msgsim-interrupted: the invocation was interrupted; %d cut-short runs left out\n", cut)
+		fmt.Fprintf(ew, "msgsim-interrupted: the invocation was interrupted; %s left out\n", plural(int64(cut), "cut-short run"))
 	}
 	if empty > 0 {
-		fmt.Fprintf(ew, "msgsim-no-samples: %d runs measured nothing after the warm-up and are left out\n", empty)
+		are := "are"
+		if empty == 1 {
+			are = "is"
+		}
+		fmt.Fprintf(ew, "msgsim-no-samples: %s measured nothing after the warm-up and %s left out\n", plural(int64(empty), "run"), are)
 	}
 	return ew.err
 }

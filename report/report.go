@@ -141,7 +141,7 @@ func TraceLine(d sim.Delivery, dispatch sim.Dispatch) string {
 func ConfigLine(res sim.Result) string {
 	c := res.Config
 	var b strings.Builder
-	msgs := countStr(c.Messages) + " messages"
+	msgs := plural(c.Messages, "message")
 	if c.UntilDuration() {
 		msgs = "messages until --duration"
 	}
@@ -187,7 +187,7 @@ func WorkloadLine(res sim.Result) string {
 			units.Rate(c.Rate), units.Rate(res.SendRate), units.Duration(res.MaxLag)))
 	}
 	if res.EndedBy == "duration" {
-		parts = append(parts, fmt.Sprintf("ended by --duration %s after %s messages", res.Config.Duration, countStr(res.Produced)))
+		parts = append(parts, fmt.Sprintf("ended by --duration %s after %s", res.Config.Duration, plural(res.Produced, "message")))
 	}
 	if sim.BrokerTransport(res.Config.Transport) {
 		parts = append(parts, brokerLine(res))
