@@ -10,7 +10,6 @@ import (
 
 	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/invoke"
-	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/scenario"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/steer"
@@ -63,9 +62,8 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 				planned("run", o)
 				return nil
 			}
-			return runCommand(c.Context, o, stdout, stderr, func(doc *report.Document) {
-				doc.Scenario, doc.Overrides = path, overrides // the report names the file and what overrode it
-			})
+			return runCommand(c.Context, o, stdout, stderr) // the plan names the scenario, and the report it
+
 		},
 	}
 }
@@ -105,7 +103,7 @@ func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (option
 		start = cfg.Consumers
 		phases = steer.FromScenario(s)
 		return steeredConfig(cfg, s, phases, start)
-	})
+	}, &invoke.ScenarioRun{File: path, Name: s.Name, SHA256: s.SHA256, Overrides: overrides})
 	if err != nil {
 		return options{}, nil, nil, err
 	}

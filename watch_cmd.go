@@ -187,7 +187,7 @@ func watchOptions(c *cli.Context) (options, error) {
 			}
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return o, err
 	}
