@@ -179,8 +179,11 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 	var overrides []string
 	for _, v := range values {
 		// The file's keys go with its dispatch: not with another one
-		// the command line (set by now) gives.
-		if v.value == "" || v.flag == "keys" && (s.Dispatch != "key" || !strings.EqualFold(c.String("dispatch"), "key")) {
+		// the command line (set by now) gives; its max_regression goes
+		// with a baseline, not with --baseline "" (a run that saves the
+		// first one).
+		if v.value == "" || v.flag == "keys" && (s.Dispatch != "key" || !strings.EqualFold(c.String("dispatch"), "key")) ||
+			v.flag == "max-regression" && !c.IsSet("max-regression") && c.String("baseline") == "" {
 			continue
 		}
 		if c.IsSet(v.flag) {
