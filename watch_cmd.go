@@ -60,6 +60,9 @@ func watchCommand(stdout, stderr io.Writer) *cli.Command {
 				if err == nil {
 					err = watchScenario(c, &o)
 				}
+				// Keys steer a watched run: its report names the file (below),
+				// but no version of it a later run's baseline could match.
+				o.plan.Scenario = nil
 			} else {
 				o, err = watchOptions(c)
 			}

@@ -245,7 +245,7 @@ func samplesOf(where string, runs []baselineRun) ([]check.Sample, error) {
 // scenario run has.
 func scenarioOf(doc baselineDoc) (*check.ScenarioID, error) {
 	if doc.ScenarioSHA == "" {
-		return nil, fmt.Errorf("is a run of scenario %s with no scenario_sha256 (written by an older msgsim), so nothing says which version of the file it ran; save it again", doc.Scenario)
+		return nil, fmt.Errorf("is a run of scenario %s with no scenario_sha256 (one msgsim watch steered by hand, or one of an older msgsim), so nothing says it followed a version of the file; save one with msgsim run FILE", doc.Scenario)
 	}
 	if !sha256Hex.MatchString(doc.ScenarioSHA) || doc.ScenarioName == "" {
 		return nil, fmt.Errorf("has scenario_name %q and scenario_sha256 %q; a scenario run has a name and 64 hex digits", doc.ScenarioName, doc.ScenarioSHA)
