@@ -123,12 +123,13 @@ func readSaved(path string) (report.Saved, error) {
 	return s, nil
 }
 
-// configDiff is how two json reports' configs differ, as --baseline
-// refuses them (a sweep's varied parameters aside); nothing when either is
-// a gobench file, whose benchmark names already say the config.
+// configDiff is how two json reports' configs and scenarios differ, as
+// --baseline refuses them (a sweep's varied parameters aside); nothing
+// when either is a gobench file, whose benchmark names already say the
+// config.
 func configDiff(old, cur report.Saved) []string {
 	if old.Config == nil || cur.Config == nil {
 		return nil
 	}
-	return check.ConfigDiff(*old.Config, *cur.Config)
+	return append(check.ScenarioDiff(old.Scenario, cur.Scenario), check.ConfigDiff(*old.Config, *cur.Config)...)
 }

@@ -195,13 +195,13 @@ func (p *parser) duration(name string) time.Duration {
 // or returns a usageError naming the first bad flag. A sweep passes its
 // axes, so that --baseline is read as a saved sweep of them.
 func parseOptions(c *cli.Context, cmd string, axes []sweep.Axis) (options, error) {
-	return parseOptionsWith(c, cmd, axes, nil)
+	return parseOptionsWith(c, cmd, axes, nil, nil)
 }
 
 // parseOptionsWith is parseOptions with adjust applied to the config the
 // flags make, before anything checks it: msgsim run's scenario sets what
-// its phases decide there.
-func parseOptionsWith(c *cli.Context, cmd string, axes []sweep.Axis, adjust func(*sim.Config) error) (options, error) {
+// its phases decide there, and scen says which scenario file it follows.
+func parseOptionsWith(c *cli.Context, cmd string, axes []sweep.Axis, adjust func(*sim.Config) error, scen *invoke.ScenarioRun) (options, error) {
 	p := &parser{c: c, cmd: cmd, axes: axes}
 	cfg := sim.DefaultConfig()
 	cfg.Messages = p.count("messages")
@@ -229,7 +229,7 @@ func parseOptionsWith(c *cli.Context, cmd string, axes []sweep.Axis, adjust func
 			return options{}, err
 		}
 	}
-	o := options{plan: invoke.Plan{Config: cfg}}
+	o := options{plan: invoke.Plan{Config: cfg, Scenario: scen}}
 	p.presentation(&o)
 	p.ci(&o)
 	if p.err != nil {
@@ -370,7 +370,7 @@ func (p *parser) baseline(o *options, axes []sweep.Axis) {
 	if p.err != nil {
 		return
 	}
-	b, err := invoke.ReadBaseline(file, maxReg, p.c.Bool("baseline-any-config"), o.plan.Config, axes)
+	b, err := invoke.ReadBaseline(file, maxReg, p.c.Bool("baseline-any-config"), o.plan.Config, axes, o.plan.Scenario.ID())
 	if err != nil {
 		p.fail("--baseline%s: %v", fromEnv(p.c, "baseline"), err)
 		return

@@ -10,7 +10,6 @@ import (
 
 	"github.com/msgsim/msgsim/check"
 	"github.com/msgsim/msgsim/invoke"
-	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/scenario"
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/steer"
@@ -63,9 +62,8 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 				planned("run", o)
 				return nil
 			}
-			return runCommand(c.Context, o, stdout, stderr, func(doc *report.Document) {
-				doc.Scenario, doc.Overrides = path, overrides // the report names the file and what overrode it
-			})
+			return runCommand(c.Context, o, stdout, stderr) // the plan names the scenario, and the report it
+
 		},
 	}
 }
@@ -105,7 +103,7 @@ func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (option
 		start = cfg.Consumers
 		phases = steer.FromScenario(s)
 		return steeredConfig(cfg, s, phases, start)
-	})
+	}, &invoke.ScenarioRun{File: path, Name: s.Name, SHA256: s.SHA256, Overrides: overrides})
 	if err != nil {
 		return options{}, nil, nil, err
 	}
@@ -181,8 +179,11 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 	var overrides []string
 	for _, v := range values {
 		// The file's keys go with its dispatch: not with another one
-		// the command line (set by now) gives.
-		if v.value == "" || v.flag == "keys" && (s.Dispatch != "key" || !strings.EqualFold(c.String("dispatch"), "key")) {
+		// the command line (set by now) gives; its max_regression goes
+		// with a baseline, not with --baseline "" (a run that saves the
+		// first one).
+		if v.value == "" || v.flag == "keys" && (s.Dispatch != "key" || !strings.EqualFold(c.String("dispatch"), "key")) ||
+			v.flag == "max-regression" && !c.IsSet("max-regression") && c.String("baseline") == "" {
 			continue
 		}
 		if c.IsSet(v.flag) {

@@ -3,10 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/msgsim/msgsim/check"
+	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/scenario"
 	"github.com/msgsim/msgsim/units"
 )
@@ -31,6 +34,9 @@ func validateCommand(stdout, stderr io.Writer) *cli.Command {
 			bad := 0
 			for _, path := range c.Args().Slice() {
 				s, err := scenario.Load(path)
+				if err == nil {
+					err = checkFileBaseline(path, s)
+				}
 				if err != nil {
 					bad++
 					if _, werr := fmt.Fprintln(stderr, err); werr != nil {
@@ -48,6 +54,35 @@ func validateCommand(stdout, stderr io.Writer) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// checkFileBaseline refuses a file's baseline that msgsim run FILE would
+// refuse before the run (flags over the file aside): one it cannot read,
+// one that is no baseline, or one of another scenario or another version
+// of this file.
+func checkFileBaseline(path string, s *scenario.Scenario) error {
+	if s.Baseline == "" {
+		return nil
+	}
+	problem := func(format string, args ...any) error {
+		return &scenario.Error{File: path, Msg: "baseline " + s.Baseline + ": " + fmt.Sprintf(format, args...)}
+	}
+	f, err := os.Open(s.Baseline)
+	if err != nil {
+		return problem("cannot be read: %v (msgsim run refuses a baseline it cannot read; save one with --save-baseline)", unwrapPath(err))
+	}
+	defer f.Close()
+	b, err := report.ReadBaseline(f)
+	if err != nil {
+		return problem("%v", err)
+	}
+	if b.Kind != "run" {
+		return problem("is the report of a %s; a scenario compares with a saved run of it (msgsim run FILE --save-baseline)", b.Kind)
+	}
+	if d := check.ScenarioDiff(b.Scenario, check.NewScenarioID(s.Name, s.SHA256, nil)); len(d) > 0 {
+		return problem("is not a run of this file as it is (%s); save it again with msgsim run FILE --save-baseline", strings.Join(d, "; "))
+	}
+	return nil
 }
 
 // plan says how many phases a scenario has and how long it is planned to

@@ -60,6 +60,9 @@ func watchCommand(stdout, stderr io.Writer) *cli.Command {
 				if err == nil {
 					err = watchScenario(c, &o)
 				}
+				// Keys steer a watched run: its report names the file (below),
+				// but no version of it a later run's baseline could match.
+				o.plan.Scenario = nil
 			} else {
 				o, err = watchOptions(c)
 			}
@@ -107,6 +110,11 @@ func watchApplies(c *cli.Context, o options) error {
 		return usageError{fmt.Sprintf("--repeat %d%s: msgsim watch shows one run (msgsim run or msgsim --repeat for medians)", o.plan.Repeat, fromEnv(c, "repeat"))}
 	case c.IsSet("progress"):
 		return usageError{fmt.Sprintf("--progress%s: msgsim watch draws its own view, and no progress bar", fromEnv(c, "progress"))}
+	case o.plan.SaveBaseline != "":
+		// Keys steer the run, so it follows neither the flags nor the
+		// file as written: a later run compared with it would compare
+		// with what someone did by hand.
+		return usageError{fmt.Sprintf("--save-baseline%s: msgsim watch is steered by hand, so its run is no baseline: save one with msgsim run FILE or msgsim", fromEnv(c, "save-baseline"))}
 	case o.plan.Config.TraceN > 0:
 		return usageError{fmt.Sprintf("--trace%s: deliveries printed on stderr would tear the view; msgsim --trace prints them", fromEnv(c, "trace"))}
 	}
@@ -187,7 +195,7 @@ func watchOptions(c *cli.Context) (options, error) {
 			}
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return o, err
 	}

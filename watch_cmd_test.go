@@ -32,6 +32,7 @@ func TestCLIWatchRefusals(t *testing.T) {
 		{"TERM=dumb", []string{"CI=", "TERM=dumb"}, true, open, "TERM=dumb cannot"},
 		{"a closed loop without a bound", []string{"CI="}, true, []string{"watch", "-q", "1"}, "--rate 0: a closed loop in msgsim watch needs -n or -d"},
 		{"repeats", []string{"CI="}, true, append(open, "--repeat", "3"), "--repeat 3: msgsim watch shows one run"},
+		{"a run steered by hand saved as a baseline", []string{"CI="}, false, append(open, "--save-baseline", "b.json"), "--save-baseline: msgsim watch is steered by hand"},
 		{"over NATS", []string{"CI="}, true, append(open, "--transport", "nats"), "--transport chan, --batch 1"},
 		{"two files", []string{"CI="}, true, []string{"watch", "a.yaml", "b.yaml"}, "at most one scenario FILE"},
 	}

@@ -158,7 +158,9 @@ func spread(vs []float64) float64 {
 
 // ConfigDiff lists the fields in which two configs differ, as
 // "queues: baseline 3, now 4". The seed is ignored: it only matters for key
-// dispatch, and a baseline taken with a random seed must still compare.
+// dispatch, and a baseline taken with a random seed must still compare. A
+// scenario run's messages are 0, as its report has them: its phases decide
+// (ScenarioDiff compares the phases).
 func ConfigDiff(baseline, current sim.Config) []string {
 	var diffs []string
 	add := func(name string, a, b any) {
@@ -169,6 +171,9 @@ func ConfigDiff(baseline, current sim.Config) []string {
 	msgs := func(c sim.Config) any {
 		if c.UntilDuration() {
 			return "until --duration"
+		}
+		if c.Messages == 0 {
+			return "as the phases decide"
 		}
 		return c.Messages
 	}

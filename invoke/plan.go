@@ -38,6 +38,33 @@ type Plan struct {
 	// phases): each run gets a sim.Control of its own. Config.Control
 	// stays nil.
 	Steer *Steering
+	// Scenario names the scenario file the plan follows (msgsim run
+	// FILE), for the report and the baseline it saves; nil for a run of
+	// flags.
+	Scenario *ScenarioRun
+}
+
+// ScenarioRun is the scenario file a plan follows: its path, its name and
+// the digest of its bytes, and the command line's values over it as the
+// report lists them ("--seed 5 (file: 7)").
+type ScenarioRun struct {
+	File, Name, SHA256 string
+	Overrides          []string
+}
+
+// ID is what a baseline of the scenario must match; nil for nil.
+func (s *ScenarioRun) ID() *check.ScenarioID {
+	if s == nil {
+		return nil
+	}
+	return check.NewScenarioID(s.Name, s.SHA256, s.Overrides)
+}
+
+// label names the scenario in a report.
+func (s *ScenarioRun) label(d *report.Document) {
+	if s != nil {
+		d.Scenario, d.Overrides, d.ScenarioName, d.ScenarioSHA256 = s.File, s.Overrides, s.Name, s.SHA256
+	}
 }
 
 // Steering is the timeline a plan's runs follow, and how many consumers per
@@ -112,9 +139,11 @@ func checkKept(peak sim.Config, points []sim.Config, repeat int) error {
 // ReadBaseline reads and checks --baseline FILE for a run of cfg, or for a
 // sweep of cfg over axes (axes nil for a run). It refuses a file that
 // cannot be compared: unreadable, not a baseline, of the other kind (a
-// sweep for a run, or the reverse), measured with another config unless
-// anyConfig, or a sweep over other parameters or with no point in common.
-func ReadBaseline(file string, maxRegression float64, anyConfig bool, cfg sim.Config, axes []sweep.Axis) (*Baseline, error) {
+// sweep for a run, or the reverse), measured with another config or
+// another scenario unless anyConfig, or a sweep over other parameters or
+// with no point in common. scen is the scenario the run follows (msgsim
+// run FILE), nil for a run of flags.
+func ReadBaseline(file string, maxRegression float64, anyConfig bool, cfg sim.Config, axes []sweep.Axis, scen *check.ScenarioID) (*Baseline, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("%q cannot be read: %v", file, errors.Unwrap(err))
@@ -152,7 +181,13 @@ func ReadBaseline(file string, maxRegression float64, anyConfig bool, cfg sim.Co
 			return nil, fmt.Errorf("%q has none of this sweep's points", file)
 		}
 	}
-	if diff := check.ConfigDiff(saved.Config, cfg); len(diff) > 0 && !anyConfig {
+	if scen != nil {
+		// As the report has it: the phases decide, and the bound the
+		// plan sets for the exactly-once bits is no plan.
+		cfg.Messages, cfg.Duration = 0, 0
+	}
+	diff := append(check.ScenarioDiff(saved.Scenario, scen), check.ConfigDiff(saved.Config, cfg)...)
+	if len(diff) > 0 && !anyConfig {
 		var kept []string
 		for _, d := range diff {
 			if name, _, _ := strings.Cut(d, ":"); !ignore[name] {

@@ -88,9 +88,12 @@ func (s *Session) Run(ctx context.Context) (report.Document, Verdict, error) {
 		prof.abort()
 		return report.Document{}, Verdict{}, err
 	}
+	s.plan.Scenario.label(&doc)
 	s.finished(prof, func() ([]byte, error) {
 		var js bytes.Buffer
-		err := report.WriteDocument(&js, report.Document{Result: doc.Result, Runs: doc.Runs, Planned: doc.Planned}, report.JSON)
+		saved := report.Document{Result: doc.Result, Runs: doc.Runs, Planned: doc.Planned}
+		s.plan.Scenario.label(&saved)
+		err := report.WriteDocument(&js, saved, report.JSON)
 		return js.Bytes(), err
 	})
 	doc.Interrupted = doc.Interrupted || ctx.Err() != nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"time"
 
 	"github.com/msgsim/msgsim/check"
@@ -21,6 +22,8 @@ type Baseline struct {
 	Samples []check.Sample // a run: one per repeat
 	Axes    []string       // a sweep: the varied parameters, in order
 	Points  []BaselinePoint
+	// Scenario is the scenario the run followed; nil for a run of flags.
+	Scenario *check.ScenarioID
 }
 
 // BaselinePoint is one point of a saved sweep.
@@ -65,6 +68,10 @@ type baselineDoc struct {
 	Unjudged      string        `json:"unjudged"`
 	Runs          []baselineRun `json:"runs"`
 	Vary          []JSONAxis    `json:"vary"`
+	Scenario      string        `json:"scenario"`
+	Overrides     []string      `json:"overrides"`
+	ScenarioName  string        `json:"scenario_name"`
+	ScenarioSHA   string        `json:"scenario_sha256"`
 	Points        []struct {
 		Values     []float64     `json:"values"`
 		Lost       int64         `json:"lost"`
@@ -113,6 +120,14 @@ func ReadBaseline(r io.Reader) (Baseline, error) {
 	}
 	b := Baseline{Kind: "run", Config: configOf(*doc.Config)}
 	topo := b.Config
+	if doc.Scenario != "" || doc.ScenarioSHA != "" {
+		id, err := scenarioOf(doc)
+		if err != nil {
+			return Baseline{}, err
+		}
+		b.Scenario = id
+		topo.Messages = 1 // 0: the phases decided
+	}
 	for _, a := range doc.Vary { // a sweep's varied fields are 0 in its base config
 		switch a.Param {
 		case "producers":
@@ -224,6 +239,25 @@ func samplesOf(where string, runs []baselineRun) ([]check.Sample, error) {
 	}
 	return out, nil
 }
+
+// scenarioOf is the scenario a report's run followed, refused when the
+// report does not say which version of the file it was, or has a config no
+// scenario run has.
+func scenarioOf(doc baselineDoc) (*check.ScenarioID, error) {
+	if doc.ScenarioSHA == "" {
+		return nil, fmt.Errorf("is a run of scenario %s with no scenario_sha256 (one msgsim watch steered by hand, or one of an older msgsim), so nothing says it followed a version of the file; save one with msgsim run FILE", doc.Scenario)
+	}
+	if !sha256Hex.MatchString(doc.ScenarioSHA) || doc.ScenarioName == "" {
+		return nil, fmt.Errorf("has scenario_name %q and scenario_sha256 %q; a scenario run has a name and 64 hex digits", doc.ScenarioName, doc.ScenarioSHA)
+	}
+	if doc.Kind != "" && doc.Kind != "run" || doc.Config.Messages != 0 || doc.Config.DurationNs != 0 {
+		return nil, fmt.Errorf("names scenario %s but has kind %q, config messages %d and duration_ns %d; a scenario run's are run, 0 and 0 (its phases decide)",
+			doc.ScenarioName, doc.Kind, doc.Config.Messages, doc.Config.DurationNs)
+	}
+	return check.NewScenarioID(doc.ScenarioName, doc.ScenarioSHA, doc.Overrides), nil
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // checkConfig refuses a config no run could have had.
 func checkConfig(c sim.Config) error {

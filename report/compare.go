@@ -26,6 +26,9 @@ type Saved struct {
 	Config *sim.Config
 	// What the file is: "a run", "a sweep of consumers", "a gobench file".
 	Kind string
+	// Scenario is the scenario a json report's run followed; nil for a run
+	// of flags, a sweep or a gobench file.
+	Scenario *check.ScenarioID
 }
 
 // SavedGroup is one configuration's runs.
@@ -58,7 +61,7 @@ func ReadSaved(file string, r io.Reader) (Saved, error) {
 		if err != nil {
 			return s, err
 		}
-		s.Config, s.Kind = &b.Config, "a run"
+		s.Config, s.Kind, s.Scenario = &b.Config, "a run", b.Scenario
 		if b.Kind == "run" {
 			s.Groups = []SavedGroup{{Name: "run", Samples: b.Samples}}
 			return s, nil

@@ -77,6 +77,8 @@ type JSONResult struct {
 	Assertions          []JSONAssertion  `json:"assertions,omitempty"`
 	Scenario            string           `json:"scenario,omitempty"`  // the scenario file the run followed
 	Overrides           []string         `json:"overrides,omitempty"` // what the command line set over the file
+	ScenarioName        string           `json:"scenario_name,omitempty"`
+	ScenarioSHA256      string           `json:"scenario_sha256,omitempty"` // of the file's bytes: which version of it ran
 	Baseline            *JSONBaseline    `json:"baseline,omitempty"`
 }
 
@@ -448,6 +450,7 @@ func NewJSONDocument(d Document) JSONResult {
 	out.Assertions = jsonAssertions(d.Assertions, out.Interrupted)
 	out.Baseline = jsonBaseline(d.Baseline, out.Interrupted)
 	out.Scenario, out.Overrides = d.Scenario, d.Overrides
+	out.ScenarioName, out.ScenarioSHA256 = d.ScenarioName, d.ScenarioSHA256
 	return out
 }
 

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +80,9 @@ func LoadWith(path string, over Topology) (*Scenario, error) {
 		return nil, &Error{File: path, Msg: unwrapPath(err).Error()}
 	}
 	s, err := parse(path, buf.Bytes(), over)
+	if s != nil {
+		s.SHA256 = fmt.Sprintf("%x", sha256.Sum256(buf.Bytes()))
+	}
 	if s != nil && s.Baseline != "" && !filepath.IsAbs(s.Baseline) {
 		s.Baseline = filepath.Join(filepath.Dir(path), s.Baseline)
 	}

@@ -36,6 +36,10 @@ type Scenario struct {
 	// means the same wherever msgsim is started.
 	Baseline      string
 	MaxRegression string // e.g. "10%"; only with Baseline
+	// SHA256 is the digest of the file's bytes, in hex (Load sets it): a
+	// saved report of a run names it, so that a baseline compares only
+	// with runs of the same version of the file.
+	SHA256 string
 }
 
 // Payload is the distribution of message sizes, in bytes.

@@ -1,0 +1,83 @@
+package main
+
+// Tests of baselines of msgsim run FILE through the built binary: saved
+// from a run of the file, compared by a later one and by msgsim compare,
+// and refused for another version of the file, other values over it, or a
+// run of flags.
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const tinyScenario = `name: tiny
+topology: {producers: 1, queues: 1, consumers: 1}
+phases:
+  - {name: burst, messages: 50k, arrival: {pattern: closed}}
+baseline: base.json
+max_regression: 1000%
+`
+
+func TestCLIScenarioBaseline(t *testing.T) {
+	dir := t.TempDir()
+	file, base, second := filepath.Join(dir, "tiny.yaml"), filepath.Join(dir, "base.json"), filepath.Join(dir, "second.json")
+	if err := os.WriteFile(file, []byte(tinyScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expect := func(r result, code int, says string) {
+		t.Helper()
+		if r.code != code || !strings.Contains(r.stderr, says) {
+			t.Fatalf("exit %d, want %d with %q; stderr:\n%s", r.code, code, says, r.stderr)
+		}
+	}
+	run := func(args ...string) result {
+		t.Helper()
+		return msgsim(t, nil, append([]string{"run", file, "--progress", "never"}, args...)...)
+	}
+	// The file's baseline does not exist yet: validate says so, as run
+	// would refuse it; --baseline "" over the file saves the first.
+	expect(msgsim(t, nil, "validate", file), 2, "baseline "+base+": cannot be read")
+	expect(run("--baseline", "", "--save-baseline", base), 0, "")
+	expect(msgsim(t, nil, "validate", file), 0, "")
+
+	// The file's baseline, compared with a run of the same file.
+	expect(run("--format", "json", "-o", second), 0, "")
+	var doc struct {
+		ScenarioName   string `json:"scenario_name"`
+		ScenarioSHA256 string `json:"scenario_sha256"`
+		Baseline       *struct{ File string }
+	}
+	data, err := os.ReadFile(second)
+	if err != nil || json.Unmarshal(data, &doc) != nil {
+		t.Fatalf("%v: %s", err, data)
+	}
+	if doc.Baseline == nil || doc.Baseline.File != base || doc.ScenarioName != "tiny" || len(doc.ScenarioSHA256) != 64 {
+		t.Fatalf("no comparison with the file's baseline, or no scenario named: %s", data)
+	}
+	expect(msgsim(t, nil, "compare", "--max-regression", "1000%", base, second), 0, "")
+
+	// Other values over the file measure something else.
+	expect(run("-c", "2"), 2, "scenario overrides: baseline none, now --consumers 2")
+	// A run of flags is no run of the scenario, nor the reverse.
+	expect(msgsim(t, nil, "-n", "50k", "-q", "1", "-c", "1", "--progress", "never", "--baseline", base), 2,
+		"scenario: baseline tiny@"+doc.ScenarioSHA256[:8]+", now none (not a scenario run)")
+	flags := filepath.Join(dir, "flags.json")
+	expect(msgsim(t, nil, "-n", "50k", "-q", "1", "-c", "1", "--progress", "never", "--save-baseline", flags), 0, "")
+	expect(run("--baseline", flags), 2, "scenario: baseline none (not a scenario run), now tiny@")
+	expect(msgsim(t, nil, "compare", base, flags), 2, "now none (not a scenario run)")
+
+	// Another version of the file is another scenario: refused before
+	// the run, by run, compare and validate alike.
+	if err := os.WriteFile(file, []byte(strings.Replace(tinyScenario, "50k", "60k", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed := "scenario: baseline tiny@" + doc.ScenarioSHA256[:8] + ", now tiny@"
+	expect(run(), 2, changed)
+	expect(msgsim(t, nil, "validate", file), 2, "(the file changed)")
+	edited := filepath.Join(dir, "edited.json")
+	expect(run("--baseline", "", "--format", "json", "-o", edited), 0, "")
+	expect(msgsim(t, nil, "compare", base, edited), 2, "(the file changed)")
+}
