@@ -57,16 +57,34 @@ func natsServer(t *testing.T, extra ...string) (*exec.Cmd, string) {
 	return cmd, "nats://127.0.0.1:" + port
 }
 
-// freePort returns a loopback port nothing listens on just now.
+// handedOut holds the ports freePort gave: a port is free again once its
+// listener closes, so the kernel may hand it out twice before a server
+// binds it (a cluster's route port, then a node's client port).
+var handedOut = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
+// freePort returns a loopback port nothing listens on just now, and none
+// it returned before.
 func freePort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 1000 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, port, _ := net.SplitHostPort(l.Addr().String())
+		l.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port
+		}
 	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
+	t.Fatal("no loopback port left that was not handed out before")
+	return ""
 }
 
 // awaitPort returns once something accepts connections at addr.
