@@ -85,7 +85,12 @@ func (r *run) runNATSProducer(t *natsTransport, mon *runtimeMonitor) error {
 		return n
 	}
 	r.awaitCount(t, arrived, total)
-	ctl.send(t.ctlSubject(), ctlMsg{Kind: "collect", From: self})
+	// Core NATS delivers at most once: collect is said again until every
+	// account is in (a consumer process takes the first and sends its
+	// account once).
+	collect := func() { ctl.send(t.ctlSubject(), ctlMsg{Kind: "collect", From: self}) }
+	collect()
+	said := time.Now()
 	r.wait(t, r.cfg.DrainTimeout, true, func() (all bool) {
 		locked(func() {
 			all = true
@@ -93,6 +98,10 @@ func (r *run) runNATSProducer(t *natsTransport, mon *runtimeMonitor) error {
 				all = all && p.account != nil
 			}
 		})
+		if !all && time.Since(said) >= collectAgain {
+			collect()
+			said = time.Now()
+		}
 		return all
 	})
 	var v *splitVerdict

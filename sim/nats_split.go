@@ -37,6 +37,10 @@ import (
 // helloEvery is how often a consumer process says hello.
 const helloEvery = 100 * time.Millisecond
 
+// collectAgain is how often the producer process says collect while an
+// account is missing.
+const collectAgain = 250 * time.Millisecond
+
 // ctlMsg is one message of the protocol, as JSON.
 type ctlMsg struct {
 	Kind      string        `json:"kind"` // hello, start, end, collect, bits, account, verdict
