@@ -70,6 +70,19 @@ func TestCLISignalsAtEveryMoment(t *testing.T) {
 				t.Fatalf("partial explanation:\n%s", out)
 			}
 		}},
+		// Cut short, the queued messages drained without their work: no
+		// sentence may judge the model from those figures.
+		{"explain's open-loop run", syscall.SIGINT, []string{"explain", "-d", "10m", "--rate", "2k", "--arrival", "poisson", "--work", "200us", "--work-dist", "exp",
+			"--work-kind", "sleep", "-q", "1"}, "stopping the producers", func(t *testing.T, out []byte) {
+			for _, claim := range []string{"the model fits", "does not fit", "Little's law", "bound:"} {
+				if bytes.Contains(out, []byte(claim)) {
+					t.Errorf("an interrupted explanation says %q:\n%s", claim, out)
+				}
+			}
+			if !bytes.Contains(out, []byte("not judged: the run was interrupted")) || !bytes.Contains(out, []byte("verdict: none: the run was interrupted")) {
+				t.Fatalf("an interrupted explanation does not say it was not judged:\n%s", out)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -179,6 +179,11 @@ func WritePrediction(w io.Writer, c sim.Config) {
 		p.Rho, p.PWait, units.Duration(p.Wq), p.Lq, units.Duration(p.W))
 }
 
+// notJudged stands for the comparison of an interrupted run: at the
+// signal, consumers drain what is queued without its work, so its waits,
+// depths and utilisation are no steady state of the model's.
+const notJudged = "predicted vs measured: not judged: the run was interrupted, and what was queued at the signal was drained without its work, so the figures above are no steady state to set beside the model"
+
 // Comparison is one queue's prediction beside its measurement.
 type Comparison struct {
 	Queue      int
@@ -219,6 +224,10 @@ func Compare(res sim.Result) ([]Comparison, string) {
 // WriteComparison prints predicted against measured and the Little's law
 // check, at most maxDrawn queues.
 func WriteComparison(w io.Writer, res sim.Result) {
+	if res.Interrupted {
+		fmt.Fprintln(w, notJudged)
+		return
+	}
 	cmps, why := Compare(res)
 	if why != "" {
 		fmt.Fprintln(w, why)
@@ -308,6 +317,9 @@ func worstFit(res sim.Result) Fit {
 // (and FitSlack), the verdict says the model does not fit and why, as far
 // as msgsim has checked; it never calls such latency queueing noise.
 func Verdict(res sim.Result) string {
+	if res.Interrupted {
+		return "none: the run was interrupted, so nothing says what would have bounded it"
+	}
 	v := bound(res)
 	if f := worstFit(res); f.Applies && !f.Fits {
 		v = strings.TrimSuffix(v, ".") + ". But " + f.Sentence() + "."

@@ -1,6 +1,7 @@
 package explain_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,37 @@ func TestVerdictSaysWhenTheModelDoesNotFit(t *testing.T) {
 	fits := explain.Verdict(result(mm(1, 350, time.Millisecond), 0.36, 0.2, 540*time.Microsecond, 350))
 	if !strings.Contains(fits, "queueing noise") || strings.Contains(fits, "does not fit") {
 		t.Fatalf("verdict of a fitting run: %s", fits)
+	}
+}
+
+// A run cut short by a signal drains what was queued without its work, so
+// its figures are no steady state: neither the fit nor Little's law nor
+// what bounded it may be judged from them, whichever way they point.
+func TestInterruptedRunIsNotJudged(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		res  sim.Result
+	}{
+		{"would not fit", result(mm(1, 350, time.Millisecond), 0.36, 2.3, 6540*time.Microsecond, 350)},
+		{"would fit", result(mm(2, 2800, 500*time.Microsecond), 0.70, 1.30, 490*time.Microsecond, 2800)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.res.Interrupted = true
+			var b bytes.Buffer
+			explain.WriteComparison(&b, tt.res)
+			out := b.String()
+			for _, claim := range []string{"the model fits", "does not fit", "holds within", "off by more than"} {
+				if strings.Contains(out, claim) {
+					t.Errorf("comparison of an interrupted run says %q:\n%s", claim, out)
+				}
+			}
+			if !strings.Contains(out, "not judged") {
+				t.Errorf("comparison of an interrupted run does not say it was not judged:\n%s", out)
+			}
+			v := explain.Verdict(tt.res)
+			if !strings.HasPrefix(v, "none: the run was interrupted") || strings.Contains(v, "fit") {
+				t.Errorf("verdict of an interrupted run: %s", v)
+			}
+		})
 	}
 }
