@@ -260,7 +260,7 @@ func watchRun(ctx context.Context, o options, record string, stdout, stderr io.W
 
 	cfg := o.plan.Config
 	setup := watch.Setup{Title: watchTitle(o), Producers: cfg.Producers, Queues: cfg.Queues, Slots: cfg.Consumers,
-		Dispatch: cfg.Dispatch, Buffer: cfg.Buffer, Arrival: cfg.Arrival, WorkDist: cfg.WorkDist, WorkKind: cfg.WorkKind, Cores: runtime.GOMAXPROCS(0), Untimed: cfg.Interval == 0}
+		Dispatch: cfg.Dispatch, Keys: cfg.Keys, Buffer: cfg.Buffer, Arrival: cfg.Arrival, WorkDist: cfg.WorkDist, WorkKind: cfg.WorkKind, Cores: runtime.GOMAXPROCS(0), Untimed: cfg.Interval == 0}
 	if len(o.plan.Steer.Phases) == 1 && o.plan.Steer.Phases[0].Rate != nil {
 		setup.MaxRate = watchRateRoom * o.plan.Steer.Phases[0].Rate(0, 0)
 	}

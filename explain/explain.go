@@ -168,8 +168,14 @@ func WritePrediction(w io.Writer, c sim.Config) {
 	p, _ := queueing.Predict(m)
 	fmt.Fprintf(w, "queueing theory, per queue (%s): λ = %s msgs/s, service 1/μ = %s, c = %d\n",
 		modelName(m), units.Rate(m.Lambda), units.Duration(c.Work), m.C)
-	if c.Dispatch != sim.Fanout {
-		fmt.Fprintf(w, "  (λ is the rate split evenly over %d queues; %s-split Poisson arrivals are only approximately Poisson)\n", c.Queues, c.Dispatch)
+	switch lo, hi, _ := queueing.KeySplit(c.Keys, c.Queues); {
+	case c.Dispatch == sim.Key && c.Queues > 1:
+		// Each message draws its key at random: a random thinning of a
+		// Poisson stream, which stays Poisson.
+		fmt.Fprintf(w, "  (λ is the rate's even share over %d queues; the %s keys hash %.1f%% to %.1f%% of the messages to each)\n",
+			c.Queues, units.Int(int64(c.Keys)), 100*lo, 100*hi)
+	case c.Dispatch == sim.RoundRobin && c.Queues > 1:
+		fmt.Fprintf(w, "  (λ is the rate split evenly over %d queues; roundrobin-split Poisson arrivals are only approximately Poisson)\n", c.Queues)
 	}
 	if p.Unstable {
 		fmt.Fprintf(w, "  utilisation ρ = %.2f ≥ 1: WARNING, the queue grows without bound; latency will climb for as long as the run lasts\n", p.Rho)

@@ -2,8 +2,11 @@ package queueing
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/msgsim/msgsim/sim"
 )
 
 // Textbook values: Erlang C for known c and offered load a = λ/μ (the
@@ -103,5 +106,35 @@ func TestSojournPercentile(t *testing.T) {
 	}
 	if _, err := SojournPercentile(Model{Lambda: 2000, Mu: 1000, C: 2}, 0.99); err == nil {
 		t.Fatal("ρ = 1 must have no percentile")
+	}
+}
+
+// Key dispatch sends each message to the queue its key hashes to, so the
+// split over queues is the keys' split: with fewer keys than queues, or
+// keys that hash unevenly, the even share λ/q is no queue's rate and no
+// prediction is made from it.
+func TestForKeyDispatch(t *testing.T) {
+	cfg := func(keys, queues int) sim.Config {
+		c := sim.DefaultConfig()
+		c.Rate, c.Arrival, c.Work, c.WorkDist, c.Dispatch, c.Keys, c.Queues = 1500, sim.Poisson, 500*time.Microsecond, sim.ExpWork, sim.Key, keys, queues
+		return c
+	}
+	for _, tt := range []struct {
+		keys, queues int
+		why          string // "" when a model is made
+	}{
+		{1, 3, "no prediction: --keys 1"},
+		{2, 3, "no prediction: --keys 2"},
+		{1, 1, ""},
+		{1024, 3, ""},
+		{sim.MaxKeys, 3, "no prediction: --keys"},
+	} {
+		m, why := For(cfg(tt.keys, tt.queues))
+		if tt.why == "" && (why != "" || math.Abs(m.Lambda-1500/float64(tt.queues)) > 1500*0.1/float64(tt.queues)) {
+			t.Errorf("keys %d over %d queues: %q, λ %.0f", tt.keys, tt.queues, why, m.Lambda)
+		}
+		if tt.why != "" && !strings.HasPrefix(why, tt.why) {
+			t.Errorf("keys %d over %d queues: %q, want %q", tt.keys, tt.queues, why, tt.why)
+		}
 	}
 }

@@ -270,7 +270,7 @@ func (m *Model) model(b *strings.Builder) {
 		fmt.Fprintf(b, "%s no consumer takes messages from q%d: it only grows (+ adds one)\n", bold.Render("model:"), q)
 		return
 	}
-	cfg := sim.Config{Queues: m.setup.Queues, Consumers: m.ctl.Consumers(q), Dispatch: m.setup.Dispatch, Rate: s.Rate,
+	cfg := sim.Config{Queues: m.setup.Queues, Consumers: m.ctl.Consumers(q), Dispatch: m.setup.Dispatch, Keys: m.setup.Keys, Rate: s.Rate,
 		Arrival: m.setup.Arrival, Work: s.Work, WorkDist: m.setup.WorkDist}
 	mod, why := explain.Model(cfg)
 	if why != "" {

@@ -44,6 +44,7 @@ type Setup struct {
 	Queues    int
 	Slots     int // consumer goroutines per queue: the most a queue may have
 	Dispatch  sim.Dispatch
+	Keys      int // with key dispatch: how the model splits the rate
 	Buffer    int
 	Arrival   sim.Arrival
 	WorkDist  sim.WorkDist
