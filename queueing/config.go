@@ -18,6 +18,8 @@ func For(c sim.Config) (Model, string) {
 		return Model{}, "no prediction: the M/M/c and M/D/c formulas need --arrival poisson"
 	case c.Work <= 0:
 		return Model{}, "no prediction: consumers do no work (use --work with --work-dist exp or fixed)"
+	case c.Batch > 1:
+		return Model{}, fmt.Sprintf("no prediction: --batch %s hands messages over %s at a time once a batch is full, and one consumer serves the whole batch; the M/M/c and M/D/c formulas take messages one by one", units.Int(int64(c.Batch)), units.Int(int64(c.Batch)))
 	case c.WorkDist == sim.UniformWork:
 		return Model{}, "no prediction: uniform service times have no closed form here (use --work-dist exp or fixed)"
 	}

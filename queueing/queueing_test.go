@@ -138,3 +138,17 @@ func TestForKeyDispatch(t *testing.T) {
 		}
 	}
 }
+
+// With --batch a queue receives messages K at a time once a batch is full,
+// and one consumer serves the whole batch: no M/M/c queue, so no model.
+func TestForBatches(t *testing.T) {
+	c := sim.DefaultConfig()
+	c.Rate, c.Arrival, c.Work, c.WorkDist, c.Queues = 2800, sim.Poisson, 500*time.Microsecond, sim.ExpWork, 1
+	if _, why := For(c); why != "" {
+		t.Fatalf("batch 1: %s", why)
+	}
+	c.Batch = 16
+	if _, why := For(c); !strings.HasPrefix(why, "no prediction: --batch 16") {
+		t.Fatalf("batch 16: %q", why)
+	}
+}
