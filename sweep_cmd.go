@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -85,7 +86,11 @@ func sweepRun(c *cli.Context, o options, axes []sweep.Axis, plotPath string, std
 		if plotPath == "" || len(res.Points) == 0 {
 			return nil
 		}
-		if err := plot.Save(res, plotPath); err != nil {
+		// No point to draw is no output failure: the table says why.
+		if err := plot.Save(res, plotPath); errors.Is(err, plot.ErrNothing) {
+			fmt.Fprintf(stderr, "msgsim: --plot: %s not written: %v\n", plotPath, err)
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("--plot: %w", err)
 		}
 		return nil

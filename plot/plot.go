@@ -4,6 +4,7 @@
 package plot
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -22,6 +23,10 @@ import (
 	"github.com/msgsim/msgsim/sweep"
 	"github.com/msgsim/msgsim/units"
 )
+
+// ErrNothing is Save's answer to a sweep with no point to draw: none
+// finished, or none measured a figure.
+var ErrNothing = errors.New("nothing to plot: no point finished with a measured figure")
 
 // Formats says which file extensions Save writes.
 var Formats = []string{".png", ".svg"}
@@ -65,12 +70,16 @@ func Save(res sweep.Result, path string) (err error) {
 			err = fmt.Errorf("cannot draw the plot: %v", p)
 		}
 	}()
-	if len(res.Points) == 0 {
-		return fmt.Errorf("nothing to plot: no point finished")
+	order, lines := series(res)
+	if len(order) == 0 {
+		return ErrNothing
 	}
 	xAxis := res.Axes[len(res.Axes)-1]
 	tp, p99 := plot.New(), plot.New()
 	tp.Title.Text = "msgsim sweep\n" + wrap(report.SweepConfigLine(res), 80)
+	if res.Interrupted {
+		tp.Title.Text += fmt.Sprintf("\ninterrupted: %d of %d points finished; a point cut short is not drawn", finished(res), len(sweep.Grid(res.Axes)))
+	}
 	tp.Title.TextStyle.Font.Size = vg.Points(9)
 	for _, p := range []*plot.Plot{tp, p99} {
 		p.X.Label.Text = xAxis.Param
@@ -87,26 +96,14 @@ func Save(res sweep.Result, path string) (err error) {
 	p99.Y.Tick.Marker = humanTicks{unit: "ns"}
 	tp.Y.Min, p99.Y.Min = 0, 0
 
-	lines := map[string][2]plotter.XYs{}
-	var order []string
-	for _, pt := range res.Points {
-		key := "measured"
-		if len(res.Axes) == 2 {
-			key = res.Axes[0].Param + " " + sweep.FormatValue(res.Axes[0].Param, pt.Point[0])
-		}
-		if _, ok := lines[key]; !ok {
-			order = append(order, key)
-		}
-		l := lines[key]
-		x := pt.Point[len(pt.Point)-1]
-		l[0] = append(l[0], plotter.XY{X: x, Y: pt.Throughput})
-		l[1] = append(l[1], plotter.XY{X: x, Y: float64(pt.P99)})
-		lines[key] = l
-	}
 	var tpArgs, p99Args []any
 	for _, k := range order {
-		tpArgs = append(tpArgs, k, lines[k][0])
-		p99Args = append(p99Args, k, lines[k][1])
+		if len(lines[k][0]) > 0 {
+			tpArgs = append(tpArgs, k, lines[k][0])
+		}
+		if len(lines[k][1]) > 0 {
+			p99Args = append(p99Args, k, lines[k][1])
+		}
 	}
 	if err := plotutil.AddLinePoints(tp, tpArgs...); err != nil {
 		return err
@@ -136,6 +133,47 @@ func Save(res sweep.Result, path string) (err error) {
 	tp.Draw(canvases[0][0])
 	p99.Draw(canvases[1][0])
 	return save()
+}
+
+// series is each line's throughput and p99 points, in the order the
+// lines first appear. A point a signal cut short is left out, as is a
+// figure its runs did not measure: neither is drawn as if it were one.
+func series(res sweep.Result) (order []string, lines map[string][2]plotter.XYs) {
+	lines = map[string][2]plotter.XYs{}
+	for _, pt := range res.Points {
+		okTP, okLat := report.PointMeasured(pt)
+		if pt.Interrupted || !okTP && !okLat {
+			continue
+		}
+		key := "measured"
+		if len(res.Axes) == 2 {
+			key = res.Axes[0].Param + " " + sweep.FormatValue(res.Axes[0].Param, pt.Point[0])
+		}
+		if _, ok := lines[key]; !ok {
+			order = append(order, key)
+		}
+		l := lines[key]
+		x := pt.Point[len(pt.Point)-1]
+		if okTP {
+			l[0] = append(l[0], plotter.XY{X: x, Y: pt.Throughput})
+		}
+		if okLat {
+			l[1] = append(l[1], plotter.XY{X: x, Y: float64(pt.P99)})
+		}
+		lines[key] = l
+	}
+	return order, lines
+}
+
+// finished counts the points that ran to their end.
+func finished(res sweep.Result) int {
+	n := 0
+	for _, p := range res.Points {
+		if !p.Interrupted {
+			n++
+		}
+	}
+	return n
 }
 
 // wrap breaks s after commas and semicolons into lines of at most width.

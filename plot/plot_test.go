@@ -95,3 +95,38 @@ func TestSavesOnePoint(t *testing.T) {
 		}
 	}
 }
+
+// A picture shows what was measured: a point a signal cut short, or a
+// figure no run of the point measured, is not drawn as if it were, and an
+// interrupted sweep says so in the picture itself.
+func TestDrawsOnlyWhatWasMeasured(t *testing.T) {
+	r := result("consumers=1,2,4,8")
+	r.Points[1].Runs = []sim.Result{{Elapsed: time.Second}} // ran, no latency timed
+	r.Points = r.Points[:3]
+	r.Points[2].Interrupted = true
+	r.Interrupted = true
+	order, lines := series(r)
+	if len(order) != 1 {
+		t.Fatalf("lines %v", order)
+	}
+	l := lines[order[0]]
+	if len(l[0]) != 2 || l[0][0].X != 1 || l[0][1].X != 2 {
+		t.Errorf("throughput drawn at %v, want consumers 1 and 2 (4 was cut short)", l[0])
+	}
+	if len(l[1]) != 1 || l[1][0].X != 1 {
+		t.Errorf("p99 drawn at %v, want consumers 1 only (2 timed no latency, 4 was cut short)", l[1])
+	}
+	path := filepath.Join(t.TempDir(), "p.svg")
+	if err := Save(r, path); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "interrupted: 2 of 4 points finished") {
+		t.Errorf("the picture of an interrupted sweep does not say so")
+	}
+	cut := result("consumers=1,2")
+	cut.Points = cut.Points[:1]
+	cut.Points[0].Interrupted, cut.Interrupted = true, true
+	if err := Save(cut, filepath.Join(t.TempDir(), "p.png")); err == nil || !strings.Contains(err.Error(), "no point finished") {
+		t.Errorf("a sweep whose only point was cut short: %v", err)
+	}
+}

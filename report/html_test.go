@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msgsim/msgsim/report"
 	"github.com/msgsim/msgsim/sim"
@@ -218,5 +219,25 @@ func TestHTMLProducerRoleSaysWhereTheSpectrumIs(t *testing.T) {
 	page := buf.String()
 	if strings.Contains(page, "no delivery was timed") || !strings.Contains(page, "timed in the consumer process") {
 		t.Fatalf("the page does not say where the spectrum is:\n%s", page)
+	}
+}
+
+// A point a signal cut short drained its queue without the work: its
+// figures are drawn nowhere and place no knee.
+func TestSweepHTMLLeavesOutACutShortPoint(t *testing.T) {
+	res := fixedSweep()
+	last := &res.Points[len(res.Points)-1]
+	last.Interrupted, last.P99 = true, 10*time.Microsecond
+	res.Interrupted = true
+	var buf bytes.Buffer
+	if err := report.WriteSweep(&buf, res, report.HTML, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, charts := readPage(t, buf.String())
+	if tp, p99 := charts["sweep-throughput"]["measured"], charts["sweep-p99"]["measured"]; len(tp) != 3 || len(p99) != 3 {
+		t.Errorf("measured lines hold %d and %d points, want the 3 that finished", len(tp), len(p99))
+	}
+	if page := buf.String(); !strings.Contains(page, `<g class="knee" data-x="2">`) {
+		t.Error("the knee moved with the cut-short point's p99")
 	}
 }

@@ -71,6 +71,7 @@ func sweepCharts(res sweep.Result, j JSONSweep) (tp, p99 svgChart, note string) 
 		lines[len(lines)-1].points = append(lines[len(lines)-1].points, i)
 	}
 	var why []string
+	cut := false
 	for _, l := range lines {
 		mt, mp := svgLine{name: l.name}, svgLine{name: l.name}
 		pt, pp := svgLine{name: "model " + l.name, dashed: true}, svgLine{name: "model " + l.name, dashed: true}
@@ -81,6 +82,10 @@ func sweepCharts(res sweep.Result, j JSONSweep) (tp, p99 svgChart, note string) 
 		for _, i := range l.points {
 			jp, x := j.Points[i], res.Points[i].Point[len(res.Axes)-1]
 			okTP, okLat := pointMeasured(res.Points[i])
+			if res.Points[i].Interrupted {
+				// Drained without its work: no figure of the model's run.
+				okTP, okLat, cut = false, false, true
+			}
 			if okTP {
 				mt.pts = append(mt.pts, svgPoint{x: x, y: jp.ThroughputMsgsPerS})
 			}
@@ -114,6 +119,9 @@ func sweepCharts(res sweep.Result, j JSONSweep) (tp, p99 svgChart, note string) 
 		}
 	}
 	note = fmt.Sprintf("solid: measured (medians of the repeats); dashed: the queueing model (M/M/c or M/D/c per queue; throughput min(λ, cμ) × queues, p99 the model's time in system); knee: the first point whose p99 is more than %d× the lowest p99 of its line.", kneeFactor)
+	if cut {
+		note += " The point a signal cut short is not drawn."
+	}
 	if len(why) > 0 {
 		note += " The model is not drawn where it has nothing to say: " + strings.Join(why, "; ") + "."
 	}

@@ -310,7 +310,11 @@ var csvSweepHeader = []string{"throughput_msgs_per_s", "spread", "speedup", "eff
 
 // pointMeasured says whether a point's median throughput and latency rest
 // on samples: a run that measured nothing would drag a 0 into the median.
-func pointMeasured(p sweep.PointResult) (throughput, latency bool) {
+func pointMeasured(p sweep.PointResult) (throughput, latency bool) { return PointMeasured(p) }
+
+// PointMeasured says whether every run of a sweep point measured its
+// throughput and its latency, for pictures drawn outside this package.
+func PointMeasured(p sweep.PointResult) (throughput, latency bool) {
 	throughput, latency = true, true
 	for _, r := range p.Runs {
 		throughput = throughput && throughputMeasured(r)
