@@ -368,7 +368,9 @@ func bound(res sim.Result) string {
 	case c.Rate > 0:
 		s := fmt.Sprintf("keeping up: the offered %s msgs/s is below what the consumers can take (busy %s of the time, %.2f waiting on average). ",
 			units.Rate(c.Rate), pct(maxUtil), meanDepth)
-		if f := worstFit(res); !f.Applies || f.Fits {
+		// Noise only where the model was set beside the run and fitted:
+		// without a model nothing says what the wait would be.
+		if f := worstFit(res); f.Applies && f.Fits {
 			s += "Latency here is queueing noise, not a bottleneck. "
 		}
 		return s + "Throughput is the offered rate: more consumers cannot raise it, only shorten what waiting is left."

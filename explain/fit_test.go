@@ -119,3 +119,19 @@ func TestInterruptedRunIsNotJudged(t *testing.T) {
 		})
 	}
 }
+
+// "Queueing noise" is the model's word: said only when a model was set
+// beside the run and fitted it. Batches, uniform arrivals or keys that
+// hash unevenly have no model, and their wait is no noise of one.
+func TestNoiseOnlyWhereTheModelFits(t *testing.T) {
+	batched := mm(2, 2800, 500*time.Microsecond)
+	batched.Batch = 16
+	uniform := mm(2, 2800, 500*time.Microsecond)
+	uniform.Arrival = sim.Uniform
+	for name, cfg := range map[string]sim.Config{"batch 16": batched, "uniform arrivals": uniform} {
+		v := explain.Verdict(result(cfg, 0.77, 20, 7*time.Millisecond, 2800))
+		if !strings.HasPrefix(v, "keeping up") || strings.Contains(v, "noise") {
+			t.Errorf("%s: %s", name, v)
+		}
+	}
+}
