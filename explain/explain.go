@@ -362,12 +362,28 @@ func bound(res sim.Result) string {
 		}
 		return s + "."
 	case behind:
-		return fmt.Sprintf("producer-bound: the producers sent %s of the %s msgs/s asked for and fell up to %s behind schedule, "+
-			"while consumers were busy %s of the time. More consumers will not help; more producers (or cheaper sends: --batch) will.",
-			units.Rate(res.SendRate), units.Rate(c.Rate), units.Duration(res.MaxLag), pct(maxUtil))
+		busy := ""
+		if c.Work > 0 {
+			busy = fmt.Sprintf(", while consumers were busy %s of the time", pct(maxUtil))
+		}
+		return fmt.Sprintf("producer-bound: the producers sent %s of the %s msgs/s asked for and fell up to %s behind schedule%s. "+
+			"More consumers will not help; more producers (or cheaper sends: --batch) will.",
+			units.Rate(res.SendRate), units.Rate(c.Rate), units.Duration(res.MaxLag), busy)
 	case c.Rate > 0:
-		s := fmt.Sprintf("keeping up: the offered %s msgs/s is below what the consumers can take (busy %s of the time, %.2f waiting on average). ",
-			units.Rate(c.Rate), pct(maxUtil), meanDepth)
+		// Only measured figures: consumers time their busy spells only
+		// with --work, and depth is not sampled on every run.
+		var seen []string
+		if c.Work > 0 {
+			seen = append(seen, fmt.Sprintf("busy %s of the time", pct(maxUtil)))
+		}
+		if res.DepthMeasured {
+			seen = append(seen, fmt.Sprintf("%.2f waiting on average", meanDepth))
+		}
+		s := fmt.Sprintf("keeping up: the offered %s msgs/s is below what the consumers can take", units.Rate(c.Rate))
+		if len(seen) > 0 {
+			s += " (" + strings.Join(seen, ", ") + ")"
+		}
+		s += ". "
 		// Noise only where the model was set beside the run and fitted:
 		// without a model nothing says what the wait would be.
 		if f := worstFit(res); f.Applies && f.Fits {

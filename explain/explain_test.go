@@ -81,7 +81,7 @@ func TestPrediction(t *testing.T) {
 
 // result builds a fixed measured run for the comparison and verdicts.
 func result(cfg sim.Config, util, depth float64, wait time.Duration, sendRate float64) sim.Result {
-	r := sim.Result{Config: cfg, Elapsed: 10 * time.Second, GOMAXPROCS: 2, SendRate: sendRate, Delivered: 28_000}
+	r := sim.Result{Config: cfg, Elapsed: 10 * time.Second, GOMAXPROCS: 2, SendRate: sendRate, Delivered: 28_000, DepthMeasured: true}
 	r.Latency = sim.Latency{Count: 28_000, Mean: wait}
 	r.Queues = []sim.QueueResult{{Consumers: cfg.Consumers, Utilisation: util, MeanDepth: depth, Latency: r.Latency,
 		MeanService: cfg.Work, Delivered: 28_000}}
@@ -154,6 +154,21 @@ func TestVerdicts(t *testing.T) {
 			if strings.Contains(got, s) {
 				t.Errorf("%s: says %q: %s", tt.name, s, got)
 			}
+		}
+	}
+}
+
+// Without --work consumers time nothing: the report shows utilisation as
+// not measured, and no verdict may call them busy 0% of the time.
+func TestVerdictNamesNoUnmeasuredUtilisation(t *testing.T) {
+	open := sim.DefaultConfig()
+	open.Rate, open.Queues = 10_000, 1
+	for name, res := range map[string]sim.Result{
+		"keeping up":       result(open, 0, 0.06, 5*time.Microsecond, 10_000),
+		"producers behind": result(open, 0, 0.06, 5*time.Microsecond, 6_000),
+	} {
+		if v := explain.Verdict(res); strings.Contains(v, "busy") {
+			t.Errorf("%s: %s", name, v)
 		}
 	}
 }
