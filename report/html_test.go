@@ -241,3 +241,20 @@ func TestSweepHTMLLeavesOutACutShortPoint(t *testing.T) {
 		t.Error("the knee moved with the cut-short point's p99")
 	}
 }
+
+// An interrupted sweep's headline still says which points failed before
+// the signal: the interruption does not hide a failure.
+func TestSweepHTMLInterruptedKeepsItsFailures(t *testing.T) {
+	res := fixedSweep()
+	res.Points = res.Points[:3]
+	res.Points[0].Problems = []string{"1 of 1 assertions failed: p99<=1ns (actual 2s)"}
+	res.Points[2].Interrupted, res.Interrupted = true, true
+	var buf bytes.Buffer
+	if err := report.WriteSweep(&buf, res, report.HTML, 0); err != nil {
+		t.Fatal(err)
+	}
+	if page := buf.String(); !strings.Contains(page, "interrupted: 3 of 4 points ran") || !strings.Contains(page, "FAILED at 1 of the 2 points that finished") {
+		m := regexp.MustCompile(`id="verdict">[^<]*`).FindString(page)
+		t.Errorf("headline: %s", m)
+	}
+}

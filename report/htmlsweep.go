@@ -18,15 +18,25 @@ const kneeFactor = 2
 func writeSweepHTML(w io.Writer, res sweep.Result) error {
 	j := newJSONSweep(res)
 	p := page{title: "msgsim sweep of " + axisNames(res.Axes), heading: SweepConfigLine(res), data: j, passed: j.Passed}
-	failed := 0
+	failed, whole, failedWhole := 0, 0, 0
 	for _, pt := range res.Points {
 		if len(pt.Problems) > 0 || pt.Interrupted {
 			failed++
+		}
+		if !pt.Interrupted {
+			whole++
+			if len(pt.Problems) > 0 {
+				failedWhole++
+			}
 		}
 	}
 	switch {
 	case res.Interrupted:
 		p.verdict = fmt.Sprintf("interrupted: %d of %d points ran, the last one possibly cut short", len(res.Points), len(sweep.Grid(res.Axes)))
+		// The signal hides no failure found before it.
+		if failedWhole > 0 {
+			p.verdict += fmt.Sprintf("; FAILED at %d of the %d points that finished (the table says why)", failedWhole, whole)
+		}
 	case failed > 0:
 		p.verdict = fmt.Sprintf("FAILED at %d of %d points (the table says why)", failed, len(res.Points))
 	default:
