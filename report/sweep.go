@@ -306,7 +306,7 @@ func newJSONSweep(res sweep.Result) JSONSweep {
 // csvSweepHeader is the sweep csv's header after one column per varied
 // parameter.
 var csvSweepHeader = []string{"throughput_msgs_per_s", "spread", "speedup", "efficiency", "p50_ns", "p99_ns", "lost", "duplicated",
-	"reordered", "ok", "passed", "interrupted", "problems", "seed"}
+	"reordered", "ok", "passed", "interrupted", "sweep_interrupted", "problems", "seed"}
 
 // pointMeasured says whether a point's median throughput and latency rest
 // on samples: a run that measured nothing would drag a 0 into the median.
@@ -355,7 +355,7 @@ func writeSweepCSV(w io.Writer, res sweep.Result) error {
 			i64(p.Lost), i64(p.Dup), i64(p.Reordered),
 			strconv.FormatBool(pointOK(p)),
 			strconv.FormatBool(len(p.Problems) == 0 && !p.Interrupted), strconv.FormatBool(p.Interrupted),
-			strings.Join(p.Problems, "; "), strconv.FormatUint(p.Config.Seed, 10))
+			strconv.FormatBool(res.Interrupted), strings.Join(p.Problems, "; "), strconv.FormatUint(p.Config.Seed, 10))
 		records = append(records, rec)
 	}
 	return cw.WriteAll(records)

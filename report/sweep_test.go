@@ -2,8 +2,10 @@ package report_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +93,29 @@ func TestSweepPointOKIsItsRunsCheck(t *testing.T) {
 	rows := strings.Split(strings.TrimSpace(csv.String()), "\n")
 	if len(rows) != 3 || !strings.Contains(rows[1], ",true,") || strings.Contains(rows[2], ",true,") {
 		t.Errorf("csv: want ok true, then false:\n%s", csv.String())
+	}
+}
+
+// A sweep stopped between points has no point cut short, yet is partial:
+// its csv, which has no place for a headline, says so on every row.
+func TestSweepCSVSaysTheSweepWasInterrupted(t *testing.T) {
+	res := fixedSweep()
+	res.Points, res.Interrupted = res.Points[:2], true
+	var out bytes.Buffer
+	if err := report.WriteSweep(&out, res, report.CSV, 0); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&out).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "sweep_interrupted")
+	if col < 0 {
+		t.Fatalf("no sweep_interrupted column: %q", rows[0])
+	}
+	for _, r := range rows[1:] {
+		if r[col] != "true" {
+			t.Errorf("row %q does not say the sweep was interrupted", r)
+		}
 	}
 }
