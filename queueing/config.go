@@ -3,6 +3,7 @@ package queueing
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/msgsim/msgsim/sim"
 	"github.com/msgsim/msgsim/units"
@@ -56,10 +57,25 @@ func KeySplit(keys, queues int) (lo, hi float64, ok bool) {
 	if keys > MaxCountedKeys || keys < 1 || queues < 1 {
 		return 0, 0, false
 	}
+	splitMu.Lock()
+	defer splitMu.Unlock()
+	// The live view asks every frame: the last answer is kept.
+	if last.keys == keys && last.queues == queues {
+		return last.lo, last.hi, true
+	}
 	n := make([]int, queues)
 	for k := 0; k < keys; k++ {
 		n[sim.KeyQueue(uint32(k), queues)]++
 	}
 	least, most := slices.Min(n), slices.Max(n)
-	return float64(least) / float64(keys), float64(most) / float64(keys), true
+	last.keys, last.queues, last.lo, last.hi = keys, queues, float64(least)/float64(keys), float64(most)/float64(keys)
+	return last.lo, last.hi, true
 }
+
+var (
+	splitMu sync.Mutex
+	last    struct {
+		keys, queues int
+		lo, hi       float64
+	}
+)
