@@ -47,6 +47,9 @@ func whyDepth(res sim.Result) string {
 	if res.Config.Transport == "nats" {
 		return "depth is not sampled over NATS (the messages wait in the server, out of sight)"
 	}
+	if res.Config.Buffer == 0 && res.Config.Dispatch == sim.Key {
+		return "depth is not sampled for unbuffered queues under key dispatch (what was sent is counted, not to which queue)"
+	}
 	return "depth is not sampled for unbuffered queues in a closed loop"
 }
 

@@ -64,6 +64,27 @@ func TestDepthCountsTheProducersBacklog(t *testing.T) {
 	}
 }
 
+// Key dispatch sends unevenly (here every key to one queue), and the
+// counts say how many were sent, not where: unbuffered, no queue's depth
+// is known, so none is reported, rather than an even share of the total.
+func TestUnbufferedKeyDispatchMeasuresNoDepth(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Messages, cfg.Queues, cfg.Consumers, cfg.Buffer = 40, 3, 1, 0
+	cfg.Dispatch, cfg.Keys = Key, 1
+	cfg.Work, cfg.WorkKind, cfg.Rate = time.Millisecond, Sleep, 2000
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() || res.DepthMeasured {
+		t.Fatalf("ok %v, depth measured %v", res.OK(), res.DepthMeasured)
+	}
+	cfg.Buffer = 8 // buffered, each queue's length is its depth
+	if res, err = Run(context.Background(), cfg); err != nil || !res.DepthMeasured {
+		t.Fatalf("buffered: error %v, depth measured %v", err, res.DepthMeasured)
+	}
+}
+
 // A live view reads a run while it goes, without races (go test -race),
 // and sees the backlog as depth.
 func TestLiveReadsARunningRun(t *testing.T) {
