@@ -81,3 +81,46 @@ func TestCLIScenarioBaseline(t *testing.T) {
 	expect(run("--baseline", "", "--format", "json", "-o", edited), 0, "")
 	expect(msgsim(t, nil, "compare", base, edited), 2, "(the file changed)")
 }
+
+// A scenario run's gobench lines name the scenario and the version of its
+// file, as its json does: msgsim compare (and benchstat) never sets them
+// beside a run of flags of the same topology, nor another scenario's.
+func TestCLIScenarioGoBenchNamesTheScenario(t *testing.T) {
+	dir := t.TempDir()
+	file, other := filepath.Join(dir, "tiny.yaml"), filepath.Join(dir, "other.yaml")
+	plain := strings.Replace(tinyScenario, "baseline: base.json\nmax_regression: 1000%\n", "", 1)
+	if err := os.WriteFile(file, []byte(plain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte(strings.Replace(plain, "50k", "60k", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bench := func(name string, args ...string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		r := msgsim(t, nil, append(args, "--progress", "never", "--format", "gobench", "-o", path)...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, r.code, r.stderr)
+		}
+		return path
+	}
+	scen := bench("tiny.bench", "run", file)
+	data, err := os.ReadFile(scen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "/scenario=tiny@") {
+		t.Fatalf("the gobench lines do not name the scenario:\n%s", data)
+	}
+	for _, tt := range []struct{ name, path string }{
+		{"a run of flags", bench("flags.bench", "-n", "50k", "-p", "1", "-q", "1", "-c", "1", "--dispatch", "fanout")},
+		{"another version of the file", bench("other.bench", "run", other)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := msgsim(t, nil, "compare", "--max-regression", "1000%", scen, tt.path)
+			if r.code != 2 || !strings.Contains(r.stderr, "nothing compared") {
+				t.Fatalf("exit %d, want 2 (nothing compared)\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
