@@ -187,7 +187,7 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 			continue
 		}
 		if c.IsSet(v.flag) {
-			if got := c.String(v.flag); got != v.value {
+			if got := c.String(v.flag); check.CanonicalValue(v.flag, got) != v.value {
 				overrides = append(overrides, fmt.Sprintf("--%s %s%s (file: %s)", v.flag, got, fromEnv(c, v.flag), v.value))
 			}
 			continue

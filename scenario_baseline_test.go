@@ -59,8 +59,19 @@ func TestCLIScenarioBaseline(t *testing.T) {
 	}
 	expect(msgsim(t, nil, "compare", "--max-regression", "1000%", base, second), 0, "")
 
-	// Other values over the file measure something else.
+	// Other values over the file measure something else; the file's
+	// values written otherwise are the same values, and no override.
 	expect(run("-c", "2"), 2, "scenario overrides: baseline none, now --consumers 2")
+	for _, same := range [][]string{{"-c", "01"}, {"--dispatch", "FANOUT"}, {"-b", "0k"}, {"--size", "0.016k"}} {
+		r := run(same...)
+		expect(r, 0, "")
+		if strings.Contains(r.stdout, "overrid") {
+			t.Fatalf("%v: the file's own value reported as an override:\n%s", same, r.stdout)
+		}
+	}
+	c2 := filepath.Join(dir, "c2.json")
+	expect(run("-c", "02", "--baseline", "", "--save-baseline", c2), 0, "")
+	expect(run("-c", "2", "--baseline", c2), 0, "")
 	// A run of flags is no run of the scenario, nor the reverse.
 	expect(msgsim(t, nil, "-n", "50k", "-q", "1", "-c", "1", "--progress", "never", "--baseline", base), 2,
 		"scenario: baseline tiny@"+doc.ScenarioSHA256[:8]+", now none (not a scenario run)")
