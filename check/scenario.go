@@ -16,7 +16,7 @@ import (
 // it, so a baseline compares only with a run of its own ScenarioID.
 type ScenarioID struct {
 	Name   string
-	SHA256 string // of the file's bytes, in hex
+	SHA256 string // of the file's text, in hex
 	// Overrides are the command line's values over the file that change
 	// what is measured, as "--consumers 3", in the order msgsim reports
 	// them; the seed (as for a run of flags), the baseline and the
