@@ -49,6 +49,12 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 				return err
 			}
 			if c.Bool("dry-run") {
+				// The timeline names the baseline the run compares with:
+				// the flags' over the file's, or none.
+				s.Baseline, s.MaxRegression = "", ""
+				if b := o.plan.Baseline; b != nil {
+					s.Baseline, s.MaxRegression = b.File, strings.TrimSpace(c.String("max-regression"))
+				}
 				con := newConsole(o, stdout, stderr)
 				return finish(c.Context, o, con, nil, invoke.Verdict{}, func(w io.Writer) error {
 					fmt.Fprintf(w, "scenario %s: %s\n", path, describe(s, overrides))

@@ -42,6 +42,25 @@ func TestCLIScenarioBaseline(t *testing.T) {
 	expect(msgsim(t, nil, "validate", file), 2, "baseline "+base+": cannot be read")
 	expect(run("--baseline", "", "--save-baseline", base), 0, "")
 	expect(msgsim(t, nil, "validate", file), 0, "")
+	// A dry run says what the run would compare with, flags over the file.
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "baseline: " + base + ", at most 1000% worse\n"},
+		{[]string{"--max-regression", "5%"}, "baseline: " + base + ", at most 5% worse\n"},
+		{[]string{"--baseline", second, "--baseline-any-config"}, "baseline: " + second + ", at most 1000% worse\n"},
+		{[]string{"--baseline", ""}, ""},
+	} {
+		if tt.args != nil && tt.args[1] == second {
+			expect(run("--baseline", "", "--save-baseline", second), 0, "")
+		}
+		r := run(append(tt.args, "--dry-run")...)
+		expect(r, 0, "")
+		if tt.want == "" && strings.Contains(r.stdout, "baseline:") || !strings.Contains(r.stdout, tt.want) {
+			t.Fatalf("%q: the dry run says\n%s\nwant %q", tt.args, r.stdout, tt.want)
+		}
+	}
 
 	// The file's baseline, compared with a run of the same file.
 	expect(run("--format", "json", "-o", second), 0, "")
