@@ -83,6 +83,9 @@ func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (option
 		fmt.Fprintln(stderr, err)
 		return options{}, nil, nil, invalidFilesError{1}
 	}
+	if c.IsSet("baseline") && c.String("baseline") == "" && s.Baseline == "" {
+		return options{}, nil, nil, usageError{fmt.Sprintf("--baseline%s: \"\" sets aside a scenario file's baseline key, and %s has none", fromEnv(c, "baseline"), path)}
+	}
 	overrides, err := applyScenario(c, s)
 	if err != nil {
 		return options{}, nil, nil, err

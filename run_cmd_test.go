@@ -99,6 +99,7 @@ func TestCLIRunRefusals(t *testing.T) {
 		{"two files", []string{"examples/ci-smoke.yaml", "examples/ramp-knee.yaml"}, "msgsim run needs one scenario FILE"},
 		{"a phase that is not there", []string{"examples/ci-smoke.yaml", "--assert", "warm.p99<=1s"}, `phase "warm" does not exist (this run has burst, steady)`},
 		{"a broken file", []string{bad}, "bad.yaml:5:5: unknown key"},
+		{"an empty baseline over a file with none", []string{"examples/ci-smoke.yaml", "--baseline", ""}, `--baseline: "" sets aside a scenario file's baseline key, and examples/ci-smoke.yaml has none`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := msgsim(t, nil, append([]string{"run"}, tt.args...)...)
