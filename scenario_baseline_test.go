@@ -155,3 +155,35 @@ func TestCLIScenarioGoBenchNamesTheScenario(t *testing.T) {
 		})
 	}
 }
+
+// validate refuses a file's baseline that msgsim run FILE, given no flags,
+// would refuse: one measured with flags a file cannot set (--procs,
+// --warmup) is of another config, whatever the file's digest says.
+func TestCLIValidateBaselineOfOtherFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--procs", "1"}, "procs: baseline 1, now 0"},
+		{[]string{"--warmup", "1ms"}, "warmup: baseline 1ms, now 0s"},
+	} {
+		t.Run(tt.args[0], func(t *testing.T) {
+			dir := t.TempDir()
+			file, base := filepath.Join(dir, "tiny.yaml"), filepath.Join(dir, "base.json")
+			if err := os.WriteFile(file, []byte(tinyScenario), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			save := append([]string{"run", file, "--progress", "never", "--baseline", "", "--save-baseline", base}, tt.args...)
+			if r := msgsim(t, nil, save...); r.code != 0 {
+				t.Fatalf("saving: exit %d: %s", r.code, r.stderr)
+			}
+			run := msgsim(t, nil, "run", file, "--progress", "never")
+			val := msgsim(t, nil, "validate", file)
+			for _, r := range []result{run, val} {
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+					t.Fatalf("run: exit %d, %q; validate: exit %d, %q; want both 2 with %q", run.code, run.stderr, val.code, val.stderr, tt.want)
+				}
+			}
+		})
+	}
+}
