@@ -135,6 +135,11 @@ func (p *parser) applies(o *options) {
 				p.fail("--%s: %q%s is also %s; give each output its own", f.flag, f.path, fromEnv(c, f.flag), what)
 			}
 		}
+		// The scenario file is read, never written: a report in its
+		// place would lose it.
+		if sc := o.plan.Scenario; sc != nil && outfile.Same(f.path, sc.File) {
+			p.fail("--%s: %q%s is the scenario file this run reads; give the output a file of its own", f.flag, f.path, fromEnv(c, f.flag))
+		}
 		outputs = append(outputs, f)
 	}
 	if o.quiet {
