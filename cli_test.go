@@ -56,6 +56,11 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"a buffer over NATS", nil, []string{"--transport", "nats", "-b", "10"}, "--buffer: 10 is out of range (want 0 over NATS"},
 		{"a series too big to keep", nil, []string{"-q", "300", "-c", "1", "--interval", "1s"}, "--interval: 1s is out of range (want no --interval: a series is kept up to 256 consumers"},
 		{"max regression without a baseline", nil, []string{"--max-regression", "5%"}, "--max-regression: only applies with --baseline"},
+		// "" sets a scenario file's baseline key aside; here it would
+		// silently compare with nothing, as an unset CI variable does.
+		{"an empty baseline", nil, []string{"--baseline", ""}, `--baseline: "" only sets aside a scenario file's baseline key`},
+		{"an empty baseline from the environment", []string{"MSGSIM_BASELINE="}, nil, `--baseline (from $MSGSIM_BASELINE): "" only`},
+		{"an empty baseline in a sweep", nil, []string{"sweep", "--vary", "consumers=1,2", "--baseline", ""}, `--baseline: "" only`},
 		{"two outputs to one file", nil, []string{"-o", "same.json", "--save-baseline", "./same.json"}, `--save-baseline: "./same.json" is also --output's file`},
 		{"quiet and a trace", nil, []string{"--quiet", "--trace", "5"}, "--quiet: --trace prints deliveries on stderr"},
 		// A producer-role process holds no latency histogram: the file would be empty.

@@ -32,7 +32,7 @@ func compareCommand(stdout io.Writer) *cli.Command {
 		Flags: []cli.Flag{
 			stringFlag("max-regression", "", "10%", "how much worse a metric may get, as a `PERCENT` (e.g. --max-regression 5%)"),
 			stringFlag("format", "", "table", "`FORMAT`: table, markdown or json"),
-			boolFlag("any-config", "compare json reports even when their configs differ (the seed is never compared)"),
+			boolFlag("any-config", "compare json reports even when their configs differ (the seed is never compared), and two files of one configuration each whatever their names"),
 		},
 		Action: func(c *cli.Context) error {
 			p := &parser{c: c, cmd: "msgsim compare"}
@@ -76,7 +76,7 @@ func compareCommand(stdout io.Writer) *cli.Command {
 			var all []report.Compared
 			var missing []string
 			for _, cur := range saved[1:] {
-				cs, m := report.CompareSaved(saved[0], cur, maxReg)
+				cs, m := report.CompareSaved(saved[0], cur, maxReg, c.Bool("any-config"))
 				all, missing = append(all, cs...), append(missing, m...)
 			}
 			if len(all) == 0 { // nothing was judged, so nothing may pass

@@ -41,7 +41,7 @@ func TestCompareNoiseAndASlowdown(t *testing.T) {
 	}
 	// The same judgement over gobench files, and as json.
 	gOld, gSlow := run("old.bench", "500us", "gobench"), run("slow.bench", "1ms", "gobench")
-	r = msgsim(t, nil, "compare", "--format", "json", gOld, gSlow)
+	r = msgsim(t, nil, "compare", "--any-config", "--format", "json", gOld, gSlow)
 	if r.code != 1 || !strings.Contains(r.stdout, `"regressed": true`) || !strings.Contains(r.stdout, `"significant": true`) {
 		t.Fatalf("gobench files: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -62,6 +62,25 @@ func TestCompareRefusesBadInput(t *testing.T) {
 		p["values"] = []float64{float64(3 + i)}
 	}
 	otherPoints := writeJSON(t, filepath.Join(dir, "other.json"), other)
+	// One point each, or one benchmark each, of another config: no name
+	// in common, so nothing is compared, whatever the counts.
+	onePoint := func(name string, c float64) string {
+		s := sweepBaseline(1)
+		s["vary"] = []map[string]any{{"param": "consumers", "values": []float64{c}}}
+		s["points"] = s["points"].([]map[string]any)[:1]
+		s["points"].([]map[string]any)[0]["values"] = []float64{c}
+		return writeJSON(t, filepath.Join(dir, name), s)
+	}
+	c1, c8 := onePoint("c1.json", 1), onePoint("c8.json", 8)
+	bench := func(name, c string) string {
+		path := filepath.Join(dir, name)
+		line := "BenchmarkMsgsim/p=1/q=1/c=" + c + "/dispatch=fanout/buf=0/batch=1/size=16-2\t2000\t500 ns/op\t1e+06 msgs/s\t1000 p50-ns\t5000 p99-ns\n"
+		if err := os.WriteFile(path, []byte("pkg: msgsim\n"+line), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	b1, b8 := bench("c1.bench", "1"), bench("c8.bench", "8")
 	tests := []struct {
 		name string
 		args []string
@@ -79,6 +98,10 @@ func TestCompareRefusesBadInput(t *testing.T) {
 		{"a run and a sweep", []string{"compare", run1, swp}, `is a run and "` + swp + `" a sweep of consumers`},
 		{"no point in common", []string{"compare", swp, otherPoints}, "nothing compared"},
 		{"a directory", []string{"compare", run1, dir}, "cannot be read: is a directory"},
+		{"one point of other sweeps", []string{"compare", c1, c8}, "nothing compared"},
+		{"one benchmark of other configs", []string{"compare", b1, b8}, "nothing compared"},
+		{"a json run and a gobench file", []string{"compare", run1, b1}, "nothing compared"},
+		{"a gobench file and a json run", []string{"compare", b8, run1}, "nothing compared"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +119,19 @@ func TestCompareAnyConfig(t *testing.T) {
 	run1, run3 := writeJSON(t, filepath.Join(dir, "q1.json"), runBaseline(1, 1)), writeJSON(t, filepath.Join(dir, "q3.json"), runBaseline(3, 2))
 	r := msgsim(t, nil, "compare", "--any-config", run1, run3)
 	if r.code != 0 || !strings.Contains(r.stdout, "throughput") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// So are two gobench files of one benchmark each, whatever the names.
+	b1 := filepath.Join(dir, "c1.bench")
+	line := "BenchmarkMsgsim/p=1/q=1/c=1/dispatch=fanout/buf=0/batch=1/size=16-2\t2000\t500 ns/op\t1e+06 msgs/s\t1000 p50-ns\t5000 p99-ns\n"
+	if err := os.WriteFile(b1, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b8 := filepath.Join(dir, "c8.bench")
+	if err := os.WriteFile(b8, []byte(strings.Replace(line, "c=1", "c=8", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := msgsim(t, nil, "compare", "--any-config", b1, b8); r.code != 0 || !strings.Contains(r.stdout, "c=8") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

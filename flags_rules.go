@@ -99,6 +99,12 @@ func (p *parser) applies(o *options) {
 	for _, name := range []string{"work", "work-dist", "work-kind", "warmup", "interval", "trace", "nats-pending", "hdr-log", "hgrm"} {
 		only(name, cfg.Role != sim.RoleProducer, "where consumers run (--role consumer or all), not in a producer-role process")
 	}
+	// "" sets a scenario file's baseline key aside (msgsim run FILE
+	// checks that); anywhere else it compares with nothing, as an unset
+	// CI variable would, and the run would pass uncompared.
+	if c.IsSet("baseline") && c.String("baseline") == "" && o.plan.Scenario == nil {
+		p.fail("--baseline%s: \"\" only sets aside a scenario file's baseline key (msgsim run FILE --baseline \"\"); want the path of a saved json result, or no --baseline", fromEnv(c, "baseline"))
+	}
 	only("max-regression", c.String("baseline") != "", "with --baseline")
 	only("baseline-any-config", c.String("baseline") != "", "with --baseline")
 	var outputs []struct{ flag, path string } // what this command will write
@@ -128,6 +134,11 @@ func (p *parser) applies(o *options) {
 				}
 				p.fail("--%s: %q%s is also %s; give each output its own", f.flag, f.path, fromEnv(c, f.flag), what)
 			}
+		}
+		// The scenario file is read, never written: a report in its
+		// place would lose it.
+		if sc := o.plan.Scenario; sc != nil && outfile.Same(f.path, sc.File) {
+			p.fail("--%s: %q%s is the scenario file this run reads; give the output a file of its own", f.flag, f.path, fromEnv(c, f.flag))
 		}
 		outputs = append(outputs, f)
 	}

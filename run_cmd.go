@@ -49,6 +49,12 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 				return err
 			}
 			if c.Bool("dry-run") {
+				// The timeline names the baseline the run compares with:
+				// the flags' over the file's, or none.
+				s.Baseline, s.MaxRegression = "", ""
+				if b := o.plan.Baseline; b != nil {
+					s.Baseline, s.MaxRegression = b.File, strings.TrimSpace(c.String("max-regression"))
+				}
 				con := newConsole(o, stdout, stderr)
 				return finish(c.Context, o, con, nil, invoke.Verdict{}, func(w io.Writer) error {
 					fmt.Fprintf(w, "scenario %s: %s\n", path, describe(s, overrides))
@@ -76,6 +82,9 @@ func scenarioOptions(c *cli.Context, cmd, path string, stderr io.Writer) (option
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return options{}, nil, nil, invalidFilesError{1}
+	}
+	if c.IsSet("baseline") && c.String("baseline") == "" && s.Baseline == "" {
+		return options{}, nil, nil, usageError{fmt.Sprintf("--baseline%s: \"\" sets aside a scenario file's baseline key, and %s has none", fromEnv(c, "baseline"), path)}
 	}
 	overrides, err := applyScenario(c, s)
 	if err != nil {
@@ -187,7 +196,7 @@ func applyScenario(c *cli.Context, s *scenario.Scenario) ([]string, error) {
 			continue
 		}
 		if c.IsSet(v.flag) {
-			if got := c.String(v.flag); got != v.value {
+			if got := c.String(v.flag); check.CanonicalValue(v.flag, got) != v.value {
 				overrides = append(overrides, fmt.Sprintf("--%s %s%s (file: %s)", v.flag, got, fromEnv(c, v.flag), v.value))
 			}
 			continue

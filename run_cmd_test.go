@@ -89,16 +89,34 @@ func TestCLIRunRefusals(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("name: x\ntopology: {queues: 1}\nphases:\n  - name: a\n    duraton: 1s\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The file is read, never written: a report in its place would lose it.
+	good := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(good, []byte(tinyScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink(good, link); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if data, err := os.ReadFile(good); err != nil || string(data) != tinyScenario {
+			t.Errorf("the scenario file was written over: %v\n%s", err, data)
+		}
+	}()
 	for _, tt := range []struct {
 		name string
 		args []string
 		want string
 	}{
+		{"the file as the baseline to save", []string{good, "--baseline", "", "--save-baseline", good}, `--save-baseline: "` + good + `" is the scenario file`},
+		{"the file as the report", []string{good, "--baseline", "", "-o", link}, `--output: "` + link + `" is the scenario file`},
+		{"the file as a histogram", []string{link, "--baseline", "", "--hgrm", good}, `--hgrm: "` + good + `" is the scenario file`},
 		{"a flag the phases own", []string{"examples/ci-smoke.yaml", "--rate", "1k"}, "--rate: msgsim run takes it from the scenario's phases"},
 		{"no file", nil, "msgsim run needs one scenario FILE"},
 		{"two files", []string{"examples/ci-smoke.yaml", "examples/ramp-knee.yaml"}, "msgsim run needs one scenario FILE"},
 		{"a phase that is not there", []string{"examples/ci-smoke.yaml", "--assert", "warm.p99<=1s"}, `phase "warm" does not exist (this run has burst, steady)`},
 		{"a broken file", []string{bad}, "bad.yaml:5:5: unknown key"},
+		{"an empty baseline over a file with none", []string{"examples/ci-smoke.yaml", "--baseline", ""}, `--baseline: "" sets aside a scenario file's baseline key, and examples/ci-smoke.yaml has none`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := msgsim(t, nil, append([]string{"run"}, tt.args...)...)

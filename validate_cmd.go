@@ -59,7 +59,7 @@ func validateCommand(stdout, stderr io.Writer) *cli.Command {
 // checkFileBaseline refuses a file's baseline that msgsim run FILE would
 // refuse before the run (flags over the file aside): one it cannot read,
 // one that is no baseline, or one of another scenario or another version
-// of this file.
+// of this file, or measured with flags over it (--procs, --warmup).
 func checkFileBaseline(path string, s *scenario.Scenario) error {
 	if s.Baseline == "" {
 		return nil
@@ -79,7 +79,12 @@ func checkFileBaseline(path string, s *scenario.Scenario) error {
 	if b.Kind != "run" {
 		return problem("is the report of a %s; a scenario compares with a saved run of it (msgsim run FILE --save-baseline)", b.Kind)
 	}
-	if d := check.ScenarioDiff(b.Scenario, check.NewScenarioID(s.Name, s.SHA256, nil)); len(d) > 0 {
+	// The digest and the overrides say the rest of the config but for
+	// the flags no file sets: given no flags, they are their defaults.
+	want := b.Config
+	want.Procs, want.Warmup = 0, 0
+	d := append(check.ScenarioDiff(b.Scenario, check.NewScenarioID(s.Name, s.SHA256, nil)), check.ConfigDiff(b.Config, want)...)
+	if len(d) > 0 {
 		return problem("is not a run of this file as it is (%s); save it again with msgsim run FILE --save-baseline", strings.Join(d, "; "))
 	}
 	return nil

@@ -3,7 +3,11 @@ package check
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/msgsim/msgsim/sim"
+	"github.com/msgsim/msgsim/units"
 )
 
 // ScenarioID says which scenario a run followed (msgsim run FILE): nil for
@@ -12,7 +16,7 @@ import (
 // it, so a baseline compares only with a run of its own ScenarioID.
 type ScenarioID struct {
 	Name   string
-	SHA256 string // of the file's bytes, in hex
+	SHA256 string // of the file's text, in hex
 	// Overrides are the command line's values over the file that change
 	// what is measured, as "--consumers 3", in the order msgsim reports
 	// them; the seed (as for a run of flags), the baseline and the
@@ -31,9 +35,28 @@ func NewScenarioID(name, sha256 string, overrides []string) *ScenarioID {
 			continue
 		}
 		value, _, _ := strings.Cut(rest, " (") // "(file: …)", "(from $…)"
-		id.Overrides = append(id.Overrides, flag+" "+value)
+		id.Overrides = append(id.Overrides, flag+" "+CanonicalValue(strings.TrimPrefix(flag, "--"), value))
 	}
 	return id
+}
+
+// CanonicalValue writes the value of a flag over a scenario as the file's
+// values are written (-c 02, --size 1k and --dispatch FANOUT are 2, 1000 and
+// fanout), so that the file's own value written otherwise is no override,
+// and two runs with one value written two ways have one identity. A value
+// that does not parse is left as it is, for the flag's parser to refuse.
+func CanonicalValue(flag, value string) string {
+	switch flag {
+	case "producers", "queues", "consumers", "keys", "buffer", "size", "seed":
+		if n, err := units.ParseCount(value); err == nil {
+			return strconv.FormatInt(n, 10)
+		}
+	case "dispatch":
+		if d, err := sim.ParseDispatch(value); err == nil {
+			return string(d)
+		}
+	}
+	return value
 }
 
 // String is the name and the digest's first 8 hex digits: ci-smoke@1a2b3c4d.

@@ -123,4 +123,9 @@ func withSpread(v float64, k check.Kind, spread float64, n int) string {
 	return s
 }
 
-func pctOf(f float64) string { return strconv.FormatFloat(100*f, 'f', -1, 64) + "%" }
+// pctOf prints a fraction as the percentage it was given: rounded to 12
+// significant digits, since 7% read as 0.07 is 7.000000000000001 times 100.
+func pctOf(f float64) string {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(100*f, 'g', 12, 64), 64)
+	return strconv.FormatFloat(v, 'f', -1, 64) + "%"
+}

@@ -131,13 +131,16 @@ type Compared struct {
 }
 
 // CompareSaved sets each group of cur against old's group of the same
-// name (or, when each has one group, against it, whatever the names), as
-// benchstat does; groups only one side has are named in missing.
-func CompareSaved(old, cur Saved, maxRegression float64) (out []Compared, missing []string) {
+// name, as benchstat does; groups only one side has are named in missing.
+// A name is a config (a sweep's point, a benchmark's topology), so groups
+// of other names are compared only with anyConfig, and only one against
+// one (each file a single group).
+func CompareSaved(old, cur Saved, maxRegression float64, anyConfig bool) (out []Compared, missing []string) {
+	single := anyConfig && len(old.Groups) == 1 && len(cur.Groups) == 1
 	for _, g := range cur.Groups {
 		var base *SavedGroup
 		for i := range old.Groups {
-			if old.Groups[i].Name == g.Name || (len(old.Groups) == 1 && len(cur.Groups) == 1) {
+			if old.Groups[i].Name == g.Name || single {
 				base = &old.Groups[i]
 				break
 			}
@@ -151,7 +154,7 @@ func CompareSaved(old, cur Saved, maxRegression float64) (out []Compared, missin
 		out = append(out, Compared{Name: g.Name, Comparison: c})
 	}
 	for _, g := range old.Groups {
-		found := len(old.Groups) == 1 && len(cur.Groups) == 1
+		found := single
 		for _, h := range cur.Groups {
 			found = found || h.Name == g.Name
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/msgsim/msgsim/sim"
 )
@@ -14,7 +15,25 @@ import (
 // carries the topology as key=value parts; the iteration count is the
 // number of deliveries, so ns/op is the time per delivery.
 func writeGoBench(w io.Writer, d Document) error {
-	return writeGoBenchRuns(w, d.runs(), d.interrupted())
+	return writeGoBenchRuns(w, d.runs(), d.interrupted(), goBenchScenario(d))
+}
+
+// goBenchScenario is the name part of a scenario run, scenario=NAME@SHA8
+// (the first 8 hex digits of the file's digest), so that benchstat and
+// msgsim compare set it beside runs of the same version of the same file
+// only, as its json is compared; "" for any other run. Blanks, slashes and
+// '=' in the name, which would split the benchmark name, become '_'.
+func goBenchScenario(d Document) string {
+	if d.ScenarioSHA256 == "" {
+		return ""
+	}
+	name := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) || r == '/' || r == '=' {
+			return '_'
+		}
+		return r
+	}, d.ScenarioName)
+	return "scenario=" + name + "@" + d.ScenarioSHA256[:min(8, len(d.ScenarioSHA256))]
 }
 
 // writeGoBenchRuns writes one line per run; a sweep's points differ in
@@ -22,7 +41,7 @@ func writeGoBench(w io.Writer, d Document) error {
 // by a signal, or with nothing measured after its warm-up, is no sample:
 // it is left out, and a configuration line at the end says so (benchstat
 // shows it, and no result follows it to change).
-func writeGoBenchRuns(w io.Writer, runs []sim.Result, interrupted bool) error {
+func writeGoBenchRuns(w io.Writer, runs []sim.Result, interrupted bool, scenario string) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "goos: %s\ngoarch: %s\npkg: msgsim\n", goos, goarch)
 	var cut, empty int
@@ -33,8 +52,8 @@ func writeGoBenchRuns(w io.Writer, runs []sim.Result, interrupted bool) error {
 		case r.MeasuredDeliveries() <= 0 || r.MeasuredTime() <= 0:
 			empty++
 		default:
-			fmt.Fprintln(ew, goBenchLine(r))
-			for _, l := range goBenchPhaseLines(r) {
+			fmt.Fprintln(ew, goBenchLine(r, scenario))
+			for _, l := range goBenchPhaseLines(r, scenario) {
 				fmt.Fprintln(ew, l)
 			}
 		}
@@ -54,12 +73,17 @@ func writeGoBenchRuns(w io.Writer, runs []sim.Result, interrupted bool) error {
 
 // GoBenchName is the benchmark name of a config: BenchmarkMsgsim/… with the
 // fields that shape the workload, then -GOMAXPROCS as go test prints it.
-func GoBenchName(r sim.Result) string {
+// scenario is a scenario run's part (goBenchScenario), or "".
+func GoBenchName(r sim.Result, scenario string) string {
 	c := r.Config
-	parts := []string{"BenchmarkMsgsim",
-		"p=" + strconv.Itoa(c.Producers), "q=" + strconv.Itoa(c.Queues), "c=" + strconv.Itoa(c.Consumers),
-		"dispatch=" + string(c.Dispatch), "buf=" + strconv.Itoa(c.Buffer), "batch=" + strconv.Itoa(max(c.Batch, 1)),
-		"size=" + strconv.Itoa(c.Size)}
+	parts := []string{"BenchmarkMsgsim"}
+	if scenario != "" {
+		parts = append(parts, scenario)
+	}
+	parts = append(parts,
+		"p="+strconv.Itoa(c.Producers), "q="+strconv.Itoa(c.Queues), "c="+strconv.Itoa(c.Consumers),
+		"dispatch="+string(c.Dispatch), "buf="+strconv.Itoa(c.Buffer), "batch="+strconv.Itoa(max(c.Batch, 1)),
+		"size="+strconv.Itoa(c.Size))
 	// Open-loop and working runs differ in what they measure: say so in
 	// the name, so benchstat never pools a 10k msgs/s run with a 20k one.
 	if c.Rate > 0 {
@@ -73,11 +97,11 @@ func GoBenchName(r sim.Result) string {
 
 // goBenchLine counts the deliveries throughput counts (after the warm-up)
 // as iterations, over the same time, so ns/op is 1/throughput.
-func goBenchLine(r sim.Result) string {
+func goBenchLine(r sim.Result, scenario string) string {
 	n := r.MeasuredDeliveries()
 	nsPerOp := float64(r.MeasuredTime()) / float64(n)
 	return fmt.Sprintf("%s\t%d\t%s ns/op\t%s msgs/s\t%s B/s\t%d p50-ns\t%d p99-ns\t%d p999-ns\t%d lost\t%d duplicated",
-		GoBenchName(r), n, g(nsPerOp), g(r.Throughput()), g(r.BytesPerSecond()),
+		GoBenchName(r, scenario), n, g(nsPerOp), g(r.Throughput()), g(r.BytesPerSecond()),
 		int64(r.Latency.P50), int64(r.Latency.P99), int64(r.Latency.P999), r.Lost, r.Duplicated)
 }
 

@@ -78,7 +78,7 @@ type JSONResult struct {
 	Scenario            string           `json:"scenario,omitempty"`  // the scenario file the run followed
 	Overrides           []string         `json:"overrides,omitempty"` // what the command line set over the file
 	ScenarioName        string           `json:"scenario_name,omitempty"`
-	ScenarioSHA256      string           `json:"scenario_sha256,omitempty"` // of the file's bytes: which version of it ran
+	ScenarioSHA256      string           `json:"scenario_sha256,omitempty"` // of the file's text: which version of it ran
 	Baseline            *JSONBaseline    `json:"baseline,omitempty"`
 }
 

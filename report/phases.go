@@ -156,9 +156,9 @@ func csvPhases(res sim.Result) [][]string {
 // goBenchPhaseLines is a gobench line per phase that measured something,
 // named by the run's name and /phase=NAME, so benchstat compares a phase
 // with the same phase of another run.
-func goBenchPhaseLines(r sim.Result) []string {
+func goBenchPhaseLines(r sim.Result, scenario string) []string {
 	var out []string
-	name := GoBenchName(r)
+	name := GoBenchName(r, scenario)
 	cut := strings.LastIndex(name, "-")
 	for _, p := range r.Phases {
 		if p.Delivered <= 0 || p.Length <= 0 {

@@ -68,7 +68,7 @@ type Document struct {
 	// values the command line set over it ("--seed 5 (file: 7)").
 	Scenario  string
 	Overrides []string
-	// ScenarioName and ScenarioSHA256 (of the file's bytes) say which
+	// ScenarioName and ScenarioSHA256 (of the file's text) say which
 	// scenario, and which version of it: a baseline compares only with
 	// runs of the same one.
 	ScenarioName, ScenarioSHA256 string

@@ -33,7 +33,7 @@ func WriteSweep(w io.Writer, res sweep.Result, f Format, width int) error {
 		for _, p := range res.Points {
 			runs = append(runs, p.Runs...)
 		}
-		return writeGoBenchRuns(w, runs, res.Interrupted)
+		return writeGoBenchRuns(w, runs, res.Interrupted, "")
 	case Table, Markdown:
 		ew := &errWriter{w: w}
 		title := fmt.Sprintf("sweep of %s: %s", axisNames(res.Axes), SweepConfigLine(res))

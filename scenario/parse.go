@@ -81,7 +81,9 @@ func LoadWith(path string, over Topology) (*Scenario, error) {
 	}
 	s, err := parse(path, buf.Bytes(), over)
 	if s != nil {
-		s.SHA256 = fmt.Sprintf("%x", sha256.Sum256(buf.Bytes()))
+		// Of the text as parse reads it: a checkout that writes \r\n
+		// (core.autocrlf) holds the same version of the file.
+		s.SHA256 = fmt.Sprintf("%x", sha256.Sum256(lf(buf.Bytes())))
 	}
 	if s != nil && s.Baseline != "" && !filepath.IsAbs(s.Baseline) {
 		s.Baseline = filepath.Join(filepath.Dir(path), s.Baseline)
@@ -96,6 +98,11 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	return parse(name, data, Topology{})
 }
 
+// lf is data with every line ending \n: \r\n and \r become \n.
+func lf(data []byte) []byte {
+	return bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
+}
+
 func parse(name string, data []byte, over Topology) (s *Scenario, err error) {
 	r := &reader{file: name, over: over}
 	if len(data) > MaxFileSize {
@@ -105,7 +112,7 @@ func parse(name string, data []byte, over Topology) (s *Scenario, err error) {
 	}
 	// YAML breaks lines at \r\n, \r and \n, and reads each as \n; the
 	// parser miscounts a \r\n after a comment, so it gets \n only.
-	data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
+	data = lf(data)
 	if bytes.IndexByte(data, 0) >= 0 {
 		line := bytes.Count(data[:bytes.IndexByte(data, 0)], []byte("\n")) + 1
 		r.errs = append(r.errs, &Error{File: name, Line: line, Column: 1, Msg: "the file has a NUL byte: it is binary, not YAML or JSON"})

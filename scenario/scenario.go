@@ -36,7 +36,7 @@ type Scenario struct {
 	// means the same wherever msgsim is started.
 	Baseline      string
 	MaxRegression string // e.g. "10%"; only with Baseline
-	// SHA256 is the digest of the file's bytes, in hex (Load sets it): a
+	// SHA256 is the digest of the file's text (line endings read as \n), in hex (Load sets it): a
 	// saved report of a run names it, so that a baseline compares only
 	// with runs of the same version of the file.
 	SHA256 string
