@@ -52,6 +52,7 @@ func runScenarioCommand(stdout, stderr io.Writer) *cli.Command {
 				// The timeline names the baseline the run compares with:
 				// the flags' over the file's, or none.
 				s.Baseline, s.MaxRegression = "", ""
+				s.Dispatch = string(o.plan.Config.Dispatch) // --dispatch over the file's, as the run will have it
 				if b := o.plan.Baseline; b != nil {
 					s.Baseline, s.MaxRegression = b.File, strings.TrimSpace(c.String("max-regression"))
 				}
@@ -296,10 +297,17 @@ func checkPhaseAssertions(as []check.Assertion, s *scenario.Scenario) error {
 func describe(s *scenario.Scenario, overrides []string) string {
 	length, exact := s.Length()
 	l := units.Duration(length)
-	if !exact {
+	switch {
+	case !exact && length == 0:
+		l = "as long as the consumers take" // closed-loop counts only
+	case !exact:
 		l = "at least " + l
 	}
-	d := fmt.Sprintf("%d × %d × %d %s, %d phases, %s", s.Producers, s.Queues, s.Consumers, s.Dispatch, len(s.Phases), l)
+	phases := "1 phase"
+	if len(s.Phases) != 1 {
+		phases = fmt.Sprintf("%d phases", len(s.Phases))
+	}
+	d := fmt.Sprintf("%d × %d × %d %s, %s, %s", s.Producers, s.Queues, s.Consumers, s.Dispatch, phases, l)
 	if len(overrides) > 0 {
 		d += "; overridden by flags or the environment: " + strings.Join(overrides, ", ")
 	}

@@ -227,6 +227,8 @@ func TestCLIRunTopologyOverridesAreChecked(t *testing.T) {
 		{"a fault on a queue -q removed", []string{queue, "-q", "1"}, 2,
 			queue + `:6:46: phases[0].faults[0].queue: 1 is not a queue of this scenario (want 0, the only queue); with --queues 1 (file: 2)` + "\n"},
 		{"-p reaches the planned length", []string{slow, "-p", "2"}, 0, "planned length 6s"},
+		{"--dispatch is the run's in the plan", []string{"examples/ci-smoke.yaml", "--dispatch", "fanout"}, 0, "2 × 2 × 2 fanout, 2 phases"},
+		{"a closed-loop count has no known length", []string{"examples/tutorial-basic.yaml"}, 0, "1 × 3 × 2 fanout, 1 phase, as long as the consumers take"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := msgsim(t, nil, append([]string{"run", "--dry-run"}, tt.args...)...)
