@@ -23,14 +23,7 @@ func drive(t *testing.T, cfg sim.Config, phases []steer.Phase) sim.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var wg sync.WaitGroup
-	var derr error
-	cfg.Messages = steer.Messages(phases, cfg.Producers)
-	d := steer.New(cfg.Control, cfg.Queues, phases)
-	wg.Go(func() { derr = d.Drive(ctx) })
-	res, err := sim.Run(ctx, cfg)
-	cancel() // a run refused never starts: the driver must not wait for it
-	wg.Wait()
+	res, err, derr := steered(ctx, cancel, cfg, phases)
 	if err != nil || derr != nil {
 		t.Fatal(err, derr)
 	}
@@ -38,6 +31,20 @@ func drive(t *testing.T, cfg sim.Config, phases []steer.Phase) sim.Result {
 		t.Fatal("hung until the guard")
 	}
 	return res
+}
+
+// steered runs cfg through phases until they end or ctx does, with its
+// message bound from the phases. stop ends the driver once the run is over
+// (a run refused never starts: the driver must not wait for it).
+func steered(ctx context.Context, stop context.CancelFunc, cfg sim.Config, phases []steer.Phase) (res sim.Result, err, derr error) {
+	cfg.Messages = steer.Messages(phases, cfg.Producers)
+	d := steer.New(cfg.Control, cfg.Queues, phases)
+	var wg sync.WaitGroup
+	wg.Go(func() { derr = d.Drive(ctx) })
+	res, err = sim.Run(ctx, cfg)
+	stop()
+	wg.Wait()
+	return res, err, derr
 }
 
 func config(queues, consumers int) sim.Config {
@@ -259,15 +266,10 @@ func TestASignalEndsARunWithNoConsumerLeft(t *testing.T) {
 			Events: []steer.Event{{At: 50 * time.Millisecond, What: "crash q0.0", Do: func(c *sim.Control) error { return c.Crash(0, 0) }}}},
 		{Name: "b", Messages: 100},
 	}
-	cfg.Messages = steer.Messages(phases, cfg.Producers)
 	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond) // the "signal"
 	defer cancel()
-	d := steer.New(cfg.Control, 1, phases)
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = d.Drive(ctx) })
 	start := time.Now()
-	res, err := sim.Run(ctx, cfg)
-	wg.Wait()
+	res, err, _ := steered(ctx, cancel, cfg, phases)
 	if err != nil || !res.Interrupted {
 		t.Fatalf("error %v, interrupted %v", err, res.Interrupted)
 	}
@@ -335,14 +337,9 @@ func TestAConstantPhaseLeavesARateSetMeanwhile(t *testing.T) {
 func TestASignalInAPhaseLeavesNothingNotSent(t *testing.T) {
 	cfg := config(2, 1)
 	phases := []steer.Phase{{Name: "steady", Duration: time.Hour, Rate: steer.Constant(2000)}}
-	cfg.Messages = steer.Messages(phases, cfg.Producers)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond) // the "signal"
 	defer cancel()
-	d := steer.New(cfg.Control, 1, phases)
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = d.Drive(ctx) })
-	res, err := sim.Run(ctx, cfg)
-	wg.Wait()
+	res, err, _ := steered(ctx, cancel, cfg, phases)
 	if err != nil || !res.Interrupted || res.EndedBy != "interrupted" {
 		t.Fatalf("error %v, interrupted %v, ended by %q", err, res.Interrupted, res.EndedBy)
 	}
